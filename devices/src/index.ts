@@ -1,0 +1,4 @@
+export * from './ids.ts';
+export * from './kinds/index.ts';
+export * from './topics.ts';
+export * from './payloads.ts';
