@@ -26,8 +26,16 @@ export function deviceTopicRoot(communityId: string, kind: DeviceKind, deviceId:
   return `community/${communityId}/${kind}/${deviceId}/`;
 }
 
-/** Subscription filters that cover every device channel of every community. */
-export const DEVICE_SUBSCRIPTIONS = CHANNELS.map((c) => `community/+/+/+/${c}`);
+/**
+ * What the hub subscribes to: the whole community tree, so malformed and unknown topics are
+ * seen, counted and reported instead of silently missed. The hub skips its own alert topics.
+ */
+export const DEVICE_SUBSCRIPTIONS = ['community/#'];
+
+const ALERT_TOPIC = /^community\/[^/]+\/alerts\/[^/]+$/;
+export function isAlertTopic(topic: string): boolean {
+  return ALERT_TOPIC.test(topic);
+}
 
 export function parseDeviceTopic(topic: string): DeviceTopic | TopicParseError {
   const parts = topic.split('/');

@@ -17,9 +17,7 @@ export const envelopeProperties = {
 
 /** Telemetry: every reading optional; unknown extra fields allowed so newer firmware does not break older hubs. */
 export function telemetrySchema<P extends TProperties>(readings: P) {
-  const optional = Object.fromEntries(
-    Object.entries(readings).map(([name, schema]) => [name, Type.Optional(schema as TSchema)]),
-  ) as { [K in keyof P]: ReturnType<typeof Type.Optional<P[K]>> };
+  const optional = Type.Partial(Type.Object(readings)).properties;
   return Type.Object({ ...envelopeProperties, ...optional }, { additionalProperties: true });
 }
 

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The hub's configuration: read from the environment once, checked, frozen and handed down.
+ * No other module reads process.env.
+ */
+const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  mqttUrl: Type.Optional(Type.String({ pattern: '^(mqtts?|tcp|ssl|wss?)://' })),
+  mqttPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+  mqttClientId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  mqttUsername: Type.Optional(Type.String()),
+  mqttPassword: Type.Optional(Type.String()),
+  mqttSharedGroup: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+  influxUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  dataDir: Type.String({ minLength: 1 }),
+  configFile: Type.Optional(Type.String()),
+  spoolMaxBytes: Type.Integer({ minimum: 1024 * 1024 }),
+  storeBatchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  storeFlushMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+  rejectedKept: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  dashboardDir: Type.String(),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  bootstrapAdmin: Type.Optional(Type.String({ pattern: '^[^:]+:.+$' })),
+});
+export type HubConfig = Readonly<Static<typeof ConfigSchema>>;
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  return n;
+}
+
+function opt(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+
+export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
+  const candidate = {
+    port: int(env, 'PORT', 8080),
+    host: opt(env, 'HOST') ?? '127.0.0.1',
+    mqttUrl: opt(env, 'MQTT_URL'),
+    mqttPort: int(env, 'MQTT_PORT', 1883),
+    mqttClientId: opt(env, 'MQTT_CLIENT_ID') ?? 'community-safety-hub',
+    mqttUsername: opt(env, 'MQTT_USERNAME'),
+    mqttPassword: opt(env, 'MQTT_PASSWORD'),
+    mqttSharedGroup: opt(env, 'MQTT_SHARED_GROUP'),
+    influxUrl: opt(env, 'INFLUX_URL'),
+    dataDir: path.resolve(opt(env, 'DATA_DIR') ?? './data'),
+    configFile: opt(env, 'HUB_CONFIG'),
+    spoolMaxBytes: int(env, 'SPOOL_MAX_BYTES', 2 * 1024 * 1024 * 1024),
+    storeBatchSize: int(env, 'STORE_BATCH_SIZE', 5000),
+    storeFlushMs: int(env, 'STORE_FLUSH_MS', 20),
+    rejectedKept: int(env, 'REJECTED_KEPT', 500),
+    dashboardDir: path.resolve(opt(env, 'DASHBOARD_DIR') ?? path.join(repoRoot, 'dashboard', 'dist')),
+    logLevel: opt(env, 'LOG_LEVEL') ?? 'info',
+    bootstrapAdmin: opt(env, 'HUB_BOOTSTRAP_ADMIN'),
+    ...overrides,
+  };
+  // Drop undefined optionals so the schema check sees them as absent.
+  for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
+    if (candidate[key] === undefined) delete candidate[key];
+  }
+  if (!Value.Check(ConfigSchema, candidate)) {
+    const err = Value.Errors(ConfigSchema, candidate).First();
+    throw new ConfigError(`invalid configuration ${err?.path ?? ''}: ${err?.message ?? 'unknown'}`);
+  }
+  return Object.freeze(candidate as HubConfig);
+}
+
+/** The influx URL's last path segment names the database. */
+export function parseInfluxUrl(url: string): { host: string; port: number; protocol: 'http' | 'https'; database: string; username?: string; password?: string } {
+  const u = new URL(url);
+  const database = u.pathname.replace(/^\/+|\/+$/g, '').split('/').pop() || 'hub';
+  return {
+    host: u.hostname,
+    port: Number(u.port || (u.protocol === 'https:' ? 443 : 8086)),
+    protocol: u.protocol === 'https:' ? 'https' : 'http',
+    database,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+  };
+}

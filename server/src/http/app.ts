@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Logger } from '../log.ts';
+import type { HubContext } from './context.ts';
+import { healthRoutes } from './routes/health.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+
+export interface AppOptions {
+  ctx: HubContext;
+  log: Logger;
+  dashboardDir: string;
+}
+
+/** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
+export async function buildApp({ ctx, log, dashboardDir }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(status).send({ error: err.code ?? 'INTERNAL', message: status >= 500 && !err.code ? 'internal error' : err.message });
+  });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(deviceRoutes, { ctx, prefix: '/api/devices' });
+  await app.register(ingestRoutes, { ctx, prefix: '/api/ingest' });
+
+  const index = path.join(dashboardDir, 'index.html');
+  if (fs.existsSync(index)) {
+    await app.register(fastifyStatic, { root: dashboardDir, wildcard: false, index: 'index.html' });
+  }
+  // API paths get JSON 404s; anything else is a dashboard route (SPA fallback) or the placeholder.
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && req.url !== '/ws') {
+      if (fs.existsSync(index)) return reply.type('text/html').send(fs.createReadStream(index));
+      return reply.type('text/html').send(placeholderPage());
+    }
+    return reply.status(404).send({ error: 'NOT_FOUND', message: `${req.method} ${req.url.split('?')[0]} not found` });
+  });
+  return app;
+}
+
+function placeholderPage(): string {
+  return `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>社区安全中枢 Community safety hub</title>
+<body style="font-family:sans-serif;background:#111;color:#eee;padding:2em">
+<h1>社区安全中枢 · Community safety hub</h1>
+<p>看板尚未构建。运行 <code>npm run build</code> 后刷新。<br>The dashboard is not built yet: run <code>npm run build</code>, then reload.</p>
+<p><a style="color:#8cf" href="/api/devices">/api/devices</a> · <a style="color:#8cf" href="/healthz">/healthz</a> · <a style="color:#8cf" href="/metrics">/metrics</a></p>
+</body></html>`;
+}

@@ -1,0 +1,18 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { HubContext } from '../context.ts';
+
+const RejectedQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) });
+
+/** Ingest inspection: the last rejected messages and counts by reason. */
+export const ingestRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
+  app.get<{ Querystring: Static<typeof RejectedQuery> }>(
+    '/rejected',
+    { schema: { querystring: RejectedQuery } },
+    async (req) => ({
+      total: ctx.rejects.total(),
+      byReason: Object.fromEntries(ctx.rejects.counts),
+      recent: ctx.rejects.recent(req.query.limit ?? 100),
+    }),
+  );
+};

@@ -1,0 +1,189 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type Database from 'better-sqlite3';
+import type { HubConfig } from './config.ts';
+import { openStateDb } from './db.ts';
+import { EventBus } from './events.ts';
+import { buildApp } from './http/app.ts';
+import type { HealthReport, HubContext } from './http/context.ts';
+import { EmbeddedBroker } from './ingest/broker.ts';
+import { MqttAdapter } from './ingest/mqtt.ts';
+import { IngestPipeline } from './ingest/pipeline.ts';
+import { RejectLog } from './ingest/rejects.ts';
+import type { Logger } from './log.ts';
+import { HubMetrics } from './metrics.ts';
+import { DeviceRegistry } from './registry/devices.ts';
+import { loadProvisioningFile } from './registry/provisioning-file.ts';
+import { Journal } from './spool/journal.ts';
+import { InfluxTelemetryStore } from './store/influx.ts';
+import { SqliteTelemetryStore } from './store/sqlite.ts';
+import type { TelemetryStore } from './store/types.ts';
+import { StoreWriter } from './store/writer.ts';
+
+/**
+ * The one place that wires the hub together: it builds every part from the config,
+ * starts them in dependency order and stops them in reverse.
+ */
+export class Hub {
+  readonly metrics: HubMetrics;
+  readonly bus: EventBus;
+  readonly db: Database.Database;
+  readonly registry: DeviceRegistry;
+  readonly journal: Journal;
+  readonly store: TelemetryStore;
+  readonly writer: StoreWriter;
+  readonly rejects: RejectLog;
+  readonly pipeline: IngestPipeline;
+  readonly broker: EmbeddedBroker | undefined;
+  mqtt!: MqttAdapter;
+  app!: FastifyInstance;
+  private readonly startedAt = Date.now();
+  private spoolWaiters: (() => void)[] = [];
+  private started = false;
+
+  constructor(
+    readonly config: HubConfig,
+    readonly log: Logger,
+  ) {
+    this.metrics = new HubMetrics();
+    this.bus = new EventBus(log);
+    this.db = openStateDb(config.dataDir);
+    this.registry = new DeviceRegistry(this.db);
+    this.journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
+    this.store = config.influxUrl
+      ? new InfluxTelemetryStore(config.influxUrl)
+      : new SqliteTelemetryStore(path.join(config.dataDir, 'telemetry.db'));
+    this.writer = new StoreWriter({
+      journal: this.journal,
+      store: this.store,
+      metrics: this.metrics,
+      log: log.child({ component: 'store-writer' }),
+      batchSize: config.storeBatchSize,
+      flushMs: config.storeFlushMs,
+    });
+    this.writer.onCommit = () => this.releaseSpoolWaiters();
+    this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
+    this.pipeline = new IngestPipeline({
+      registry: this.registry,
+      journal: this.journal,
+      bus: this.bus,
+      rejects: this.rejects,
+      metrics: this.metrics,
+      onAppended: () => this.writer.notify(),
+    });
+    this.broker = config.mqttUrl ? undefined : new EmbeddedBroker({ host: config.host, port: config.mqttPort });
+  }
+
+  /** The HTTP server's address once listening. */
+  get httpUrl(): string {
+    const addr = this.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : this.config.port;
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  }
+
+  get mqttUrl(): string {
+    return this.config.mqttUrl ?? this.broker!.url;
+  }
+
+  async start(): Promise<void> {
+    this.registry.start();
+    if (this.config.configFile) this.provisionFromFile(this.config.configFile);
+    this.journal.open();
+    await this.store.start();
+    this.writer.start();
+    if (this.broker) await this.broker.start();
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir });
+    await this.app.listen({ port: this.config.port, host: this.config.host });
+    this.mqtt = new MqttAdapter({
+      url: this.mqttUrl,
+      clientId: this.config.mqttClientId,
+      ...(this.config.mqttUsername ? { username: this.config.mqttUsername } : {}),
+      ...(this.config.mqttPassword ? { password: this.config.mqttPassword } : {}),
+      ...(this.config.mqttSharedGroup ? { sharedGroup: this.config.mqttSharedGroup } : {}),
+      log: this.log.child({ component: 'mqtt' }),
+      metrics: this.metrics,
+      onMessage: (topic, payload, ack) => this.onMessage(topic, payload, ack),
+    });
+    await this.mqtt.start();
+    this.started = true;
+    this.log.info(
+      {
+        dashboard: `${this.httpUrl}/`,
+        broker: this.broker ? `embedded aedes at ${this.broker.url}` : `external ${this.config.mqttUrl}`,
+        store: `${this.store.name} at ${this.store.location}`,
+        dataDir: this.config.dataDir,
+        devices: this.registry.size,
+        spoolPendingBytes: this.journal.pendingBytes(),
+      },
+      `hub ready: dashboard ${this.httpUrl}/ | MQTT ${this.mqttUrl}${this.broker ? ' (embedded)' : ''} | store ${this.store.name} ${this.store.location}`,
+    );
+  }
+
+  /** Stops taking messages, drains the spool into the store (within a deadline), then closes everything. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.mqtt?.stop();
+    await this.writer.stop();
+    this.registry.stop();
+    await this.app?.close();
+    await this.broker?.stop();
+    await this.store.stop();
+    this.journal.close();
+    this.db.close();
+  }
+
+  private onMessage(topic: string, payload: Buffer, ack: () => void): void {
+    if (this.journal.full) {
+      // Backpressure, not loss: hold this message (and so the broker's delivery) until the writer frees space.
+      this.spoolWaiters.push(() => {
+        this.pipeline.handle(topic, payload);
+        ack();
+      });
+      return;
+    }
+    this.pipeline.handle(topic, payload);
+    ack();
+  }
+
+  private releaseSpoolWaiters(): void {
+    while (this.spoolWaiters.length > 0 && !this.journal.full) this.spoolWaiters.shift()!();
+  }
+
+  private provisionFromFile(file: string): void {
+    const parsed = loadProvisioningFile(file);
+    for (const device of parsed.devices ?? []) this.registry.provision(device);
+    this.registry.flush();
+    this.log.info({ file, devices: parsed.devices?.length ?? 0 }, 'provisioned devices from config file');
+  }
+
+  private context(): HubContext {
+    return {
+      registry: this.registry,
+      store: this.store,
+      rejects: this.rejects,
+      metrics: this.metrics,
+      health: () => this.health(),
+    };
+  }
+
+  async health(): Promise<HealthReport> {
+    const storeUp = this.writer.storeUp && (await this.store.ping());
+    const mqttUp = this.mqtt?.connected ?? false;
+    const pendingBytes = this.journal.pendingBytes();
+    this.metrics.spoolBytes.set(pendingBytes);
+    return {
+      status: !this.started ? 'starting' : mqttUp && storeUp ? 'ok' : 'degraded',
+      mqtt: { connected: mqttUp, url: this.mqttUrl, embedded: Boolean(this.broker) },
+      store: {
+        name: this.store.name,
+        up: storeUp,
+        location: this.store.location,
+        ...(this.writer.lastError ? { lastError: this.writer.lastError } : {}),
+      },
+      spool: { pendingBytes, full: this.journal.full },
+      devices: this.registry.size,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { decodePayload, isAlertTopic, parseDeviceTopic, type Channel } from '#devices';
+import type { EventBus, DeviceMessage } from '../events.ts';
+import type { HubMetrics } from '../metrics.ts';
+import type { DeviceRegistry } from '../registry/devices.ts';
+import type { Journal } from '../spool/journal.ts';
+import type { StoredPoint } from '../store/types.ts';
+import type { RejectLog, IngestRejectReason } from './rejects.ts';
+
+export interface IngestDeps {
+  registry: DeviceRegistry;
+  journal: Journal;
+  bus: EventBus;
+  rejects: RejectLog;
+  metrics: HubMetrics;
+  /** Wakes the store writer after an append. */
+  onAppended: () => void;
+}
+
+const topicErrorReason: Record<string, IngestRejectReason> = {
+  bad_prefix: 'unknown_topic',
+  bad_depth: 'unknown_topic',
+  unknown_channel: 'unknown_topic',
+  unknown_kind: 'unknown_kind',
+  bad_id: 'bad_id',
+};
+
+/**
+ * One device message from the broker to the journal and the bus:
+ * topic → size → JSON → schema → registry → journal (durable) → bus (rules, live views).
+ * Synchronous and never throws for bad input, so the caller can acknowledge right after it returns.
+ */
+export class IngestPipeline {
+  constructor(private readonly d: IngestDeps) {}
+
+  handle(topic: string, payload: Uint8Array, receivedAt = Date.now()): 'accepted' | 'rejected' | 'ignored' {
+    const { registry, rejects, metrics } = this.d;
+    if (isAlertTopic(topic)) return 'ignored'; // the hubs' own alert publications
+    const parsed = parseDeviceTopic(topic);
+    if (typeof parsed === 'string') {
+      metrics.messagesReceived.inc({ channel: 'unknown' });
+      rejects.record(topicErrorReason[parsed] ?? 'unknown_topic', topic, `topic is not community/{c}/{kind}/{id}/{channel} (${parsed})`, payload);
+      return 'rejected';
+    }
+    metrics.messagesReceived.inc({ channel: parsed.channel });
+    const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt);
+    if (!decoded.ok) {
+      rejects.record(decoded.reason, topic, decoded.message, payload);
+      return 'rejected';
+    }
+    const device = registry.resolve(parsed, receivedAt);
+    if (device === 'mismatch') {
+      rejects.record('device_mismatch', topic, `device ${parsed.deviceId} is registered with another kind or community`, payload);
+      return 'rejected';
+    }
+    registry.touch(device, receivedAt);
+    metrics.messagesAccepted.inc({ kind: parsed.kind, channel: parsed.channel });
+    const base = {
+      deviceId: device.id,
+      kind: device.kind,
+      communityId: device.communityId,
+      gridCellId: device.gridCellId,
+      receivedAt,
+    };
+    const value = decoded.value;
+    let message: DeviceMessage;
+    if (value.channel === 'status') {
+      message = { ...base, channel: 'status', ts: value.ts, online: value.online };
+      this.setOnline(device, value.online, receivedAt);
+    } else {
+      const point: StoredPoint = {
+        m: value.channel === 'telemetry' ? 't' : 'e',
+        d: device.id,
+        k: device.kind,
+        c: device.communityId,
+        g: device.gridCellId,
+        ts: value.ts,
+        rx: receivedAt,
+        r: value.readings,
+        ...(value.seq !== undefined ? { seq: value.seq } : {}),
+        ...(value.channel === 'event' ? { ty: value.type, ...(Object.keys(value.detail).length ? { x: value.detail } : {}) } : {}),
+      };
+      this.d.journal.append(JSON.stringify(point));
+      this.d.onAppended();
+      // A device that speaks is online, whatever its last will said.
+      this.setOnline(device, true, receivedAt);
+      message =
+        value.channel === 'telemetry'
+          ? { ...base, channel: 'telemetry', ts: value.ts, seq: value.seq, readings: value.readings }
+          : { ...base, channel: 'event', ts: value.ts, seq: value.seq, type: value.type, readings: value.readings, detail: value.detail };
+    }
+    this.d.bus.emit('deviceMessage', message);
+    return 'accepted';
+  }
+
+  private setOnline(device: Parameters<DeviceRegistry['setOnline']>[0], online: boolean, at: number): void {
+    if (this.d.registry.setOnline(device, online)) this.d.bus.emit('deviceState', { deviceId: device.id, online, at });
+  }
+}
+
+export type { Channel };

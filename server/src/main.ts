@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { Hub } from './hub.ts';
+import { createLogger } from './log.ts';
+
+/** The only place that reads the environment, listens and traps signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const hub = new Hub(config, log);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining in-flight batches');
+    try {
+      await hub.stop();
+      log.info('stopped cleanly');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  try {
+    await hub.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') log.fatal(`port in use: ${e.message}. Set PORT / MQTT_PORT to free ports.`);
+    else log.fatal({ err }, 'hub failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,197 @@
+import type Database from 'better-sqlite3';
+import type { DeviceKind, DeviceTopic } from '#devices';
+
+export interface Device {
+  id: string;
+  kind: DeviceKind;
+  communityId: string;
+  gridCellId: string | null;
+  buildingId: string | null;
+  floor: number | null;
+  name: string | null;
+  location: { x: number; y: number } | null;
+  /** false for devices that appeared on their own first message without being provisioned */
+  provisioned: boolean;
+  online: boolean;
+  lastSeenAt: number | null;
+  firstSeenAt: number;
+}
+
+export interface DeviceFilter {
+  kind?: DeviceKind;
+  communityId?: string;
+  gridCellId?: string;
+  online?: boolean;
+  q?: string;
+}
+
+export type ProvisionInput = Pick<Device, 'id' | 'kind' | 'communityId'> &
+  Partial<Pick<Device, 'gridCellId' | 'buildingId' | 'floor' | 'name' | 'location'>>;
+
+interface Row {
+  id: string;
+  kind: DeviceKind;
+  community_id: string;
+  grid_cell_id: string | null;
+  building_id: string | null;
+  floor: number | null;
+  name: string | null;
+  location: string | null;
+  provisioned: number;
+  online: number;
+  last_seen_at: number | null;
+  first_seen_at: number;
+}
+
+/**
+ * The device registry. Held in memory (every message touches it) and written behind to SQLite
+ * in one transaction per flush, so ingest never waits on a per-message write.
+ */
+export class DeviceRegistry {
+  private readonly devices = new Map<string, Device>();
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly flushMs = 1000,
+  ) {
+    db.exec(`CREATE TABLE IF NOT EXISTS devices (
+      id TEXT PRIMARY KEY, kind TEXT NOT NULL, community_id TEXT NOT NULL,
+      grid_cell_id TEXT, building_id TEXT, floor INTEGER, name TEXT, location TEXT,
+      provisioned INTEGER NOT NULL, online INTEGER NOT NULL,
+      last_seen_at REAL, first_seen_at REAL NOT NULL)`);
+  }
+
+  start(): void {
+    for (const row of this.db.prepare('SELECT * FROM devices').all() as Row[]) {
+      this.devices.set(row.id, {
+        id: row.id,
+        kind: row.kind,
+        communityId: row.community_id,
+        gridCellId: row.grid_cell_id,
+        buildingId: row.building_id,
+        floor: row.floor,
+        name: row.name,
+        location: row.location ? (JSON.parse(row.location) as Device['location']) : null,
+        provisioned: row.provisioned === 1,
+        online: row.online === 1,
+        lastSeenAt: row.last_seen_at,
+        firstSeenAt: row.first_seen_at,
+      });
+    }
+    this.timer = setInterval(() => this.flush(), this.flushMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  get(id: string): Device | undefined {
+    return this.devices.get(id);
+  }
+
+  all(): IterableIterator<Device> {
+    return this.devices.values();
+  }
+
+  list(filter: DeviceFilter = {}): Device[] {
+    const q = filter.q?.toLowerCase();
+    const out: Device[] = [];
+    for (const d of this.devices.values()) {
+      if (filter.kind && d.kind !== filter.kind) continue;
+      if (filter.communityId && d.communityId !== filter.communityId) continue;
+      if (filter.gridCellId && d.gridCellId !== filter.gridCellId) continue;
+      if (filter.online !== undefined && d.online !== filter.online) continue;
+      if (q && !d.id.toLowerCase().includes(q) && !(d.name ?? '').toLowerCase().includes(q)) continue;
+      out.push(d);
+    }
+    return out;
+  }
+
+  /**
+   * The device a topic speaks for. Unknown devices are registered (unprovisioned);
+   * a topic that contradicts a known device's kind or community is refused ('mismatch').
+   */
+  resolve(topic: DeviceTopic, now: number): Device | 'mismatch' {
+    const known = this.devices.get(topic.deviceId);
+    if (known) {
+      if (known.kind !== topic.kind || known.communityId !== topic.communityId) return 'mismatch';
+      return known;
+    }
+    const device: Device = {
+      id: topic.deviceId,
+      kind: topic.kind,
+      communityId: topic.communityId,
+      gridCellId: null,
+      buildingId: null,
+      floor: null,
+      name: null,
+      location: null,
+      provisioned: false,
+      online: true,
+      lastSeenAt: now,
+      firstSeenAt: now,
+    };
+    this.devices.set(device.id, device);
+    this.dirty.add(device.id);
+    return device;
+  }
+
+  touch(device: Device, now: number): void {
+    device.lastSeenAt = now;
+    this.dirty.add(device.id);
+  }
+
+  /** Returns true when the state changed. */
+  setOnline(device: Device, online: boolean): boolean {
+    if (device.online === online) return false;
+    device.online = online;
+    this.dirty.add(device.id);
+    return true;
+  }
+
+  provision(input: ProvisionInput, now = Date.now()): Device {
+    const existing = this.devices.get(input.id);
+    const device: Device = {
+      id: input.id,
+      kind: input.kind,
+      communityId: input.communityId,
+      gridCellId: input.gridCellId ?? null,
+      buildingId: input.buildingId ?? null,
+      floor: input.floor ?? null,
+      name: input.name ?? null,
+      location: input.location ?? null,
+      provisioned: true,
+      online: existing?.online ?? false,
+      lastSeenAt: existing?.lastSeenAt ?? null,
+      firstSeenAt: existing?.firstSeenAt ?? now,
+    };
+    this.devices.set(device.id, device);
+    this.dirty.add(device.id);
+    return device;
+  }
+
+  flush(): void {
+    if (this.dirty.size === 0) return;
+    const upsert = this.db.prepare(`INSERT OR REPLACE INTO devices
+      (id, kind, community_id, grid_cell_id, building_id, floor, name, location, provisioned, online, last_seen_at, first_seen_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const d = this.devices.get(id);
+        if (!d) continue;
+        upsert.run(d.id, d.kind, d.communityId, d.gridCellId, d.buildingId, d.floor, d.name,
+          d.location ? JSON.stringify(d.location) : null, d.provisioned ? 1 : 0, d.online ? 1 : 0, d.lastSeenAt, d.firstSeenAt);
+      }
+    })();
+  }
+}

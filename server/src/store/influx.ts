@@ -1,0 +1,172 @@
+import * as Influx from 'influx';
+import type { DeviceKind, Readings } from '#devices';
+import { parseInfluxUrl } from '../config.ts';
+import type {
+  AggregateRow,
+  EventQuery,
+  EventRow,
+  StoredPoint,
+  TelemetryQuery,
+  TelemetryRow,
+  TelemetryStore,
+} from './types.ts';
+
+export const EVENTS_MEASUREMENT = 'events';
+
+/**
+ * The point's timestamp in nanoseconds: microseconds from the device's ts, then seq in the last
+ * three digits, so the same (device, ts, seq) always lands on the same point (an overwrite, not
+ * a duplicate) and different seqs within one microsecond stay apart.
+ */
+export function pointNanos(ts: number, seq: number | undefined): string {
+  const micros = BigInt(Math.round(ts * 1000));
+  return (micros * 1000n + BigInt((seq ?? 0) % 1000)).toString();
+}
+
+/** The store rejected the data itself (e.g. a field type conflict); retrying cannot help. */
+export class StoreRejectedError extends Error {}
+
+export function toInfluxPoint(p: StoredPoint): Influx.IPoint {
+  const tags: Record<string, string> = { community: p.c, device: p.d, kind: p.k };
+  if (p.g) tags.cell = p.g;
+  const fields: Record<string, unknown> = { ...p.r, seq: p.seq ?? -1 };
+  if (p.m === 'e') {
+    tags.type = p.ty ?? '';
+    if (p.x && Object.keys(p.x).length > 0) fields.detail = JSON.stringify(p.x);
+  }
+  return {
+    measurement: p.m === 't' ? p.k : EVENTS_MEASUREMENT,
+    tags,
+    fields,
+    timestamp: pointNanos(p.ts, p.seq),
+  };
+}
+
+const nanoToMs = (t: Influx.INanoDate) => Number(BigInt(t.getNanoTime()) / 1000n) / 1000;
+const msToNanoLiteral = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n}`;
+/** The end of a range includes the seq digits that pointNanos puts below the microsecond. */
+const msToNanoLiteralEnd = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n + 999n}`;
+
+/** InfluxDB 1.x through the `influx` package: a measurement per kind plus one for events. */
+export class InfluxTelemetryStore implements TelemetryStore {
+  readonly name = 'influxdb';
+  readonly location: string;
+  readonly database: string;
+  private readonly influx: Influx.InfluxDB;
+  private databaseReady = false;
+
+  constructor(url: string) {
+    const parsed = parseInfluxUrl(url);
+    this.database = parsed.database;
+    this.location = `${parsed.protocol}://${parsed.host}:${parsed.port}/${parsed.database}`;
+    this.influx = new Influx.InfluxDB({ ...parsed, pool: { maxRetries: 0, requestTimeout: 30_000 } });
+  }
+
+  async start(): Promise<void> {
+    // InfluxDB may be down at start; the journal holds the data and ensureDatabase runs before each write.
+    try {
+      await this.ensureDatabase();
+    } catch {
+      /* retried by write() */
+    }
+  }
+
+  async stop(): Promise<void> {}
+
+  private async ensureDatabase(): Promise<void> {
+    if (this.databaseReady) return;
+    await this.influx.createDatabase(this.database); // idempotent in InfluxDB 1.x
+    this.databaseReady = true;
+  }
+
+  async write(points: StoredPoint[]): Promise<void> {
+    await this.ensureDatabase();
+    try {
+      await this.influx.writePoints(points.map(toInfluxPoint), { precision: 'n' });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/database not found/.test(message)) {
+        this.databaseReady = false;
+        throw err;
+      }
+      // A 4xx other than a missing database means the data itself was refused; InfluxDB has
+      // already stored the rest of a partial write, so replaying would block the journal forever.
+      if (/A 4\d\d /.test(message)) throw new StoreRejectedError(message);
+      throw err;
+    }
+  }
+
+  async queryRaw(q: TelemetryQuery): Promise<TelemetryRow[]> {
+    const select = q.field ? `${Influx.escape.quoted(q.field)}, "seq"` : '*';
+    const rows = await this.influx.query<Record<string, unknown> & { time: Influx.INanoDate }>(
+      `SELECT ${select} FROM ${Influx.escape.quoted(q.kind)} WHERE "device" = ${Influx.escape.stringLit(q.deviceId)}
+       AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)} ORDER BY time ASC LIMIT ${q.limit}`,
+    );
+    const out: TelemetryRow[] = [];
+    for (const row of rows) {
+      const readings: Readings = {};
+      for (const [key, value] of Object.entries(row)) {
+        if (key === 'time' || key === 'seq' || value === null) continue;
+        if (['community', 'cell', 'device', 'kind'].includes(key)) continue;
+        if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') readings[key] = value;
+      }
+      if (q.field && !(q.field in readings)) continue;
+      const seq = typeof row.seq === 'number' && row.seq >= 0 ? row.seq : undefined;
+      out.push({ ts: nanoToMs(row.time), ...(seq !== undefined ? { seq } : {}), readings });
+    }
+    return out;
+  }
+
+  async queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]> {
+    const rows = await this.influx.query<{ time: Influx.INanoDate; value: number | null }>(
+      `SELECT mean(${Influx.escape.quoted(q.field)}) AS value FROM ${Influx.escape.quoted(q.kind)}
+       WHERE "device" = ${Influx.escape.stringLit(q.deviceId)}
+       AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)}
+       GROUP BY time(${Math.max(1, Math.round(q.everyMs))}ms) fill(none) LIMIT ${q.limit}`,
+    );
+    return rows.map((r) => ({ ts: nanoToMs(r.time), value: r.value }));
+  }
+
+  async queryEvents(q: EventQuery): Promise<EventRow[]> {
+    const where = [`time >= ${msToNanoLiteral(q.from)}`, `time <= ${msToNanoLiteralEnd(q.to)}`];
+    if (q.deviceId) where.push(`"device" = ${Influx.escape.stringLit(q.deviceId)}`);
+    if (q.communityId) where.push(`"community" = ${Influx.escape.stringLit(q.communityId)}`);
+    if (q.type) where.push(`"type" = ${Influx.escape.stringLit(q.type)}`);
+    const rows = await this.influx.query<Record<string, unknown> & { time: Influx.INanoDate }>(
+      `SELECT * FROM ${EVENTS_MEASUREMENT} WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${q.limit}`,
+    );
+    return rows.map((row) => {
+      const readings: Readings = {};
+      for (const [key, value] of Object.entries(row)) {
+        if (['time', 'seq', 'detail', 'community', 'cell', 'device', 'kind', 'type'].includes(key) || value === null) continue;
+        if (typeof value === 'number' || typeof value === 'boolean') readings[key] = value;
+      }
+      const seq = typeof row.seq === 'number' && row.seq >= 0 ? row.seq : undefined;
+      return {
+        deviceId: String(row.device),
+        kind: row.kind as DeviceKind,
+        communityId: String(row.community),
+        ts: nanoToMs(row.time),
+        ...(seq !== undefined ? { seq } : {}),
+        type: String(row.type),
+        readings,
+        detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as Record<string, unknown>) : {},
+      };
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const hosts = await this.influx.ping(2000);
+      return hosts.some((h) => h.online);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Counts points of one measurement; used by tests and the bench to compare sent against stored. */
+  async count(measurement: string): Promise<number> {
+    const rows = await this.influx.query<{ count: number }>(`SELECT count("seq") AS count FROM ${Influx.escape.quoted(measurement)}`);
+    return rows[0]?.count ?? 0;
+  }
+}

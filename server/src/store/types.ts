@@ -1,0 +1,87 @@
+import type { DeviceKind, Readings } from '#devices';
+
+/** One stored message: a telemetry point or an event. The unit both stores and the journal hold. */
+export interface StoredPoint {
+  /** 't' telemetry, 'e' event */
+  m: 't' | 'e';
+  /** device id */
+  d: string;
+  k: DeviceKind;
+  /** community id */
+  c: string;
+  /** grid cell id, when known */
+  g: string | null;
+  /** device time, epoch ms */
+  ts: number;
+  seq?: number;
+  /** receive time at the hub, epoch ms (for publish-to-stored latency) */
+  rx: number;
+  r: Readings;
+  /** event type */
+  ty?: string;
+  /** event detail (non-numeric extras) */
+  x?: Record<string, unknown>;
+}
+
+export interface TelemetryQuery {
+  deviceId: string;
+  kind: DeviceKind;
+  field?: string;
+  from: number;
+  to: number;
+  /** aggregation window in ms; mean per window when set */
+  everyMs?: number;
+  limit: number;
+}
+
+export interface TelemetryRow {
+  ts: number;
+  seq?: number;
+  readings: Readings;
+}
+export interface AggregateRow {
+  ts: number;
+  value: number | null;
+}
+
+export interface EventQuery {
+  deviceId?: string;
+  communityId?: string;
+  type?: string;
+  from: number;
+  to: number;
+  limit: number;
+}
+export interface EventRow {
+  deviceId: string;
+  kind: DeviceKind;
+  communityId: string;
+  ts: number;
+  seq?: number;
+  type: string;
+  readings: Readings;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * A time-series store. Writes must be idempotent: the same device, ts and seq give the same point,
+ * because the journal may replay a batch after a crash.
+ */
+export interface TelemetryStore {
+  readonly name: string;
+  /** Where the data lives, for the startup log. */
+  readonly location: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  write(points: StoredPoint[]): Promise<void>;
+  /** Raw readings of one field (or all) in [from, to], oldest first. */
+  queryRaw(q: TelemetryQuery): Promise<TelemetryRow[]>;
+  /** Mean of one numeric field per window. */
+  queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]>;
+  queryEvents(q: EventQuery): Promise<EventRow[]>;
+  /** Cheap reachability check for /healthz. */
+  ping(): Promise<boolean>;
+}
+
+/** Field names reach query text; only these shapes are allowed. */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

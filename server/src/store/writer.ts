@@ -1,0 +1,118 @@
+import type { Logger } from '../log.ts';
+import type { HubMetrics } from '../metrics.ts';
+import type { Journal } from '../spool/journal.ts';
+import { StoreRejectedError } from './influx.ts';
+import type { StoredPoint, TelemetryStore } from './types.ts';
+
+export interface StoreWriterOptions {
+  journal: Journal;
+  store: TelemetryStore;
+  metrics: HubMetrics;
+  log: Logger;
+  batchSize: number;
+  /** How long to let a small batch fill before writing it. */
+  flushMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Moves points from the journal into the store in batches and commits the journal checkpoint
+ * after each successful write. A failing store leaves the points in the journal and is retried
+ * with backoff; nothing upstream waits for it (ingest and alerts never block on the store).
+ */
+export class StoreWriter {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private backoffMs = 0;
+  storeUp = true;
+  lastError: string | undefined;
+  /** Called after each commit, e.g. to release ingest waiting on a full spool. */
+  onCommit: (() => void) | undefined;
+
+  constructor(private readonly o: StoreWriterOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New data is in the journal. */
+  notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Drains what is in the journal (within the deadline), then stops. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.running = false;
+    this.notify();
+    const timeout = sleep(deadlineMs).then(() => 'timeout' as const);
+    const result = await Promise.race([this.loop, timeout]);
+    if (result === 'timeout') this.o.log.warn('store writer did not drain in time; the spool keeps the rest for the next start');
+  }
+
+  private async run(): Promise<void> {
+    const { journal, batchSize, flushMs } = this.o;
+    while (true) {
+      let batch = journal.read(batchSize);
+      if (batch.records.length === 0) {
+        if (!this.running) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, 1000).unref();
+        });
+        continue;
+      }
+      if (batch.records.length < batchSize && this.running && flushMs > 0 && this.storeUp) {
+        await sleep(flushMs);
+        batch = journal.read(batchSize);
+      }
+      const ok = await this.writeBatch(batch.records);
+      if (ok) {
+        journal.commit(batch.end);
+        this.o.metrics.spoolBytes.set(journal.pendingBytes());
+        this.onCommit?.();
+      } else {
+        if (!this.running) return; // keep the rest in the spool; a restart replays it
+        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 250), 5000);
+        await sleep(this.backoffMs);
+      }
+    }
+  }
+
+  private async writeBatch(records: string[]): Promise<boolean> {
+    const { store, metrics, log } = this.o;
+    const points = records.map((r) => JSON.parse(r) as StoredPoint);
+    const started = performance.now();
+    try {
+      await store.write(points);
+    } catch (err) {
+      if (err instanceof StoreRejectedError) {
+        // The data itself was refused; InfluxDB kept the valid part of the batch.
+        metrics.pointsDropped.inc(points.length);
+        log.error({ err: err.message, points: points.length }, 'store refused part of a batch as invalid data');
+        return true;
+      }
+      metrics.storeWriteErrors.inc();
+      metrics.storeUp.set(0);
+      this.lastError = err instanceof Error ? err.message : String(err);
+      if (this.storeUp) log.error({ store: store.name, err: this.lastError }, 'store write failed; spooling to disk until it returns');
+      this.storeUp = false;
+      return false;
+    }
+    if (!this.storeUp) log.info({ store: store.name }, 'store is back; replaying the spool');
+    this.storeUp = true;
+    this.lastError = undefined;
+    this.backoffMs = 0;
+    metrics.storeUp.set(1);
+    const now = Date.now();
+    metrics.storeLatency.observe((performance.now() - started) / 1000);
+    metrics.batchSize.observe(points.length);
+    metrics.pointsStored.inc(points.length);
+    for (const p of points) metrics.ingestToStored.observe((now - p.rx) / 1000);
+    return true;
+  }
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { isAlertTopic, alertTopic, deviceTopic, parseDeviceTopic, DEVICE_SUBSCRIPTIONS, KINDS } from '#devices';
+
+describe('device topics', () => {
+  it('round-trips every kind and channel', () => {
+    for (const kind of KINDS) {
+      for (const channel of ['telemetry', 'event', 'status'] as const) {
+        const t = { communityId: 'c-1', kind, deviceId: 'dev_9', channel };
+        expect(parseDeviceTopic(deviceTopic(t))).toEqual(t);
+      }
+    }
+  });
+
+  it.each([
+    ['community/c1/smoke/s1', 'bad_depth'],
+    ['community/c1/smoke/s1/telemetry/extra', 'bad_depth'],
+    ['communities/c1/smoke/s1/telemetry', 'bad_prefix'],
+    ['community/c1/toaster/s1/telemetry', 'unknown_kind'],
+    ['community/c1/smoke/s1/debug', 'unknown_channel'],
+    ['community/c 1/smoke/s1/telemetry', 'bad_id'],
+    ['community/c1/smoke/s1#/telemetry', 'bad_id'],
+    ['community//smoke/s1/telemetry', 'bad_id'],
+    [`community/c1/smoke/${'x'.repeat(65)}/telemetry`, 'bad_id'],
+    ['community/c1/alerts/a1', 'bad_depth'],
+  ])('rejects %s as %s', (topic, reason) => {
+    expect(parseDeviceTopic(topic)).toBe(reason);
+  });
+
+  it('builds the alert topic and subscription filters', () => {
+    expect(alertTopic('c1', 'a-1')).toBe('community/c1/alerts/a-1');
+    expect(DEVICE_SUBSCRIPTIONS).toEqual(['community/#']);
+    expect(isAlertTopic('community/c1/alerts/a-1')).toBe(true);
+    expect(isAlertTopic('community/c1/smoke/s1/event')).toBe(false);
+  });
+});

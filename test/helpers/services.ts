@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, portOpen, waitFor } from './ports.ts';
+
+/**
+ * Real Mosquitto and InfluxDB 1.x for the tests, each on free loopback ports in a temp dir,
+ * started here and stopped by PID. Restartable on the same port and data, for fault tests.
+ */
+export interface Service {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  pid(): number | undefined;
+  /** SIGKILL (crash) or SIGTERM (clean stop); waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  start(): Promise<void>;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+
+function tempDir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `csh-${name}-`));
+}
+
+class ManagedProcess implements Service {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly port: number,
+    readonly url: string,
+    readonly dir: string,
+    private readonly cmd: string,
+    private readonly args: string[],
+    private readonly ready: () => Promise<boolean>,
+    private readonly name: string,
+  ) {}
+
+  pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    const log = fs.openSync(path.join(this.dir, `${this.name}.log`), 'a');
+    const child = spawn(this.cmd, this.args, { stdio: ['ignore', log, log], detached: false });
+    fs.closeSync(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    let failed = false;
+    child.once('exit', () => (failed = true));
+    await waitFor(async () => {
+      if (failed) throw new Error(`${this.name} exited at start; see ${path.join(this.dir, `${this.name}.log`)}`);
+      return this.ready();
+    }, { timeoutMs: 60_000, intervalMs: 100, what: `${this.name} on port ${this.port}` });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+    this.child = undefined;
+  }
+}
+
+export async function startMosquitto(opts: { extraConfig?: string } = {}): Promise<Service> {
+  const dir = tempDir('mosquitto');
+  const port = await freePort();
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      `persistence_location ${dir}/`,
+      'log_dest stdout',
+      'log_type error',
+      'log_type warning',
+      fs.readFileSync(path.join(repoRoot, 'config', 'mosquitto', 'hub.conf'), 'utf8'),
+      opts.extraConfig ?? '',
+    ].join('\n'),
+  );
+  const svc = new ManagedProcess(port, `mqtt://127.0.0.1:${port}`, dir, '/usr/sbin/mosquitto', ['-c', conf], () => portOpen(port), 'mosquitto');
+  await svc.start();
+  return svc;
+}
+
+export async function startInflux(database = 'hub'): Promise<Service> {
+  const dir = tempDir('influx');
+  const port = await freePort();
+  const rpcPort = await freePort();
+  const conf = path.join(dir, 'influxdb.conf');
+  fs.writeFileSync(
+    conf,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[coordinator]
+  write-timeout = "30s"
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+  max-body-size = 0
+[continuous_queries]
+  log-enabled = false
+`,
+  );
+  const influxd = fs.existsSync('/usr/bin/influxd') ? '/usr/bin/influxd' : 'influxd';
+  const svc = new ManagedProcess(
+    port,
+    `http://127.0.0.1:${port}/${database}`,
+    dir,
+    influxd,
+    ['-config', conf],
+    async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/ping`);
+        return res.status === 204;
+      } catch {
+        return false;
+      }
+    },
+    'influxd',
+  );
+  await svc.start();
+  return svc;
+}
+
+/** Runs an InfluxQL query against a test InfluxDB and returns the first series' values. */
+export async function influxQuery(svc: Service, q: string, database = 'hub'): Promise<unknown[][]> {
+  const res = await fetch(`http://127.0.0.1:${svc.port}/query?db=${database}&epoch=ms&q=${encodeURIComponent(q)}`);
+  const body = (await res.json()) as { results: { series?: { values: unknown[][] }[]; error?: string }[] };
+  const result = body.results[0];
+  if (result?.error) throw new Error(result.error);
+  return result?.series?.[0]?.values ?? [];
+}

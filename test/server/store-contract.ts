@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredPoint, TelemetryStore } from '../../server/src/store/types.ts';
+
+/**
+ * The contract every TelemetryStore passes (in the spirit of aedes-persistence/abstract.js):
+ * write, range query, aggregation window, event query, idempotent rewrites.
+ */
+export function storeContract(name: string, makeStore: () => Promise<TelemetryStore>): void {
+  describe(`TelemetryStore contract: ${name}`, () => {
+    let store: TelemetryStore;
+    const T0 = Date.UTC(2026, 10, 1, 8, 0, 0);
+    const point = (over: Partial<StoredPoint>): StoredPoint => ({
+      m: 't', d: 'smoke-1', k: 'smoke', c: 'c1', g: 'g1', ts: T0, rx: T0, r: {}, ...over,
+    });
+
+    beforeAll(async () => {
+      store = await makeStore();
+      await store.start();
+      const points: StoredPoint[] = [];
+      // 60 readings, one every 10 s over 10 minutes; temperature climbs by 1 each minute.
+      for (let i = 0; i < 60; i++) {
+        points.push(point({ ts: T0 + i * 10_000, seq: i, r: { temperature_c: 20 + Math.floor(i / 6), battery_pct: 90, smoke_obscuration_pct_per_m: 0.1 } }));
+      }
+      points.push(point({ d: 'gate-1', k: 'gate', ts: T0 + 1000, seq: 1, r: { door: 'open', locked: false, passes_total: 5 } }));
+      points.push(point({ m: 'e', d: 'smoke-1', ts: T0 + 30_000, seq: 100, ty: 'alarm', r: { level: 3 }, x: { note: 'kitchen' } }));
+      points.push(point({ m: 'e', d: 'gate-1', k: 'gate', c: 'c2', ts: T0 + 40_000, seq: 2, ty: 'door_forced', r: {} }));
+      await store.write(points);
+    });
+    afterAll(async () => {
+      await store?.stop();
+    });
+
+    it('reads back a time range with values intact, oldest first', async () => {
+      const rows = await store.queryRaw({ deviceId: 'smoke-1', kind: 'smoke', from: T0 + 100_000, to: T0 + 200_000, limit: 1000 });
+      expect(rows.map((r) => r.seq)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+      expect(rows[0]).toEqual({ ts: T0 + 100_000, seq: 10, readings: { temperature_c: 21, battery_pct: 90, smoke_obscuration_pct_per_m: 0.1 } });
+    });
+
+    it('reads one field, and keeps strings and booleans', async () => {
+      const rows = await store.queryRaw({ deviceId: 'smoke-1', kind: 'smoke', field: 'temperature_c', from: T0, to: T0 + 15_000, limit: 10 });
+      expect(rows.map((r) => r.readings)).toEqual([{ temperature_c: 20 }, { temperature_c: 20 }]);
+      const gate = await store.queryRaw({ deviceId: 'gate-1', kind: 'gate', from: T0, to: T0 + 5000, limit: 10 });
+      expect(gate).toEqual([{ ts: T0 + 1000, seq: 1, readings: { door: 'open', locked: false, passes_total: 5 } }]);
+    });
+
+    it('aggregates a field per window', async () => {
+      const rows = await store.queryAggregate({ deviceId: 'smoke-1', kind: 'smoke', field: 'temperature_c', from: T0, to: T0 + 599_999, everyMs: 60_000, limit: 100 });
+      expect(rows).toHaveLength(10);
+      expect(rows.map((r) => r.ts)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + i * 60_000));
+      expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+    });
+
+    it('queries events by device, community and type', async () => {
+      const all = await store.queryEvents({ from: T0, to: T0 + 600_000, limit: 10 });
+      expect(all.map((e) => e.type)).toEqual(['door_forced', 'alarm']);
+      const alarm = await store.queryEvents({ deviceId: 'smoke-1', from: T0, to: T0 + 600_000, limit: 10 });
+      expect(alarm).toEqual([
+        { deviceId: 'smoke-1', kind: 'smoke', communityId: 'c1', ts: T0 + 30_000, seq: 100, type: 'alarm', readings: { level: 3 }, detail: { note: 'kitchen' } },
+      ]);
+      expect(await store.queryEvents({ communityId: 'c2', from: T0, to: T0 + 600_000, limit: 10 })).toHaveLength(1);
+      expect(await store.queryEvents({ type: 'alarm', from: T0, to: T0 + 600_000, limit: 10 })).toHaveLength(1);
+      expect(await store.queryEvents({ from: T0 + 50_000, to: T0 + 600_000, limit: 10 })).toHaveLength(0);
+    });
+
+    it('is idempotent: rewriting the same device, ts and seq does not duplicate', async () => {
+      const again = point({ ts: T0 + 100_000, seq: 10, r: { temperature_c: 21, battery_pct: 90, smoke_obscuration_pct_per_m: 0.1 } });
+      await store.write([again, again]);
+      const rows = await store.queryRaw({ deviceId: 'smoke-1', kind: 'smoke', from: T0 + 100_000, to: T0 + 100_000, limit: 10 });
+      expect(rows).toHaveLength(1);
+    });
+
+    it('keeps distinct seqs at the same ts apart', async () => {
+      await store.write([point({ d: 'smoke-2', ts: T0, seq: 1, r: { battery_pct: 1 } }), point({ d: 'smoke-2', ts: T0, seq: 2, r: { battery_pct: 2 } })]);
+      const rows = await store.queryRaw({ deviceId: 'smoke-2', kind: 'smoke', from: T0, to: T0, limit: 10 });
+      expect(rows.map((r) => r.readings.battery_pct).sort()).toEqual([1, 2]);
+    });
+
+    it('answers ping', async () => {
+      expect(await store.ping()).toBe(true);
+    });
+  });
+}
