@@ -54,6 +54,12 @@ export class HubMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
     registers: [this.registry],
   });
+  readonly deviceToStored = new Histogram({
+    name: 'hub_device_to_stored_seconds',
+    help: 'From the device timestamp (publish time) to written in the store; includes device clock offset',
+    buckets: [0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly spoolBytes = new Gauge({
     name: 'hub_spool_pending_bytes',
     help: 'Bytes accepted and spooled but not yet in the store',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { buildFleet } from './fleet.ts';
 import { runSimulation } from './run.ts';
 
 const HELP = `Device simulator: publishes telemetry and events for a fleet over the contract's MQTT topics.
@@ -14,7 +15,10 @@ const HELP = `Device simulator: publishes telemetry and events for a fleet over 
   --count N           stop after exactly N messages instead
   --connections N     MQTT connections to share the fleet (default 4)
   --seed N            (default 1)
+  --prefix P          device id prefix (default sim); distinct prefixes keep parallel simulators apart
   --username / --password   MQTT credentials (or $MQTT_USERNAME / $MQTT_PASSWORD)
+  --skip-status       do not publish each device's retained "online" status first
+  --quiet             no progress line (the summary JSON still goes to stdout)
 `;
 
 const { values } = parseArgs({
@@ -28,8 +32,11 @@ const { values } = parseArgs({
     count: { type: 'string' },
     connections: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
+    prefix: { type: 'string', default: 'sim' },
     username: { type: 'string' },
     password: { type: 'string' },
+    'skip-status': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -60,18 +67,22 @@ process.stderr.write(`simulating ${values.devices} devices at ${values.rate} msg
 try {
   const summary = await runSimulation({
     mqttUrl,
-    devices: num('devices', values.devices),
-    communities: num('communities', values.communities),
+    devices: buildFleet({
+      devices: num('devices', values.devices),
+      communities: num('communities', values.communities),
+      seed: num('seed', values.seed),
+      idPrefix: values.prefix!,
+    }),
     rate: num('rate', values.rate),
     qos,
     durationS: num('duration', values.duration),
     ...(values.count ? { count: num('count', values.count) } : {}),
     connections: num('connections', values.connections),
     seed: num('seed', values.seed),
-    announce: true,
+    announce: !values['skip-status'],
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
-    onProgress: (p) =>
+    onProgress: values.quiet ? undefined : (p) =>
       process.stderr.write(`\r  sent ${p.sent}/${p.target}  acked ${p.acked}  errors ${p.errors}  ${Math.round(p.sent / p.elapsedS)} msg/s   `),
   });
   process.stderr.write('\n');

@@ -41,6 +41,9 @@ export class Journal {
   private readFd = -1;
   private readFdSeg = -1;
   private readonly buf: Buffer;
+  /** The checkpoint as last written to disk; segments before it may be deleted. */
+  private persisted: JournalPosition = { seg: 1, off: 0 };
+  private persistedAt = 0;
 
   constructor(private readonly opts: JournalOptions) {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
@@ -57,6 +60,7 @@ export class Journal {
       .sort((a, b) => a - b);
     for (const seg of segs) this.sizes.set(seg, fs.statSync(this.segPath(seg)).size);
     this.checkpoint = this.loadCheckpoint(segs[0] ?? 1);
+    this.persisted = { ...this.checkpoint };
     this.headSeg = segs.at(-1) ?? this.checkpoint.seg;
     this.truncateTornTail(this.headSeg);
     this.headFd = fs.openSync(this.segPath(this.headSeg), 'a');
@@ -64,6 +68,7 @@ export class Journal {
   }
 
   close(): void {
+    if (this.headFd >= 0) this.persistCheckpoint();
     if (this.headFd >= 0) fs.closeSync(this.headFd);
     if (this.readFd >= 0) fs.closeSync(this.readFd);
     this.headFd = this.readFd = -1;
@@ -94,9 +99,14 @@ export class Journal {
     this.sizes.set(this.headSeg, size + bytes);
   }
 
-  /** Reads up to maxRecords whole records from the checkpoint on; does not move the checkpoint. */
-  read(maxRecords: number): JournalBatch {
-    let pos = { ...this.checkpoint };
+  /** Where the next read after everything committed starts. */
+  get committed(): JournalPosition {
+    return { ...this.checkpoint };
+  }
+
+  /** Reads up to maxRecords whole records from `from` (default: the checkpoint); does not move the checkpoint. */
+  read(maxRecords: number, from: JournalPosition = this.checkpoint): JournalBatch {
+    let pos = { ...from };
     const records: string[] = [];
     while (records.length < maxRecords) {
       const size = this.sizes.get(pos.seg) ?? 0;
@@ -120,14 +130,25 @@ export class Journal {
     return { records, end: pos };
   }
 
-  /** Marks everything before `pos` as stored; drops segments no longer needed. */
+  /**
+   * Marks everything before `pos` as stored. The checkpoint file is rewritten at most every
+   * 200 ms: after a crash a little more is replayed, which idempotent store writes make harmless.
+   */
   commit(pos: JournalPosition): void {
     this.checkpoint = { ...pos };
+    if (Date.now() - this.persistedAt >= 200) this.persistCheckpoint();
+  }
+
+  private persistCheckpoint(): void {
+    const pos = { ...this.checkpoint };
     const tmp = path.join(this.opts.dir, 'checkpoint.json.tmp');
-    fs.writeFileSync(tmp, JSON.stringify(this.checkpoint));
+    fs.writeFileSync(tmp, JSON.stringify(pos));
     fs.renameSync(tmp, path.join(this.opts.dir, 'checkpoint.json'));
+    this.persisted = pos;
+    this.persistedAt = Date.now();
+    // Only segments wholly before the checkpoint on disk can go.
     for (const seg of [...this.sizes.keys()]) {
-      if (seg < pos.seg) {
+      if (seg < this.persisted.seg) {
         if (this.readFdSeg === seg) {
           fs.closeSync(this.readFd);
           this.readFd = this.readFdSeg = -1;

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
-import type { Journal } from '../spool/journal.ts';
+import type { Journal, JournalPosition } from '../spool/journal.ts';
 import { StoreRejectedError } from './influx.ts';
 import type { StoredPoint, TelemetryStore } from './types.ts';
 
@@ -12,6 +12,8 @@ export interface StoreWriterOptions {
   batchSize: number;
   /** How long to let a small batch fill before writing it. */
   flushMs: number;
+  /** Batches written at once. */
+  concurrency?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -25,6 +27,7 @@ export class StoreWriter {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private wakePromise: Promise<void> | undefined;
   private backoffMs = 0;
   storeUp = true;
   lastError: string | undefined;
@@ -40,9 +43,7 @@ export class StoreWriter {
 
   /** New data is in the journal. */
   notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.wake?.();
   }
 
   /** Drains what is in the journal (within the deadline), then stops. */
@@ -54,33 +55,81 @@ export class StoreWriter {
     if (result === 'timeout') this.o.log.warn('store writer did not drain in time; the spool keeps the rest for the next start');
   }
 
+  /**
+   * Keeps up to `concurrency` batches in flight (the store works on several cores), and commits
+   * the journal checkpoint strictly in order. After a failure everything from the last commit is
+   * written again: idempotent writes make the repeats harmless.
+   */
   private async run(): Promise<void> {
     const { journal, batchSize, flushMs } = this.o;
+    const concurrency = this.o.concurrency ?? 4;
+    let cursor = journal.committed;
+    const inflight: { end: JournalPosition; settled: boolean; ok: boolean; done: Promise<void> }[] = [];
+    // Only unsettled writes can wake the loop; a settled one behind a pending head would spin it.
+    const pending = () => inflight.filter((b) => !b.settled).map((b) => b.done);
+    const settleInOrder = () => {
+      while (inflight[0]?.settled && inflight[0].ok) {
+        journal.commit(inflight.shift()!.end);
+        this.o.metrics.spoolBytes.set(journal.pendingBytes());
+        this.onCommit?.();
+      }
+    };
     while (true) {
-      let batch = journal.read(batchSize);
+      if (inflight.some((b) => b.settled && !b.ok)) {
+        await Promise.all(inflight.map((b) => b.done));
+        settleInOrder();
+        inflight.length = 0;
+        cursor = journal.committed;
+        if (!this.running) return; // the rest stays in the spool; a restart replays it
+        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 250), 5000);
+        await sleep(this.backoffMs);
+        continue;
+      }
+      if (inflight.length >= concurrency || (!this.storeUp && inflight.length > 0)) {
+        const waiting = pending();
+        if (waiting.length > 0) await Promise.race(waiting);
+        continue;
+      }
+      let batch = journal.read(batchSize, cursor);
       if (batch.records.length === 0) {
+        if (inflight.length > 0) {
+          await Promise.race([...pending(), this.nextWake()]);
+          continue;
+        }
         if (!this.running) return;
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, 1000).unref();
-        });
+        await this.nextWake();
         continue;
       }
       if (batch.records.length < batchSize && this.running && flushMs > 0 && this.storeUp) {
         await sleep(flushMs);
-        batch = journal.read(batchSize);
+        batch = journal.read(batchSize, cursor);
       }
-      const ok = await this.writeBatch(batch.records);
-      if (ok) {
-        journal.commit(batch.end);
-        this.o.metrics.spoolBytes.set(journal.pendingBytes());
-        this.onCommit?.();
-      } else {
-        if (!this.running) return; // keep the rest in the spool; a restart replays it
-        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 250), 5000);
-        await sleep(this.backoffMs);
-      }
+      cursor = batch.end;
+      const entry = { end: batch.end, settled: false, ok: false, done: Promise.resolve() };
+      entry.done = this.writeBatch(batch.records).then((ok) => {
+        entry.settled = true;
+        entry.ok = ok;
+        settleInOrder();
+      });
+      inflight.push(entry);
     }
+  }
+
+  /** One shared wake-up: resolved by notify() or after a second, whichever comes first. */
+  private nextWake(): Promise<void> {
+    if (!this.wakePromise) {
+      this.wakePromise = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.wake?.(), 1000);
+        timer.unref();
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          this.wakePromise = undefined;
+          resolve();
+        };
+      });
+    }
+    return this.wakePromise;
   }
 
   private async writeBatch(records: string[]): Promise<boolean> {
@@ -112,7 +161,10 @@ export class StoreWriter {
     metrics.storeLatency.observe((performance.now() - started) / 1000);
     metrics.batchSize.observe(points.length);
     metrics.pointsStored.inc(points.length);
-    for (const p of points) metrics.ingestToStored.observe((now - p.rx) / 1000);
+    for (const p of points) {
+      metrics.ingestToStored.observe((now - p.rx) / 1000);
+      metrics.deviceToStored.observe(Math.max(0, now - p.ts) / 1000);
+    }
     return true;
   }
 }

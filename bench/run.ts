@@ -1,0 +1,65 @@
+import { startInflux, startMosquitto } from '../test/helpers/services.ts';
+import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
+
+/**
+ * `npm run bench`: the figures the issues ask for, as one JSON line on stdout and a readable
+ * table on stderr. Every service is real and started here on free loopback ports.
+ */
+const log = (line: string) => process.stderr.write(line + '\n');
+const rates = (process.env.BENCH_RATES ?? '2000,5000,10000,15000,20000').split(',').map(Number);
+const stepS = Number(process.env.BENCH_STEP_S ?? 10);
+const devices = Number(process.env.BENCH_DEVICES ?? 50_000);
+const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
+
+const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
+
+async function mosquittoInflux() {
+  log('== ingest: simulators → Mosquitto (config/mosquitto/hub.conf) → hub → InfluxDB 1.x');
+  const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
+  const hub = await startBenchHub({ MQTT_URL: mosquitto.url, INFLUX_URL: influx.url.replace(/\/hub$/, '/bench') });
+  try {
+    const steps = await ingestLadder({ hub, mqttUrl: mosquitto.url, brokerPid: mosquitto.pid(), databasePid: influx.pid(), rates, stepS, devices, simulators, log });
+    return steps;
+  } finally {
+    await hub.kill('SIGTERM');
+    await Promise.all([mosquitto.stop(), influx.stop()]);
+  }
+}
+
+async function embedded() {
+  log('== ingest: simulators → embedded aedes → hub → embedded SQLite store');
+  const hub = await startBenchHub({});
+  try {
+    return await ingestLadder({ hub, mqttUrl: hub.mqttUrl, rates, stepS, devices, simulators, log });
+  } finally {
+    await hub.kill('SIGTERM');
+  }
+}
+
+const started = Date.now();
+const external = await mosquittoInflux();
+const emb = await embedded();
+const summarize = (steps: StepResult[]) => {
+  const top = best(steps);
+  return {
+    maxZeroLossRate: top?.achievedRate ?? 0,
+    publishToStoredP50Ms: top?.publishToStoredP50Ms ?? null,
+    publishToStoredP99Ms: top?.publishToStoredP99Ms ?? null,
+    cpuPct: top?.cpuPct ?? null,
+    rssMiB: top?.rssMiB ?? null,
+    steps,
+  };
+};
+const result = {
+  bench: 'community-safety-hub',
+  at: new Date().toISOString(),
+  machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+  brokerConfig: 'config/mosquitto/hub.conf',
+  devices,
+  stepS,
+  ingestMosquittoInflux: summarize(external),
+  ingestEmbedded: summarize(emb),
+  durationS: Math.round((Date.now() - started) / 1000),
+};
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(0);
