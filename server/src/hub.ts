@@ -13,12 +13,26 @@ import { RejectLog } from './ingest/rejects.ts';
 import type { Logger } from './log.ts';
 import { HubMetrics } from './metrics.ts';
 import { DeviceRegistry } from './registry/devices.ts';
-import { loadProvisioningFile } from './registry/provisioning-file.ts';
+import { loadHubConfigFile, type HubConfigFile } from './grid/config-file.ts';
 import { Journal } from './spool/journal.ts';
 import { InfluxTelemetryStore } from './store/influx.ts';
 import { SqliteTelemetryStore } from './store/sqlite.ts';
 import type { TelemetryStore } from './store/types.ts';
 import { StoreWriter } from './store/writer.ts';
+import { AlertRepository } from './alerts/repository.ts';
+import { AlertService } from './alerts/service.ts';
+import { DEFAULT_INCIDENT_RULES, escalationPolicy } from './alerts/policy.ts';
+import { GridModel } from './grid/model.ts';
+import { RuleEngine } from './rules/engine.ts';
+import { LiveHub } from './notify/live.ts';
+import { WebhookOutbox } from './notify/outbox.ts';
+import { AlertDispatcher } from './notify/dispatcher.ts';
+import { AlertErrors } from './alerts/errors.ts';
+
+export interface HubDeps {
+  /** The hub's clock (tests inject one to drive escalation without sleeping). */
+  clock?: () => number;
+}
 
 /**
  * The one place that wires the hub together: it builds every part from the config,
@@ -35,8 +49,17 @@ export class Hub {
   readonly rejects: RejectLog;
   readonly pipeline: IngestPipeline;
   readonly broker: EmbeddedBroker | undefined;
+  readonly configFile: HubConfigFile;
+  readonly grid: GridModel;
+  readonly alerts: AlertService;
+  readonly rules: RuleEngine;
+  readonly live = new LiveHub();
+  readonly outbox: WebhookOutbox;
+  readonly dispatcher: AlertDispatcher;
+  readonly clock: () => number;
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
+  private tickTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
   private spoolWaiters: (() => void)[] = [];
   private started = false;
@@ -44,7 +67,11 @@ export class Hub {
   constructor(
     readonly config: HubConfig,
     readonly log: Logger,
+    deps: HubDeps = {},
   ) {
+    this.clock = deps.clock ?? Date.now;
+    this.configFile = config.configFile ? loadHubConfigFile(config.configFile) : {};
+    this.grid = new GridModel(this.configFile);
     this.metrics = new HubMetrics();
     this.bus = new EventBus(log);
     this.db = openStateDb(config.dataDir);
@@ -72,6 +99,38 @@ export class Hub {
       onAppended: () => this.writer.notify(),
     });
     this.broker = config.mqttUrl ? undefined : new EmbeddedBroker({ host: config.host, port: config.mqttPort });
+    this.alerts = new AlertService({
+      repo: new AlertRepository(this.db),
+      grid: this.grid,
+      registry: this.registry,
+      clock: this.clock,
+      log: log.child({ component: 'alerts' }),
+      escalation: escalationPolicy(this.configFile.escalation),
+      incidentRules: this.configFile.incidents ?? DEFAULT_INCIDENT_RULES,
+    });
+    const coverage = new Map<string, string[]>();
+    for (const d of this.configFile.devices ?? []) if (d.covers) coverage.set(d.id, d.covers);
+    this.rules = new RuleEngine({
+      bus: this.bus,
+      registry: this.registry,
+      grid: this.grid,
+      alerts: this.alerts,
+      clock: this.clock,
+      log: log.child({ component: 'rules' }),
+      cameraCoverage: coverage,
+    });
+    this.outbox = new WebhookOutbox(this.db, log.child({ component: 'webhooks' }), this.clock);
+    this.dispatcher = new AlertDispatcher({
+      alerts: this.alerts,
+      grid: this.grid,
+      live: this.live,
+      outbox: this.outbox,
+      publish: (topic, payload) => this.mqtt?.publish(topic, payload, 1),
+    });
+    this.bus.on('deviceState', ({ deviceId }) => {
+      const device = this.registry.get(deviceId);
+      if (device) this.live.broadcast({ type: 'device', device });
+    });
   }
 
   /** The HTTP server's address once listening. */
@@ -88,7 +147,13 @@ export class Hub {
 
   async start(): Promise<void> {
     this.registry.start();
-    if (this.config.configFile) this.provisionFromFile(this.config.configFile);
+    if (this.config.configFile) this.provisionFromFile(this.configFile);
+    this.alerts.start();
+    this.dispatcher.start();
+    this.rules.start();
+    this.outbox.start();
+    this.tickTimer = setInterval(() => this.alerts.tick(), 1000);
+    this.tickTimer.unref();
     this.journal.open();
     await this.store.start();
     this.writer.start();
@@ -123,6 +188,10 @@ export class Hub {
   /** Stops taking messages, drains the spool into the store (within a deadline), then closes everything. */
   async stop(): Promise<void> {
     this.started = false;
+    clearInterval(this.tickTimer);
+    this.rules.stop();
+    this.outbox.stop();
+    this.live.closeAll();
     await this.mqtt?.stop();
     await this.writer.stop();
     this.registry.stop();
@@ -150,11 +219,13 @@ export class Hub {
     while (this.spoolWaiters.length > 0 && !this.journal.full) this.spoolWaiters.shift()!();
   }
 
-  private provisionFromFile(file: string): void {
-    const parsed = loadProvisioningFile(file);
-    for (const device of parsed.devices ?? []) this.registry.provision(device);
+  private provisionFromFile(file: HubConfigFile): void {
+    for (const device of file.devices ?? []) this.registry.provision(device);
     this.registry.flush();
-    this.log.info({ file, devices: parsed.devices?.length ?? 0 }, 'provisioned devices from config file');
+    this.log.info(
+      { file: this.config.configFile, communities: file.communities?.length ?? 0, workers: file.workers?.length ?? 0, devices: file.devices?.length ?? 0 },
+      'loaded the config file',
+    );
   }
 
   private context(): HubContext {
@@ -163,7 +234,18 @@ export class Hub {
       store: this.store,
       rejects: this.rejects,
       metrics: this.metrics,
+      alerts: this.alerts,
+      grid: this.grid,
+      live: this.live,
       health: () => this.health(),
+      // Until accounts exist (the security issue), everyone is the anonymous operator of everything.
+      actor: () => 'anonymous',
+      canSeeAlert: () => true,
+      canSeeDevice: () => true,
+      authorizeAlertAction: (_req, id) => {
+        if (!this.alerts.get(id)) throw new AlertErrors.NotFound(id);
+      },
+      liveScope: () => () => true,
     };
   }
 

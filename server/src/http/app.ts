@@ -7,6 +7,11 @@ import type { HubContext } from './context.ts';
 import { healthRoutes } from './routes/health.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { gridRoutes } from './routes/grid.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { liveRoutes } from './routes/live.ts';
+import fastifyWebsocket from '@fastify/websocket';
 
 export interface AppOptions {
   ctx: HubContext;
@@ -32,6 +37,11 @@ export async function buildApp({ ctx, log, dashboardDir }: AppOptions): Promise<
   await app.register(healthRoutes, { ctx });
   await app.register(deviceRoutes, { ctx, prefix: '/api/devices' });
   await app.register(ingestRoutes, { ctx, prefix: '/api/ingest' });
+  await app.register(alertRoutes, { ctx, prefix: '/api/alerts' });
+  await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
+  await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
+  await app.register(liveRoutes, { ctx });
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {

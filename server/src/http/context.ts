@@ -2,6 +2,12 @@ import type { HubMetrics } from '../metrics.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { RejectLog } from '../ingest/rejects.ts';
 import type { TelemetryStore } from '../store/types.ts';
+import type { FastifyRequest } from 'fastify';
+import type { Alert } from '#devices';
+import type { AlertService } from '../alerts/service.ts';
+import type { GridModel } from '../grid/model.ts';
+import type { LiveHub, LiveScope } from '../notify/live.ts';
+import type { Device } from '../registry/devices.ts';
 
 /** What the HTTP routes may see of the hub: read models and commands, no clients or sockets. */
 export interface HubContext {
@@ -9,7 +15,17 @@ export interface HubContext {
   store: TelemetryStore;
   rejects: RejectLog;
   metrics: HubMetrics;
+  alerts: AlertService;
+  grid: GridModel;
+  live: LiveHub;
   health(): Promise<HealthReport>;
+  /** Who is acting (for history and audit). */
+  actor(req: FastifyRequest): string;
+  canSeeAlert(req: FastifyRequest, alert: Alert): boolean;
+  canSeeDevice(req: FastifyRequest, device: Device): boolean;
+  /** Throws 403/404 when the requester may not act on the alert. */
+  authorizeAlertAction(req: FastifyRequest, alertId: string): void;
+  liveScope(req: FastifyRequest): LiveScope;
 }
 
 export interface HealthReport {

@@ -8,7 +8,7 @@ export interface Device {
   gridCellId: string | null;
   buildingId: string | null;
   floor: number | null;
-  name: string | null;
+  name: string | { zh: string; en: string } | null;
   location: { x: number; y: number } | null;
   /** false for devices that appeared on their own first message without being provisioned */
   provisioned: boolean;
@@ -72,7 +72,7 @@ export class DeviceRegistry {
         gridCellId: row.grid_cell_id,
         buildingId: row.building_id,
         floor: row.floor,
-        name: row.name,
+        name: row.name?.startsWith('{') ? (JSON.parse(row.name) as Device['name']) : row.name,
         location: row.location ? (JSON.parse(row.location) as Device['location']) : null,
         provisioned: row.provisioned === 1,
         online: row.online === 1,
@@ -109,7 +109,7 @@ export class DeviceRegistry {
       if (filter.communityId && d.communityId !== filter.communityId) continue;
       if (filter.gridCellId && d.gridCellId !== filter.gridCellId) continue;
       if (filter.online !== undefined && d.online !== filter.online) continue;
-      if (q && !d.id.toLowerCase().includes(q) && !(d.name ?? '').toLowerCase().includes(q)) continue;
+      if (q && !d.id.toLowerCase().includes(q) && !nameText(d.name).toLowerCase().includes(q)) continue;
       out.push(d);
     }
     return out;
@@ -189,9 +189,13 @@ export class DeviceRegistry {
       for (const id of ids) {
         const d = this.devices.get(id);
         if (!d) continue;
-        upsert.run(d.id, d.kind, d.communityId, d.gridCellId, d.buildingId, d.floor, d.name,
+        upsert.run(d.id, d.kind, d.communityId, d.gridCellId, d.buildingId, d.floor, d.name && typeof d.name === 'object' ? JSON.stringify(d.name) : d.name,
           d.location ? JSON.stringify(d.location) : null, d.provisioned ? 1 : 0, d.online ? 1 : 0, d.lastSeenAt, d.firstSeenAt);
       }
     })();
   }
+}
+
+function nameText(name: Device['name']): string {
+  return name === null ? '' : typeof name === 'string' ? name : `${name.zh} ${name.en}`;
 }

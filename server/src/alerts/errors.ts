@@ -1,0 +1,7 @@
+import createError from '@fastify/error';
+
+export const AlertErrors = {
+  NotFound: createError<[string]>('ALERT_NOT_FOUND', 'alert %s not found', 404),
+  AlreadyResolved: createError<[string]>('ALERT_RESOLVED', 'alert %s is already resolved', 409),
+  NoteRequired: createError('NOTE_REQUIRED', 'resolving an alert needs a note saying what was done', 400),
+};

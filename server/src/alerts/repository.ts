@@ -1,0 +1,58 @@
+import type Database from 'better-sqlite3';
+import type { Alert, AlertState } from '#devices';
+
+export interface AlertFilter {
+  state?: AlertState;
+  communityId?: string;
+  gridCellId?: string;
+  deviceId?: string;
+  incidentId?: string;
+  limit?: number;
+}
+
+/** Alerts in SQLite: one row each, the whole object as JSON plus the columns filters need. */
+export class AlertRepository {
+  private readonly upsert: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS alerts (
+      id TEXT PRIMARY KEY, community_id TEXT NOT NULL, cell_id TEXT, device_id TEXT NOT NULL,
+      type TEXT NOT NULL, severity TEXT NOT NULL, state TEXT NOT NULL, incident_id TEXT,
+      opened_at REAL NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, opened_at);
+      CREATE INDEX IF NOT EXISTS alerts_by_device ON alerts (device_id, type);`);
+    this.upsert = db.prepare(`INSERT OR REPLACE INTO alerts
+      (id, community_id, cell_id, device_id, type, severity, state, incident_id, opened_at, data)
+      VALUES (@id, @communityId, @gridCellId, @deviceId, @type, @severity, @state, @incidentId, @openedAt, @data)`);
+  }
+
+  save(alert: Alert): void {
+    this.upsert.run({ ...alert, data: JSON.stringify(alert) });
+  }
+
+  /** Every alert not yet resolved: the working set the hub keeps in memory. */
+  loadUnresolved(): Alert[] {
+    return (this.db.prepare(`SELECT data FROM alerts WHERE state != 'resolved'`).all() as { data: string }[]).map((r) => JSON.parse(r.data) as Alert);
+  }
+
+  get(id: string): Alert | undefined {
+    const row = this.db.prepare('SELECT data FROM alerts WHERE id = ?').get(id) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as Alert) : undefined;
+  }
+
+  list(f: AlertFilter): Alert[] {
+    const where: string[] = [];
+    if (f.state) where.push('state = @state');
+    if (f.communityId) where.push('community_id = @communityId');
+    if (f.gridCellId) where.push('cell_id = @gridCellId');
+    if (f.deviceId) where.push('device_id = @deviceId');
+    if (f.incidentId) where.push('incident_id = @incidentId');
+    const sql = `SELECT data FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT @limit`;
+    return (this.db.prepare(sql).all({ ...f, limit: f.limit ?? 1000 }) as { data: string }[]).map((r) => JSON.parse(r.data) as Alert);
+  }
+
+  /** Alerts opened since `since`, for figures like mean time to acknowledge. */
+  openedSince(since: number): Alert[] {
+    return (this.db.prepare('SELECT data FROM alerts WHERE opened_at >= ?').all(since) as { data: string }[]).map((r) => JSON.parse(r.data) as Alert);
+  }
+}

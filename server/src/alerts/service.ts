@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import { ALERT_TYPES, alertTitle, kindSpecs, type Alert, type AlertHistoryEntry, type AlertType, type HistoryAction, type Severity } from '#devices';
+import type { GridModel, Person } from '../grid/model.ts';
+import type { IncidentRuleConfig } from '../grid/config-file.ts';
+import type { Logger } from '../log.ts';
+import type { Device, DeviceRegistry } from '../registry/devices.ts';
+import type { Signal } from '../rules/types.ts';
+import type { EscalationPolicy } from './policy.ts';
+import type { AlertFilter, AlertRepository } from './repository.ts';
+import { AlertErrors } from './errors.ts';
+
+export interface Notification {
+  reason: 'opened' | 'reminded' | 'escalated';
+  recipients: Person[];
+  /** true when the community's control room is among the recipients */
+  controlRoom: boolean;
+}
+
+export interface AlertChange {
+  alert: Alert;
+  action: HistoryAction;
+  notification?: Notification;
+}
+
+export interface AlertServiceDeps {
+  repo: AlertRepository;
+  grid: GridModel;
+  registry: DeviceRegistry;
+  clock: () => number;
+  log: Logger;
+  escalation: EscalationPolicy;
+  incidentRules: IncidentRuleConfig[];
+}
+
+const SYSTEM = 'system';
+
+/**
+ * The alert lifecycle: one unresolved alert per (device, type); repeats raise `count`; the device
+ * condition clearing (`clearedAt`) is separate from people acknowledging and resolving; every
+ * change lands in `history`, in SQLite, and goes to the change listeners (WebSocket, MQTT, webhooks).
+ */
+export class AlertService {
+  private readonly live = new Map<string, Alert>();
+  private readonly byKey = new Map<string, Alert>();
+  /** Level conditions currently holding, so only a transition into one opens or repeats an alert. */
+  private readonly activeConditions = new Set<string>();
+  private readonly listeners: ((change: AlertChange) => void)[] = [];
+
+  constructor(private readonly d: AlertServiceDeps) {}
+
+  start(): void {
+    for (const alert of this.d.repo.loadUnresolved()) {
+      this.live.set(alert.id, alert);
+      this.byKey.set(key(alert.deviceId, alert.type), alert);
+      if (alert.clearedAt === null) this.activeConditions.add(key(alert.deviceId, alert.type));
+    }
+  }
+
+  onChange(listener: (change: AlertChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  unresolved(): Alert[] {
+    return [...this.live.values()];
+  }
+
+  get(id: string): Alert | undefined {
+    return this.live.get(id) ?? this.d.repo.get(id);
+  }
+
+  list(filter: AlertFilter): Alert[] {
+    return this.d.repo.list(filter);
+  }
+
+  openedSince(since: number): Alert[] {
+    return this.d.repo.openedSince(since);
+  }
+
+  /** Applies one rule conclusion about a device. */
+  signal(device: Device, sig: Signal): Alert | undefined {
+    const now = this.d.clock();
+    const k = key(device.id, sig.type);
+    const existing = this.byKey.get(k);
+    if (sig.action === 'clear') {
+      this.activeConditions.delete(k);
+      if (!existing || existing.clearedAt !== null) return existing;
+      existing.clearedAt = now;
+      return this.commit(existing, { at: now, action: 'cleared', by: SYSTEM, ...(sig.detail ? { detail: sig.detail } : {}) });
+    }
+    if (sig.action === 'active' && this.activeConditions.has(k)) return existing;
+    this.activeConditions.add(k);
+    if (existing) {
+      existing.count++;
+      existing.lastSeenAt = now;
+      const wasCleared = existing.clearedAt !== null;
+      existing.clearedAt = null;
+      return this.commit(existing, { at: now, action: wasCleared ? 'recurred' : 'repeated', by: SYSTEM, detail: { count: existing.count, ...sig.detail } });
+    }
+    return this.open(device, sig, now);
+  }
+
+  /** Alerts of these types, unresolved, opened since `since` — for correlating devices. */
+  recent(types: readonly AlertType[], since: number, where: (a: Alert) => boolean): Alert[] {
+    return [...this.live.values()].filter((a) => types.includes(a.type) && a.openedAt >= since && where(a));
+  }
+
+  acknowledge(id: string, by: string): Alert {
+    const alert = this.mustBeLive(id);
+    if (alert.state === 'acknowledged') return alert;
+    const now = this.d.clock();
+    alert.state = 'acknowledged';
+    alert.acknowledgedAt = now;
+    alert.acknowledgedBy = by;
+    alert.ackDeadlineAt = null;
+    setNextReminder(alert, null);
+    return this.commit(alert, { at: now, action: 'acknowledged', by });
+  }
+
+  assign(id: string, assignee: string, by: string): Alert {
+    const alert = this.mustBeLive(id);
+    const now = this.d.clock();
+    alert.assignee = assignee;
+    return this.commit(alert, { at: now, action: 'assigned', by, detail: { assignee } });
+  }
+
+  resolve(id: string, by: string, note: string): Alert {
+    const alert = this.mustBeLive(id);
+    const now = this.d.clock();
+    if (alert.acknowledgedAt === null) {
+      // Resolving is also acknowledging: someone has dealt with it.
+      alert.acknowledgedAt = now;
+      alert.acknowledgedBy = by;
+    }
+    alert.state = 'resolved';
+    alert.resolvedAt = now;
+    alert.resolvedBy = by;
+    alert.ackDeadlineAt = null;
+    setNextReminder(alert, null);
+    this.live.delete(alert.id);
+    if (this.byKey.get(key(alert.deviceId, alert.type)) === alert) this.byKey.delete(key(alert.deviceId, alert.type));
+    return this.commit(alert, { at: now, action: 'resolved', by, note });
+  }
+
+  /** Adds a history entry from outside the lifecycle (webhook delivery, snapshots). */
+  record(id: string, entry: Omit<AlertHistoryEntry, 'at'>, patch?: (a: Alert) => void): Alert | undefined {
+    const alert = this.get(id);
+    if (!alert) return undefined;
+    patch?.(alert);
+    return this.commit(alert, { at: this.d.clock(), ...entry });
+  }
+
+  /** Escalations and reminders that are due; call every second or so (tests pass their own clock). */
+  tick(): void {
+    const now = this.d.clock();
+    const { escalation } = this.d;
+    for (const alert of this.live.values()) {
+      if (alert.state !== 'open') continue;
+      if (alert.ackDeadlineAt != null && now >= alert.ackDeadlineAt) {
+        alert.escalationLevel++;
+        const deadline = escalation.ackDeadlineS[alert.severity];
+        alert.ackDeadlineAt = alert.escalationLevel < escalation.maxLevel && deadline ? now + deadline * 1000 : null;
+        const target = alert.escalationLevel === 1 ? this.d.grid.supervisor(alert.gridCellId) : this.d.grid.controlRoomLead(alert.communityId);
+        const recipients = target ? [target] : [];
+        this.commit(
+          alert,
+          { at: now, action: 'escalated', by: SYSTEM, detail: { level: alert.escalationLevel, to: recipients.map(describe), missing: recipients.length ? undefined : alert.escalationLevel === 1 ? 'no supervisor configured for the cell' : 'no control-room lead configured' } },
+          { reason: 'escalated', recipients, controlRoom: alert.escalationLevel >= 2 },
+        );
+      }
+      const next = nextReminder(alert);
+      if (next != null && now >= next) {
+        const interval = escalation.reminderIntervalS[alert.severity];
+        setNextReminder(alert, interval ? now + interval * 1000 : null);
+        const recipients = this.recipientsNow(alert);
+        this.commit(alert, { at: now, action: 'reminded', by: SYSTEM, detail: { to: recipients.map(describe) } }, { reason: 'reminded', recipients, controlRoom: true });
+      }
+    }
+  }
+
+  private open(device: Device, sig: Signal, now: number): Alert {
+    const severity = severityOf(sig.type, device);
+    const deadline = this.d.escalation.ackDeadlineS[severity];
+    const reminder = this.d.escalation.reminderIntervalS[severity];
+    const alert: Alert = {
+      id: `a-${randomUUID()}`,
+      communityId: device.communityId,
+      gridCellId: device.gridCellId,
+      deviceId: device.id,
+      kind: device.kind,
+      type: sig.type,
+      severity,
+      state: 'open',
+      title: alertTitle(sig.type, deviceLabel(device, this.d.grid)),
+      openedAt: now,
+      lastSeenAt: now,
+      clearedAt: null,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedAt: null,
+      resolvedBy: null,
+      count: 1,
+      assignee: null,
+      escalationLevel: 0,
+      incidentId: null,
+      history: [],
+      buildingId: device.buildingId,
+      floor: device.floor,
+      ackDeadlineAt: deadline ? now + deadline * 1000 : null,
+    };
+    setNextReminder(alert, reminder ? now + reminder * 1000 : null);
+    alert.incidentId = this.incidentFor(alert, device, now);
+    this.live.set(alert.id, alert);
+    this.byKey.set(key(device.id, sig.type), alert);
+    alert.history.push({ at: now, action: 'opened', by: SYSTEM, ...(sig.detail ? { detail: sig.detail } : {}) });
+    if (alert.incidentId !== `inc-${alert.id}`) alert.history.push({ at: now, action: 'grouped', by: SYSTEM, detail: { incidentId: alert.incidentId } });
+    const recipients = this.d.grid.cellWorkers(alert.gridCellId);
+    return this.commit(
+      alert,
+      { at: now, action: 'notified', by: SYSTEM, detail: { to: recipients.map(describe), controlRoom: alert.communityId } },
+      { reason: 'opened', recipients, controlRoom: true },
+    );
+  }
+
+  /** Joins an unresolved incident of the same rule and scope inside its window, or starts one. */
+  private incidentFor(alert: Alert, device: Device, now: number): string {
+    for (const rule of this.d.incidentRules) {
+      if (!rule.types.includes(alert.type)) continue;
+      const scope = scopeKey(rule.scope, device);
+      if (!scope) continue;
+      for (const other of this.live.values()) {
+        if (!other.incidentId || !rule.types.includes(other.type)) continue;
+        if (now - other.openedAt > rule.windowS * 1000) continue;
+        const otherDevice = this.d.registry.get(other.deviceId);
+        if (otherDevice && scopeKey(rule.scope, otherDevice) === scope) return other.incidentId;
+      }
+    }
+    return `inc-${alert.id}`;
+  }
+
+  private recipientsNow(alert: Alert): Person[] {
+    const people = [...this.d.grid.cellWorkers(alert.gridCellId)];
+    if (alert.escalationLevel >= 1) {
+      const s = this.d.grid.supervisor(alert.gridCellId);
+      if (s) people.push(s);
+    }
+    if (alert.escalationLevel >= 2) {
+      const l = this.d.grid.controlRoomLead(alert.communityId);
+      if (l) people.push(l);
+    }
+    return people;
+  }
+
+  private mustBeLive(id: string): Alert {
+    const alert = this.live.get(id);
+    if (alert) return alert;
+    if (this.d.repo.get(id)) throw new AlertErrors.AlreadyResolved(id);
+    throw new AlertErrors.NotFound(id);
+  }
+
+  private commit(alert: Alert, entry: AlertHistoryEntry, notification?: Notification): Alert {
+    alert.history.push(entry);
+    this.d.repo.save(alert);
+    const change: AlertChange = { alert, action: entry.action, ...(notification ? { notification } : {}) };
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.d.log.error({ err, alertId: alert.id }, 'alert change listener failed');
+      }
+    }
+    return alert;
+  }
+}
+
+const key = (deviceId: string, type: string) => `${deviceId}|${type}`;
+
+function severityOf(type: AlertType, device: Device): Severity {
+  if (type === 'device_offline') return kindSpecs[device.kind].offlineSeverity;
+  return ALERT_TYPES[type].severity;
+}
+
+function scopeKey(scope: IncidentRuleConfig['scope'], device: Device): string | null {
+  switch (scope) {
+    case 'device':
+      return device.id;
+    case 'building':
+      return device.buildingId ? `b:${device.buildingId}` : device.gridCellId ? `c:${device.gridCellId}` : `d:${device.id}`;
+    case 'cell':
+      return device.gridCellId ? `c:${device.gridCellId}` : `m:${device.communityId}`;
+    case 'community':
+      return `m:${device.communityId}`;
+  }
+}
+
+export function deviceLabel(device: Device, grid: GridModel): string {
+  const name = device.name ? (typeof device.name === "string" ? device.name : `${device.name.zh} ${device.name.en}`) : device.id;
+  const building = device.buildingId ? grid.building(device.buildingId)?.building.name : undefined;
+  const where = building ? (typeof building === 'string' ? building : building.zh) : device.buildingId;
+  return [name, where && !name.includes(where) ? where : undefined, device.floor != null ? `${device.floor}F` : undefined].filter(Boolean).join(' · ');
+}
+
+const describe = (p: Person) => ({ id: p.id, name: p.name, role: p.role, ...(p.phone ? { phone: p.phone } : {}) });
+
+// The next reminder time lives on the alert (persisted with it) under a private extension key.
+type WithReminder = Alert & { nextReminderAt?: number | null };
+const nextReminder = (a: Alert) => (a as WithReminder).nextReminderAt ?? null;
+const setNextReminder = (a: Alert, at: number | null) => {
+  (a as WithReminder).nextReminderAt = at;
+};
