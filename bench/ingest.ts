@@ -36,7 +36,7 @@ function counter(text: string, name: string): number {
 }
 
 /** Runs the simulator CLI as its own process (so its CPU is not counted as the hub's). */
-function simulate(args: string[]): Promise<{ sent: number; acked: number; errors: number; ratePerS: number }> {
+export function simulate(args: string[]): Promise<{ sent: number; acked: number; errors: number; ratePerS: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'simulators/src/cli.ts'), ...args, '--quiet'], {
       cwd: repoRoot,

@@ -1,5 +1,6 @@
 import { startInflux, startMosquitto } from '../test/helpers/services.ts';
 import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
+import { alertLatency, type AlertLatencyResult } from './alerts.ts';
 
 /**
  * `npm run bench`: the figures the issues ask for, as one JSON line on stdout and a readable
@@ -13,13 +14,19 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
+const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
+const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 200);
+
 async function mosquittoInflux() {
   log('== ingest: simulators → Mosquitto (config/mosquitto/hub.conf) → hub → InfluxDB 1.x');
   const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
   const hub = await startBenchHub({ MQTT_URL: mosquitto.url, INFLUX_URL: influx.url.replace(/\/hub$/, '/bench') });
   try {
     const steps = await ingestLadder({ hub, mqttUrl: mosquitto.url, brokerPid: mosquitto.pid(), databasePid: influx.pid(), rates, stepS, devices, simulators, log });
-    return steps;
+    log('== alert latency: smoke alarm published → alert on a WebSocket client, under background telemetry');
+    const latency: AlertLatencyResult[] = [];
+    for (const backgroundRate of alertBackgrounds) latency.push(await alertLatency({ hub, mqttUrl: mosquitto.url, backgroundRate, probes: alertProbes, log }));
+    return { steps, latency };
   } finally {
     await hub.kill('SIGTERM');
     await Promise.all([mosquitto.stop(), influx.stop()]);
@@ -37,7 +44,7 @@ async function embedded() {
 }
 
 const started = Date.now();
-const external = await mosquittoInflux();
+const { steps: external, latency } = await mosquittoInflux();
 const emb = await embedded();
 const summarize = (steps: StepResult[]) => {
   const top = best(steps);
@@ -59,6 +66,7 @@ const result = {
   stepS,
   ingestMosquittoInflux: summarize(external),
   ingestEmbedded: summarize(emb),
+  alertLatency: latency,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -1,0 +1,70 @@
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+import type { HubProcess } from '../test/helpers/hub.ts';
+import { simulate } from './ingest.ts';
+import { cpuPct, sample } from './procstat.ts';
+
+export interface AlertLatencyResult {
+  backgroundRate: number;
+  backgroundAchieved: number;
+  probes: number;
+  received: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  hubCpuPct: number | null;
+}
+
+const quantile = (sorted: number[], q: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100 : null);
+
+/**
+ * Device publishes a smoke alarm → the alert arrives on a WebSocket client, timed on one clock
+ * (publisher and WebSocket client live in this process), under paced background telemetry.
+ */
+export async function alertLatency(o: { hub: HubProcess; mqttUrl: string; backgroundRate: number; probes: number; log: (l: string) => void }): Promise<AlertLatencyResult> {
+  const ws = new WebSocket(`${o.hub.httpUrl.replace('http', 'ws')}/ws`);
+  await new Promise((r, j) => ws.once('open', r).once('error', j));
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString()) as { type: string; alert?: { deviceId: string; count: number } };
+    if (msg.type !== 'alert' || !msg.alert || msg.alert.count !== 1) return;
+    const t = sentAt.get(msg.alert.deviceId);
+    if (t !== undefined) {
+      latencies.push(performance.now() - t);
+      sentAt.delete(msg.alert.deviceId);
+    }
+  });
+  const probe = await mqtt.connectAsync(o.mqttUrl, { clientId: `alert-probe-${process.pid}` });
+  const background = simulate([
+    '--mqtt', o.mqttUrl, '--devices', '50000', '--rate', String(o.backgroundRate), '--duration', String(Math.ceil(o.probes / 10) + 6),
+    '--qos', '1', '--connections', '4', '--skip-status', '--prefix', `bg${o.backgroundRate}`, '--communities', '20',
+  ]);
+  const s0 = sample(o.hub.child.pid!);
+  await new Promise((r) => setTimeout(r, 3000)); // let the background reach its pace
+  const run = `${Date.now().toString(36)}`;
+  for (let i = 0; i < o.probes; i++) {
+    const deviceId = `probe-${run}-${i}`;
+    sentAt.set(deviceId, performance.now());
+    probe.publish(`community/c1/smoke/${deviceId}/event`, JSON.stringify({ type: 'alarm', ts: Date.now(), seq: 1 }), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const s1 = sample(o.hub.child.pid!);
+  const bg = await background;
+  await probe.endAsync();
+  ws.close();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result: AlertLatencyResult = {
+    backgroundRate: o.backgroundRate,
+    backgroundAchieved: Math.round(bg.ratePerS),
+    probes: o.probes,
+    received: latencies.length,
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    maxMs: sorted.length ? Math.round(sorted.at(-1)! * 100) / 100 : null,
+    hubCpuPct: cpuPct(s0, s1),
+  };
+  o.log(`  alert latency at ${o.backgroundRate} msg/s background: p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms max ${result.maxMs} ms (${result.received}/${result.probes} received)`);
+  return result;
+}
