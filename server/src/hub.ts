@@ -18,7 +18,8 @@ import { Journal } from './spool/journal.ts';
 import { InfluxTelemetryStore } from './store/influx.ts';
 import { SqliteTelemetryStore } from './store/sqlite.ts';
 import type { TelemetryStore } from './store/types.ts';
-import { StoreWriter } from './store/writer.ts';
+import { StoreWriterHost } from './store/writer-host.ts';
+import { SharedJournalState } from './spool/shared-state.ts';
 import { AlertRepository } from './alerts/repository.ts';
 import { AlertService } from './alerts/service.ts';
 import { DEFAULT_INCIDENT_RULES, escalationPolicy } from './alerts/policy.ts';
@@ -45,7 +46,8 @@ export class Hub {
   readonly registry: DeviceRegistry;
   readonly journal: Journal;
   readonly store: TelemetryStore;
-  readonly writer: StoreWriter;
+  readonly writer: StoreWriterHost;
+  private readonly sharedJournal = new SharedJournalState();
   readonly rejects: RejectLog;
   readonly pipeline: IngestPipeline;
   readonly broker: EmbeddedBroker | undefined;
@@ -76,17 +78,19 @@ export class Hub {
     this.bus = new EventBus(log);
     this.db = openStateDb(config.dataDir);
     this.registry = new DeviceRegistry(this.db);
-    this.journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
+    this.journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, shared: this.sharedJournal });
     this.store = config.influxUrl
       ? new InfluxTelemetryStore(config.influxUrl)
       : new SqliteTelemetryStore(path.join(config.dataDir, 'telemetry.db'));
-    this.writer = new StoreWriter({
-      journal: this.journal,
-      store: this.store,
-      metrics: this.metrics,
-      log: log.child({ component: 'store-writer' }),
+    this.writer = new StoreWriterHost({
+      dir: path.join(config.dataDir, 'spool'),
+      shared: this.sharedJournal,
+      store: config.influxUrl ? { kind: 'influx', url: config.influxUrl } : { kind: 'sqlite', file: path.join(config.dataDir, 'telemetry.db') },
       batchSize: config.storeBatchSize,
       flushMs: config.storeFlushMs,
+      metrics: this.metrics,
+      log: log.child({ component: 'store-writer' }),
+      logLevel: config.logLevel,
     });
     this.writer.onCommit = () => this.releaseSpoolWaiters();
     this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
@@ -156,7 +160,7 @@ export class Hub {
     this.tickTimer.unref();
     this.journal.open();
     await this.store.start();
-    this.writer.start();
+    await this.writer.start();
     if (this.broker) await this.broker.start();
     this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir });
     await this.app.listen({ port: this.config.port, host: this.config.host });

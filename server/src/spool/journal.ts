@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SharedJournalState } from './shared-state.ts';
 
 /** A place in the journal: segment number and byte offset inside it. */
 export interface JournalPosition {
@@ -14,6 +15,8 @@ export interface JournalBatch {
 
 export interface JournalOptions {
   dir: string;
+  /** Set when another thread reads and commits (the store writer in its worker). */
+  shared?: SharedJournalState;
   /** Total bytes the unconsumed journal may hold; past it appends must wait (backpressure, not loss). */
   maxBytes: number;
   segmentBytes?: number;
@@ -65,6 +68,8 @@ export class Journal {
     this.truncateTornTail(this.headSeg);
     this.headFd = fs.openSync(this.segPath(this.headSeg), 'a');
     if (!this.sizes.has(this.headSeg)) this.sizes.set(this.headSeg, 0);
+    this.opts.shared?.setHead(this.headSeg, this.sizes.get(this.headSeg)!);
+    this.opts.shared?.setCommitted(this.checkpoint.seg, this.checkpoint.off);
   }
 
   close(): void {
@@ -76,6 +81,11 @@ export class Journal {
 
   /** Bytes appended but not yet committed to the store. */
   pendingBytes(): number {
+    const shared = this.opts.shared;
+    if (shared) {
+      this.checkpoint = { seg: shared.committedSeg, off: shared.committedOff };
+      for (const seg of this.sizes.keys()) if (seg < this.checkpoint.seg) this.sizes.delete(seg);
+    }
     let total = 0;
     for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) total += size;
     return total - this.checkpoint.off;
@@ -97,6 +107,7 @@ export class Journal {
     }
     fs.writeSync(this.headFd, data);
     this.sizes.set(this.headSeg, size + bytes);
+    this.opts.shared?.setHead(this.headSeg, size + bytes);
   }
 
   /** Where the next read after everything committed starts. */

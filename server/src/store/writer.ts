@@ -1,13 +1,49 @@
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
-import type { Journal, JournalPosition } from '../spool/journal.ts';
+import type { JournalBatch, JournalPosition } from '../spool/journal.ts';
 import { StoreRejectedError } from './influx.ts';
 import type { StoredPoint, TelemetryStore } from './types.ts';
 
+/** The journal as the writer sees it: the Journal itself, or a JournalReader in a worker. */
+export interface JournalSource {
+  readonly committed: JournalPosition;
+  read(maxRecords: number, from?: JournalPosition): JournalBatch;
+  commit(pos: JournalPosition): void;
+  pendingBytes(): number;
+}
+
+/** Where the writer reports what it did (metrics in this thread, or messages from a worker). */
+export interface WriterSink {
+  stored(points: number, writeS: number, ingestToStoredS: Float64Array, deviceToStoredS: Float64Array): void;
+  dropped(points: number): void;
+  writeFailed(): void;
+  storeState(up: boolean, lastError?: string): void;
+  committed(pendingBytes: number): void;
+}
+
+export function metricsSink(metrics: HubMetrics, onCommit?: () => void): WriterSink {
+  return {
+    stored(points, writeS, ingest, device) {
+      metrics.storeLatency.observe(writeS);
+      metrics.batchSize.observe(points);
+      metrics.pointsStored.inc(points);
+      for (const v of ingest) metrics.ingestToStored.observe(v);
+      for (const v of device) metrics.deviceToStored.observe(v);
+    },
+    dropped: (points) => metrics.pointsDropped.inc(points),
+    writeFailed: () => metrics.storeWriteErrors.inc(),
+    storeState: (up) => metrics.storeUp.set(up ? 1 : 0),
+    committed(pending) {
+      metrics.spoolBytes.set(pending);
+      onCommit?.();
+    },
+  };
+}
+
 export interface StoreWriterOptions {
-  journal: Journal;
+  journal: JournalSource;
   store: TelemetryStore;
-  metrics: HubMetrics;
+  sink: WriterSink;
   log: Logger;
   batchSize: number;
   /** How long to let a small batch fill before writing it. */
@@ -70,7 +106,7 @@ export class StoreWriter {
     const settleInOrder = () => {
       while (inflight[0]?.settled && inflight[0].ok) {
         journal.commit(inflight.shift()!.end);
-        this.o.metrics.spoolBytes.set(journal.pendingBytes());
+        this.o.sink.committed(journal.pendingBytes());
         this.onCommit?.();
       }
     };
@@ -133,7 +169,7 @@ export class StoreWriter {
   }
 
   private async writeBatch(records: string[]): Promise<boolean> {
-    const { store, metrics, log } = this.o;
+    const { store, sink, log } = this.o;
     const points = records.map((r) => JSON.parse(r) as StoredPoint);
     const started = performance.now();
     try {
@@ -141,30 +177,32 @@ export class StoreWriter {
     } catch (err) {
       if (err instanceof StoreRejectedError) {
         // The data itself was refused; InfluxDB kept the valid part of the batch.
-        metrics.pointsDropped.inc(points.length);
+        sink.dropped(points.length);
         log.error({ err: err.message, points: points.length }, 'store refused part of a batch as invalid data');
         return true;
       }
-      metrics.storeWriteErrors.inc();
-      metrics.storeUp.set(0);
+      sink.writeFailed();
       this.lastError = err instanceof Error ? err.message : String(err);
       if (this.storeUp) log.error({ store: store.name, err: this.lastError }, 'store write failed; spooling to disk until it returns');
       this.storeUp = false;
+      sink.storeState(false, this.lastError);
       return false;
     }
-    if (!this.storeUp) log.info({ store: store.name }, 'store is back; replaying the spool');
+    if (!this.storeUp) {
+      log.info({ store: store.name }, 'store is back; replaying the spool');
+      sink.storeState(true);
+    }
     this.storeUp = true;
     this.lastError = undefined;
     this.backoffMs = 0;
-    metrics.storeUp.set(1);
     const now = Date.now();
-    metrics.storeLatency.observe((performance.now() - started) / 1000);
-    metrics.batchSize.observe(points.length);
-    metrics.pointsStored.inc(points.length);
-    for (const p of points) {
-      metrics.ingestToStored.observe((now - p.rx) / 1000);
-      metrics.deviceToStored.observe(Math.max(0, now - p.ts) / 1000);
+    const ingest = new Float64Array(points.length);
+    const device = new Float64Array(points.length);
+    for (let i = 0; i < points.length; i++) {
+      ingest[i] = (now - points[i]!.rx) / 1000;
+      device[i] = Math.max(0, now - points[i]!.ts) / 1000;
     }
+    sink.stored(points.length, (performance.now() - started) / 1000, ingest, device);
     return true;
   }
 }

@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.ts';
+import type { HubMetrics } from '../metrics.ts';
+import type { SharedJournalState } from '../spool/shared-state.ts';
+import { metricsSink, type WriterSink } from './writer.ts';
+
+export type StoreSpec = { kind: 'sqlite'; file: string } | { kind: 'influx'; url: string };
+
+export interface WriterWorkerData {
+  dir: string;
+  shared: SharedArrayBuffer;
+  store: StoreSpec;
+  batchSize: number;
+  flushMs: number;
+  concurrency: number;
+  logLevel: string;
+}
+
+export type WriterWorkerMessage =
+  | { t: 'ready' }
+  | { t: 'stopped' }
+  | { t: 'stored'; points: number; writeS: number; ingest: Float64Array; device: Float64Array }
+  | { t: 'dropped'; points: number }
+  | { t: 'writeFailed' }
+  | { t: 'state'; up: boolean; lastError?: string }
+  | { t: 'committed'; pendingBytes: number };
+
+export interface StoreWriterHostOptions {
+  dir: string;
+  shared: SharedJournalState;
+  store: StoreSpec;
+  batchSize: number;
+  flushMs: number;
+  concurrency?: number;
+  metrics: HubMetrics;
+  log: Logger;
+  logLevel: string;
+}
+
+/**
+ * Runs the store writer in a worker thread and mirrors what it reports into this thread's
+ * metrics and health. If the worker dies it is restarted: the journal still holds every point.
+ */
+export class StoreWriterHost {
+  storeUp = true;
+  lastError: string | undefined;
+  /** Called after each commit, e.g. to release ingest waiting on a full spool. */
+  onCommit: (() => void) | undefined;
+  private worker: Worker | undefined;
+  private sink: WriterSink;
+  private stopping = false;
+
+  constructor(private readonly o: StoreWriterHostOptions) {
+    this.sink = metricsSink(o.metrics, () => this.onCommit?.());
+  }
+
+  async start(): Promise<void> {
+    const data: WriterWorkerData = {
+      dir: this.o.dir,
+      shared: this.o.shared.buffer,
+      store: this.o.store,
+      batchSize: this.o.batchSize,
+      flushMs: this.o.flushMs,
+      concurrency: this.o.concurrency ?? 4,
+      logLevel: this.o.logLevel,
+    };
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+      workerData: { ...data, entry: new URL('./writer-worker.ts', import.meta.url).href },
+    });
+    this.worker = worker;
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: WriterWorkerMessage) => {
+        if (m.t === 'ready') resolve();
+        else this.handle(m);
+      });
+      worker.once('error', (err) => {
+        this.o.log.error({ err }, 'store writer thread failed');
+        reject(err);
+      });
+      worker.once('exit', (code) => {
+        if (this.stopping) return;
+        this.o.log.error({ code }, 'store writer thread exited; restarting it (the spool keeps every point)');
+        setTimeout(() => void this.start().catch(() => {}), 1000).unref();
+      });
+    });
+  }
+
+  /** The worker watches the journal head itself. */
+  notify(): void {}
+
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const stopped = new Promise<void>((resolve) => {
+      worker.on('message', (m: WriterWorkerMessage) => m.t === 'stopped' && resolve());
+      worker.once('exit', () => resolve());
+    });
+    worker.postMessage({ t: 'stop', deadlineMs });
+    const timer = setTimeout(() => void worker.terminate(), deadlineMs + 5000);
+    await stopped;
+    clearTimeout(timer);
+    await worker.terminate();
+  }
+
+  private handle(m: WriterWorkerMessage): void {
+    switch (m.t) {
+      case 'stored':
+        this.sink.stored(m.points, m.writeS, m.ingest, m.device);
+        break;
+      case 'dropped':
+        this.sink.dropped(m.points);
+        break;
+      case 'writeFailed':
+        this.sink.writeFailed();
+        break;
+      case 'state':
+        this.storeUp = m.up;
+        this.lastError = m.lastError;
+        this.sink.storeState(m.up, m.lastError);
+        break;
+      case 'committed':
+        this.sink.committed(m.pendingBytes);
+        break;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { JournalReader } from '../spool/journal-reader.ts';
+import { SharedJournalState } from '../spool/shared-state.ts';
+import { InfluxTelemetryStore } from './influx.ts';
+import { SqliteTelemetryStore } from './sqlite.ts';
+import type { TelemetryStore } from './types.ts';
+import { StoreWriter, type WriterSink } from './writer.ts';
+import type { WriterWorkerData, WriterWorkerMessage } from './writer-host.ts';
+
+/**
+ * The store writer's own thread: decoding spooled points, building write batches and the store
+ * I/O itself (SQLite transactions are synchronous) never stall ingest or alert delivery.
+ */
+const data = workerData as WriterWorkerData;
+const port = parentPort!;
+const post = (m: WriterWorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+const log = pino({ level: data.logLevel, base: { component: 'store-writer' }, timestamp: pino.stdTimeFunctions.isoTime });
+
+const shared = new SharedJournalState(data.shared);
+const journal = new JournalReader(data.dir, shared);
+const store: TelemetryStore = data.store.kind === 'influx' ? new InfluxTelemetryStore(data.store.url) : new SqliteTelemetryStore(data.store.file);
+await store.start();
+
+const sink: WriterSink = {
+  stored: (points, writeS, ingest, device) => post({ t: 'stored', points, writeS, ingest, device }, [ingest.buffer as ArrayBuffer, device.buffer as ArrayBuffer]),
+  dropped: (points) => post({ t: 'dropped', points }),
+  writeFailed: () => post({ t: 'writeFailed' }),
+  storeState: (up, lastError) => post({ t: 'state', up, ...(lastError ? { lastError } : {}) }),
+  committed: (pendingBytes) => post({ t: 'committed', pendingBytes }),
+};
+const writer = new StoreWriter({ journal, store, sink, log, batchSize: data.batchSize, flushMs: data.flushMs, concurrency: data.concurrency });
+writer.start();
+
+// The appender publishes its head in shared memory; a cheap poll replaces a message per append.
+let lastHead = -1;
+const poll = setInterval(() => {
+  const head = shared.headSeg * 1e15 + shared.headSize;
+  if (head !== lastHead) {
+    lastHead = head;
+    writer.notify();
+  }
+}, 5);
+
+port.on('message', async (m: { t: 'stop'; deadlineMs: number }) => {
+  if (m.t !== 'stop') return;
+  clearInterval(poll);
+  await writer.stop(m.deadlineMs);
+  journal.close();
+  await store.stop();
+  post({ t: 'stopped' });
+});
+post({ t: 'ready' });
