@@ -145,3 +145,26 @@ export async function influxQuery(svc: Service, q: string, database = 'hub'): Pr
   if (result?.error) throw new Error(result.error);
   return result?.series?.[0]?.values ?? [];
 }
+
+/** VictoriaMetrics (Debian's victoria-metrics), which accepts InfluxDB line protocol on /write. */
+export async function startVictoriaMetrics(): Promise<Service> {
+  const dir = tempDir('vm');
+  const port = await freePort();
+  const svc = new ManagedProcess(
+    port,
+    `http://127.0.0.1:${port}/hub`,
+    dir,
+    '/usr/bin/victoria-metrics',
+    [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}/data`, '-retentionPeriod=1', '-search.latencyOffset=0s', '-loggerLevel=ERROR'],
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    'victoria-metrics',
+  );
+  await svc.start();
+  return svc;
+}

@@ -75,7 +75,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   private async ensureDatabase(): Promise<void> {
     if (this.databaseReady) return;
-    await this.influx.createDatabase(this.database); // idempotent in InfluxDB 1.x
+    try {
+      await this.influx.createDatabase(this.database); // idempotent in InfluxDB 1.x
+    } catch (err) {
+      // Stores that speak only the line protocol (VictoriaMetrics, Telegraf listeners) have no
+      // /query: a 4xx there means "nothing to create", not "down".
+      if (!/A 4\d\d /.test(err instanceof Error ? err.message : String(err))) throw err;
+    }
     this.databaseReady = true;
   }
 
