@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildDistrict } from './build.ts';
+import { runScenario, scenarioPath, writeHubConfig, type Logins } from './index.ts';
+
+const HELP = `Community simulator: a whole community (or a district of them) with believable devices and scripted incidents.
+
+  node --import tsx simulators/community/cli.ts [options]
+
+  --mqtt URL              broker (default $MQTT_URL or mqtt://127.0.0.1:1883)
+  --communities K         communities in the district (default 1; 20 ≈ 58,000 devices)
+  --households N          households per community (default 2500)
+  --cells N               grid cells per community (default 8)
+  --buildings N           buildings per community (default 30, fewer for small communities)
+  --seed N                (default 1) same seed, same community, same scenario
+  --time-scale X          scenario seconds per real second (default 1; 60 = an hour in a minute)
+  --scenario NAME|FILE    play a scenario (e.g. demo = simulators/community/scenarios/demo.yaml)
+  --write-config FILE     write the hub's config file (HUB_CONFIG) for this district
+  --config-only           write the config and exit without running devices
+  --expected FILE         write the scenario's ground truth (expected alerts) as JSON
+  --duration S            stop after S real seconds (default: run until Ctrl-C)
+  --exit-after-scenario   stop once the scenario's last step has run
+  --connections N         shared MQTT connections per community (default 2)
+  --qos 0|1               QoS of periodic telemetry (default 1; events and status always 1)
+  --no-routine            only status and scripted messages, no periodic telemetry
+  --username / --password MQTT login for every connection (or $MQTT_USERNAME / $MQTT_PASSWORD),
+                          e.g. a gateway credential the hub issued for these communities
+  --credentials FILE      JSON { "<communityId>" or "*": { "username", "password" } }
+  --quiet                 no progress lines
+`;
+
+const { values } = parseArgs({
+  options: {
+    mqtt: { type: 'string' },
+    communities: { type: 'string', default: '1' },
+    households: { type: 'string' },
+    cells: { type: 'string' },
+    buildings: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    'time-scale': { type: 'string', default: '1' },
+    scenario: { type: 'string' },
+    'write-config': { type: 'string' },
+    'config-only': { type: 'boolean', default: false },
+    expected: { type: 'string' },
+    duration: { type: 'string' },
+    'exit-after-scenario': { type: 'boolean', default: false },
+    connections: { type: 'string', default: '2' },
+    qos: { type: 'string', default: '1' },
+    'no-routine': { type: 'boolean', default: false },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    credentials: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+function num(name: string, v: string | undefined, { min = 0, integer = true } = {}): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    process.stderr.write(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${v}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/** --credentials FILE ({ "<communityId>" | "*": { username, password } }), else --username/--password for all. */
+function logins(): Logins {
+  if (values.credentials) return JSON.parse(fs.readFileSync(values.credentials, 'utf8')) as Logins;
+  const username = values.username ?? process.env.MQTT_USERNAME;
+  return username ? { '*': { username, password: values.password ?? process.env.MQTT_PASSWORD ?? '' } } : {};
+}
+
+const log = (line: string) => values.quiet || process.stderr.write(`${line}\n`);
+const seed = num('seed', values.seed)!;
+const qos = num('qos', values.qos);
+if (qos !== 0 && qos !== 1) {
+  process.stderr.write('--qos must be 0 or 1\n');
+  process.exit(2);
+}
+const started = performance.now();
+const district = buildDistrict({
+  seed,
+  communities: num('communities', values.communities, { min: 1 })!,
+  ...(values.households ? { households: num('households', values.households, { min: 1 })! } : {}),
+  ...(values.cells ? { cells: num('cells', values.cells, { min: 1 })! } : {}),
+  ...(values.buildings ? { buildings: num('buildings', values.buildings, { min: 1 })! } : {}),
+});
+const households = district.communities.reduce((a, c) => a + c.households, 0);
+log(`built ${district.communities.length} communities: ${households} households, ${district.devices.length} devices, ${district.workers.length} workers (${Math.round(performance.now() - started)} ms)`);
+if (values['write-config']) log(`wrote hub config ${writeHubConfig(values['write-config'], district)}`);
+if (values['config-only']) process.exit(0);
+
+try {
+  const sim = await runScenario({
+    mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+    district,
+    seed,
+    timeScale: num('time-scale', values['time-scale'], { min: 0.001, integer: false })!,
+    ...(values.scenario ? { scenario: scenarioPath(values.scenario) } : {}),
+    connectionsPerCommunity: num('connections', values.connections, { min: 1 })!,
+    telemetryQos: qos,
+    routine: !values['no-routine'],
+    logins: logins(),
+    onProgress: log,
+    onStep: (step) => log(`  ▶ t=${step.atS}s ${step.title} — ${step.deviceId}`),
+  });
+  if (values.expected) {
+    fs.writeFileSync(values.expected, JSON.stringify({ scenario: sim.plan?.name ?? null, seed, expected: sim.expected }, null, 2) + '\n');
+    log(`wrote ground truth (${sim.expected.length} expected alerts) to ${values.expected}`);
+  }
+  log(`running ${district.devices.length} devices${sim.plan ? `, scenario "${sim.plan.name}" (${sim.plan.steps.length} steps)` : ''}; Ctrl-C stops`);
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(progress);
+    log(`stopping (${why})`);
+    await sim.stop();
+    const s = sim.runtime.summary();
+    process.stdout.write(JSON.stringify({ devices: s.devices, sent: s.sent, acked: s.acked, errors: s.errors, skipped: s.skipped }) + '\n');
+    process.exit(s.errors > 0 ? 1 : 0);
+  };
+  let last = sim.runtime.summary().sent;
+  const progress = setInterval(() => {
+    const s = sim.runtime.summary();
+    log(`  sent ${s.sent} (${Math.round((s.sent - last) / 10)} msg/s)  acked ${s.acked}  skipped ${s.skipped}  errors ${s.errors}`);
+    last = s.sent;
+  }, 10_000);
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const duration = num('duration', values.duration);
+  if (duration !== undefined) setTimeout(() => void stop(`${duration} s elapsed`), duration * 1000);
+  if (values['exit-after-scenario']) void sim.done.then(() => stop('scenario complete'));
+  else void sim.done.then(() => sim.plan && log(`scenario "${sim.plan.name}" complete; devices keep reporting`));
+} catch (err) {
+  process.stderr.write(`community simulator failed: ${(err as Error).message}\n`);
+  process.exit(1);
+}
