@@ -21,7 +21,8 @@ export function telemetryFor(d: SimDevice, rng: () => number, now: number): Body
       const hour = new Date(now).getHours();
       const busy = hour >= 7 && hour <= 9 ? 1 : hour >= 17 && hour <= 20 ? 0.8 : hour >= 23 || hour <= 5 ? 0.05 : 0.4;
       s.passes = (s.passes ?? 0) + (rng() < busy ? 1 + Math.floor(rng() * 3) : 0);
-      return { door: rng() < busy * 0.2 ? 'open' : 'closed', locked: rng() > busy * 0.2, passes_total: s.passes, battery_pct: 100 };
+      // A door opens only for a moment; routine reports see it closed (an open door in consecutive reports is an incident).
+      return { door: 'closed', locked: rng() > busy * 0.2, passes_total: s.passes, battery_pct: 100 };
     }
     case 'fire_station':
       s.pressure = clamp((s.pressure ?? 0.35) + (rng() - 0.5) * 0.005, 0.25, 0.45);

@@ -1,0 +1,305 @@
+// Every UI string of the dashboard, in zh-CN and English. Components never hold literal text:
+// they call t('key') (see locale.svelte.ts). Device kind names come from the shared device model.
+import { kindSpecs, isDeviceKind } from '#devices/kinds/index.ts';
+import { ALERT_TYPES, isAlertType } from '#devices/alerts.ts';
+import type { LocalizedName } from './types.ts';
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'zh-CN';
+export const LOCALE_STORAGE_KEY = 'hub.locale';
+
+type Entry = { zh: string; en: string };
+
+export const messages = {
+  'app.title': { zh: '社区安全中枢', en: 'Community safety hub' },
+  'app.controlRoom': { zh: '综治中心', en: 'Control room' },
+  'app.worker': { zh: '网格员', en: 'Grid worker' },
+  'app.language': { zh: 'English', en: '中文' },
+  'app.languageLabel': { zh: '切换语言', en: 'Switch language' },
+  'app.loading': { zh: '加载中…', en: 'Loading…' },
+  'app.retry': { zh: '重试', en: 'Retry' },
+  'app.close': { zh: '关闭', en: 'Close' },
+  'app.logout': { zh: '退出', en: 'Log out' },
+  'app.mute': { zh: '静音', en: 'Mute' },
+  'app.unmute': { zh: '取消静音', en: 'Unmute' },
+  'app.notAvailable': { zh: '暂不可用', en: 'Not available yet' },
+  'app.error': { zh: '出错：{message}', en: 'Error: {message}' },
+  'app.forbidden': { zh: '无权访问', en: 'Not allowed' },
+
+  'conn.live': { zh: '实时', en: 'Live' },
+  'conn.connecting': { zh: '连接中', en: 'Connecting' },
+  'conn.unreachable': {
+    zh: '无法连接中枢，{seconds} 秒后重试。显示的数据可能已过时。',
+    en: 'Hub unreachable — retrying in {seconds} s. What you see may be out of date.',
+  },
+  'conn.resynced': { zh: '已重新连接并同步', en: 'Reconnected and resynchronised' },
+
+  'login.title': { zh: '登录', en: 'Sign in' },
+  'login.username': { zh: '用户名', en: 'Username' },
+  'login.password': { zh: '密码', en: 'Password' },
+  'login.submit': { zh: '登录', en: 'Sign in' },
+  'login.failed': { zh: '用户名或密码错误', en: 'Wrong username or password' },
+  'login.throttled': { zh: '尝试次数过多，请稍后再试', en: 'Too many attempts, try again later' },
+  'login.signedInAs': { zh: '{user}（{role}）', en: '{user} ({role})' },
+
+  'role.admin': { zh: '管理员', en: 'Admin' },
+  'role.operator': { zh: '值班员', en: 'Operator' },
+  'role.worker': { zh: '网格员', en: 'Grid worker' },
+  'role.viewer': { zh: '只读', en: 'Viewer' },
+
+  'tab.alerts': { zh: '告警', en: 'Alerts' },
+  'tab.plan': { zh: '平面图', en: 'Plan' },
+  'tab.devices': { zh: '设备', en: 'Devices' },
+  'tab.figures': { zh: '关键指标', en: 'Key figures' },
+
+  'severity.critical': { zh: '紧急', en: 'Critical' },
+  'severity.major': { zh: '重要', en: 'Major' },
+  'severity.minor': { zh: '次要', en: 'Minor' },
+  'severity.info': { zh: '提示', en: 'Info' },
+  'state.open': { zh: '未确认', en: 'Open' },
+  'state.acknowledged': { zh: '已确认', en: 'Acknowledged' },
+  'state.resolved': { zh: '已处置', en: 'Resolved' },
+  'state.cleared': { zh: '已消除', en: 'Cleared' },
+
+  'queue.title': { zh: '告警队列', en: 'Alert queue' },
+  'queue.unacked': { zh: '未确认', en: 'Unacknowledged' },
+  'queue.empty': { zh: '当前没有告警', en: 'No alerts right now' },
+  'queue.onlyOpen': { zh: '只看未确认', en: 'Unacknowledged only' },
+  'queue.newestFirst': { zh: '最新在前', en: 'Newest first' },
+  'queue.oldestFirst': { zh: '最早在前', en: 'Oldest first' },
+  'queue.count': { zh: '×{count}', en: '×{count}' },
+  'queue.escalated': { zh: '已升级 {level} 级', en: 'Escalated ×{level}' },
+  'queue.incident': { zh: '事件 {id}', en: 'Incident {id}' },
+  'queue.fold': { zh: '按事件合并', en: 'Group by incident' },
+  'queue.related': { zh: '同一事件另有 {count} 条', en: '+{count} in this incident' },
+  'alert.related': { zh: '同一事件的其他告警', en: 'Other alerts of this incident' },
+  'queue.total': { zh: '共 {count} 条', en: '{count} alerts' },
+
+  'time.ago.s': { zh: '{n} 秒', en: '{n}s' },
+  'time.ago.m': { zh: '{m} 分 {s} 秒', en: '{m}m {s}s' },
+  'time.ago.h': { zh: '{h} 小时 {m} 分', en: '{h}h {m}m' },
+  'time.ago.d': { zh: '{d} 天 {h} 小时', en: '{d}d {h}h' },
+  'time.never': { zh: '从未', en: 'never' },
+
+  'alert.device': { zh: '设备', en: 'Device' },
+  'alert.kind': { zh: '类型', en: 'Kind' },
+  'alert.type': { zh: '告警类型', en: 'Alert type' },
+  'alert.cell': { zh: '网格', en: 'Grid cell' },
+  'alert.community': { zh: '社区', en: 'Community' },
+  'alert.building': { zh: '楼栋', en: 'Building' },
+  'alert.floor': { zh: '楼层', en: 'Floor' },
+  'alert.floorValue': { zh: '{floor} 层', en: 'floor {floor}' },
+  'alert.openedAt': { zh: '发生时间', en: 'Opened' },
+  'alert.lastSeenAt': { zh: '最近一次', en: 'Last seen' },
+  'alert.clearedAt': { zh: '消除时间', en: 'Cleared' },
+  'alert.acknowledgedBy': { zh: '确认人', en: 'Acknowledged by' },
+  'alert.resolvedBy': { zh: '处置人', en: 'Resolved by' },
+  'alert.assignee': { zh: '指派给', en: 'Assignee' },
+  'alert.unassigned': { zh: '未指派', en: 'Unassigned' },
+  'alert.escalatesIn': { zh: '{time} 后升级', en: 'Escalates in {time}' },
+  'alert.overdue': { zh: '已超时 {time}', en: 'Overdue by {time}' },
+  'alert.sinceOpened': { zh: '已持续', en: 'Open for' },
+  'alert.history': { zh: '处置记录', en: 'History' },
+  'alert.historyEmpty': { zh: '暂无记录', en: 'No history yet' },
+  'alert.snapshots': { zh: '抓拍', en: 'Snapshots' },
+  'alert.latest': { zh: '最新读数', en: 'Latest readings' },
+  'alert.deviceFacts': { zh: '设备信息', en: 'Device facts' },
+  'alert.ack': { zh: '确认', en: 'Acknowledge' },
+  'alert.assign': { zh: '指派', en: 'Assign' },
+  'alert.assignPlaceholder': { zh: '网格员用户名', en: 'Worker username' },
+  'alert.resolve': { zh: '处置完成', en: 'Resolve' },
+  'alert.note': { zh: '处置说明', en: 'Resolution note' },
+  'alert.notePlaceholder': { zh: '现场情况、处置结果（必填）', en: 'What happened, what was done (required)' },
+  'alert.noteRequired': { zh: '请填写处置说明', en: 'A note is required' },
+  'alert.done': { zh: '已完成', en: 'Done' },
+  'alert.failed': { zh: '操作失败：{message}', en: 'Action failed: {message}' },
+  'alert.notFound': { zh: '告警不存在', en: 'Alert not found' },
+
+  'plan.title': { zh: '社区平面图', en: 'Community plan' },
+  'plan.community': { zh: '社区', en: 'Community' },
+  'plan.empty': { zh: '暂无网格与楼栋信息', en: 'No grid or building data yet' },
+  'plan.generated': { zh: '未配置坐标，使用自动布局', en: 'No coordinates configured; generated layout' },
+  'plan.legend.normal': { zh: '正常', en: 'Normal' },
+  'plan.legend.alert': { zh: '告警中', en: 'In alert' },
+  'plan.legend.offline': { zh: '离线', en: 'Offline' },
+  'plan.aggregated': {
+    zh: '设备较多：仅标出告警设备和离线设备（最多 {n} 个），其余按楼栋汇总',
+    en: 'Many devices: only devices in alert, then offline ones, are marked (at most {n}); buildings sum up the rest',
+  },
+  'plan.hiddenOffline': { zh: '另有 {count} 台离线设备未逐一标出', en: '{count} more offline devices not marked one by one' },
+  'plan.noCell': { zh: '未分网格', en: 'No grid cell' },
+  'plan.unplaced': { zh: '未定位设备', en: 'Unplaced devices' },
+
+  'device.title': { zh: '设备 {id}', en: 'Device {id}' },
+  'device.online': { zh: '在线', en: 'Online' },
+  'device.offline': { zh: '离线', en: 'Offline' },
+  'device.inAlert': { zh: '告警中', en: 'In alert' },
+  'device.lastSeen': { zh: '最后上报', en: 'Last seen' },
+  'device.provisioned': { zh: '已注册凭据', en: 'Provisioned' },
+  'device.name': { zh: '名称', en: 'Name' },
+  'device.id': { zh: '编号', en: 'ID' },
+  'device.state': { zh: '状态', en: 'State' },
+  'device.lastHour': { zh: '最近 1 小时', en: 'Last hour' },
+  'device.lastDay': { zh: '最近 24 小时', en: 'Last day' },
+  'device.noData': { zh: '暂无数据', en: 'No data' },
+  'device.events': { zh: '最近事件', en: 'Recent events' },
+  'device.noEvents': { zh: '暂无事件', en: 'No events' },
+  'device.yes': { zh: '是', en: 'yes' },
+  'device.no': { zh: '否', en: 'no' },
+
+  'table.filterKind': { zh: '类型', en: 'Kind' },
+  'table.filterState': { zh: '状态', en: 'State' },
+  'table.filterCell': { zh: '网格', en: 'Cell' },
+  'table.all': { zh: '全部', en: 'All' },
+  'table.search': { zh: '搜索编号或名称', en: 'Search id or name' },
+  'table.shown': { zh: '显示 {shown} / {total}', en: '{shown} of {total} shown' },
+  'table.empty': { zh: '没有符合条件的设备', en: 'No device matches' },
+  'table.noDevices': { zh: '尚未登记设备', en: 'No devices registered yet' },
+  'table.onlineOffline': { zh: '在线 {online} · 离线 {offline}', en: '{online} online · {offline} offline' },
+
+  'figures.onlinePct': { zh: '设备在线率', en: 'Devices online' },
+  'figures.openBySeverity': { zh: '未处置告警', en: 'Open alerts' },
+  'figures.mtta': { zh: '今日平均确认用时', en: 'Mean time to acknowledge today' },
+  'figures.perCell': { zh: '各网格告警数', en: 'Alerts per cell' },
+  'figures.none': { zh: '—', en: '—' },
+  'figures.derived': { zh: '由本页数据计算', en: 'Computed from loaded data' },
+
+  'worker.title': { zh: '我的告警', en: 'My alerts' },
+  'worker.empty': { zh: '你负责的网格暂无告警', en: 'No open alerts in your cells' },
+  'worker.cells': { zh: '负责网格：{cells}', en: 'My cells: {cells}' },
+  'worker.allCells': { zh: '全部网格', en: 'all cells' },
+  'worker.goTo': { zh: '前往', en: 'Go to' },
+  'worker.enableAlerts': { zh: '开启提醒（通知、振动、声音）', en: 'Enable alerts (notification, vibration, sound)' },
+  'worker.alertsOn': { zh: '提醒已开启', en: 'Alerts on' },
+  'worker.newAlert': { zh: '新告警：{title}', en: 'New alert: {title}' },
+  'worker.controlRoom': { zh: '综治中心大屏', en: 'Control room screen' },
+} as const satisfies Record<string, Entry>;
+
+export type MessageKey = keyof typeof messages;
+export type Params = Record<string, string | number>;
+
+const known = messages as Record<string, Entry>;
+
+export function isLocale(v: unknown): v is Locale {
+  return typeof v === 'string' && (LOCALES as readonly string[]).includes(v);
+}
+
+function fill(template: string, params?: Params): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+  );
+}
+
+export function translate(locale: Locale, key: MessageKey, params?: Params): string {
+  const entry = known[key];
+  if (!entry) return key;
+  return fill(locale === 'en' ? entry.en : entry.zh, params);
+}
+
+/** Kind label from the shared device model; unknown kinds shown as sent. */
+export function kindLabel(locale: Locale, kind: string): string {
+  if (!isDeviceKind(kind)) return kind;
+  const label = kindSpecs[kind].label;
+  return locale === 'en' ? label.en : label.zh;
+}
+
+// Names of alert types, event types and readings: data rather than UI chrome, but shown to people,
+// so they are translated here; anything not listed (newer hub rules, newer firmware) is shown as sent.
+export const termLabels: Record<string, Entry> = {
+  // alert / event types
+  alarm: { zh: '火警', en: 'Fire alarm' },
+  alarm_cleared: { zh: '火警解除', en: 'Alarm cleared' },
+  smoke_high: { zh: '烟雾浓度超限', en: 'Smoke over threshold' },
+  tamper: { zh: '防拆', en: 'Tamper' },
+  fault: { zh: '故障', en: 'Fault' },
+  test: { zh: '测试', en: 'Test' },
+  battery_low: { zh: '电量低', en: 'Battery low' },
+  offline: { zh: '设备离线', en: 'Device offline' },
+  access_granted: { zh: '通行', en: 'Access granted' },
+  access_denied: { zh: '拒绝通行', en: 'Access denied' },
+  access_denied_burst: { zh: '多次拒绝通行', en: 'Repeated access denied' },
+  door_forced: { zh: '强行开门', en: 'Door forced' },
+  door_held_open: { zh: '门长时间未关', en: 'Door held open' },
+  tailgating: { zh: '尾随通行', en: 'Tailgating' },
+  cabinet_opened: { zh: '消防柜开启', en: 'Cabinet opened' },
+  equipment_checked_out: { zh: '器材取出', en: 'Equipment checked out' },
+  equipment_returned: { zh: '器材归还', en: 'Equipment returned' },
+  pressure_low: { zh: '水压不足', en: 'Water pressure low' },
+  extinguishers_missing: { zh: '灭火器不足', en: 'Extinguishers missing' },
+  no_staff_on_duty: { zh: '无人值守', en: 'Nobody on duty' },
+  drill_started: { zh: '开始演练', en: 'Drill started' },
+  motion: { zh: '移动侦测', en: 'Motion' },
+  video_loss: { zh: '视频丢失', en: 'Video loss' },
+  video_restored: { zh: '视频恢复', en: 'Video restored' },
+  line_crossing: { zh: '越线', en: 'Line crossing' },
+  unreachable: { zh: '无法访问', en: 'Unreachable' },
+  clock_drift: { zh: '时钟偏差', en: 'Clock drift' },
+  // history actions
+  opened: { zh: '产生', en: 'Opened' },
+  recurred: { zh: '再次发生', en: 'Recurred' },
+  grouped: { zh: '并入事件', en: 'Grouped into incident' },
+  webhook_delivered: { zh: '推送成功', en: 'Webhook delivered' },
+  webhook_failed: { zh: '推送失败', en: 'Webhook failed' },
+  snapshot: { zh: '抓拍', en: 'Snapshot' },
+  repeated: { zh: '重复', en: 'Repeated' },
+  cleared: { zh: '条件消除', en: 'Condition cleared' },
+  notified: { zh: '已通知', en: 'Notified' },
+  reminded: { zh: '已提醒', en: 'Reminded' },
+  escalated: { zh: '已升级', en: 'Escalated' },
+  acknowledged: { zh: '已确认', en: 'Acknowledged' },
+  assigned: { zh: '已指派', en: 'Assigned' },
+  resolved: { zh: '已处置', en: 'Resolved' },
+  // readings
+  smoke_obscuration_pct_per_m: { zh: '烟雾遮光率 %/m', en: 'Smoke obscuration %/m' },
+  temperature_c: { zh: '温度 °C', en: 'Temperature °C' },
+  battery_pct: { zh: '电量 %', en: 'Battery %' },
+  rssi_dbm: { zh: '信号 dBm', en: 'Signal dBm' },
+  door: { zh: '门状态', en: 'Door' },
+  locked: { zh: '已上锁', en: 'Locked' },
+  passes_total: { zh: '累计通行', en: 'Passes total' },
+  water_pressure_mpa: { zh: '水压 MPa', en: 'Water pressure MPa' },
+  extinguishers_ok: { zh: '灭火器完好', en: 'Extinguishers OK' },
+  extinguishers_total: { zh: '灭火器总数', en: 'Extinguishers total' },
+  cabinet_door: { zh: '消防柜门', en: 'Cabinet door' },
+  staff_on_duty: { zh: '值守人数', en: 'Staff on duty' },
+  reachable: { zh: '可访问', en: 'Reachable' },
+  fps: { zh: '帧率', en: 'Frame rate' },
+  bitrate_kbps: { zh: '码率 kbps', en: 'Bitrate kbps' },
+  clock_drift_s: { zh: '时钟偏差 s', en: 'Clock drift s' },
+  open: { zh: '开', en: 'open' },
+  closed: { zh: '关', en: 'closed' },
+};
+
+/** Alert types from the shared model; other terms (event types, readings, history actions) from termLabels. */
+export function termLabel(locale: Locale, term: string | null | undefined): string {
+  if (!term) return '';
+  const e = isAlertType(term) ? ALERT_TYPES[term].label : termLabels[term];
+  if (!e) return term;
+  return locale === 'en' ? e.en : e.zh;
+}
+
+/** A configured name: plain, or {zh, en}. */
+export function localName(locale: Locale, name: LocalizedName | null | undefined): string {
+  if (name === null || name === undefined) return '';
+  if (typeof name === 'string') return name;
+  if (typeof name === 'object') return (locale === 'en' ? name.en : name.zh) ?? name.zh ?? name.en ?? '';
+  return String(name);
+}
+
+export function roleLabel(locale: Locale, role: string): string {
+  const key = `role.${role === 'grid_worker' ? 'worker' : role}`;
+  return key in known ? translate(locale, key as MessageKey) : role;
+}
+
+/** Human duration for "time since opened": 42 s, 3 m 05 s, 2 h 10 m, 1 d 4 h. */
+export function formatDuration(locale: Locale, ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  if (total < 60) return translate(locale, 'time.ago.s', { n: total });
+  const m = Math.floor(total / 60);
+  if (m < 60) return translate(locale, 'time.ago.m', { m, s: String(total % 60).padStart(2, '0') });
+  const h = Math.floor(m / 60);
+  if (h < 24) return translate(locale, 'time.ago.h', { h, m: String(m % 60).padStart(2, '0') });
+  return translate(locale, 'time.ago.d', { d: Math.floor(h / 24), h: h % 24 });
+}

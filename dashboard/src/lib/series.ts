@@ -1,0 +1,47 @@
+// Telemetry helpers shared by the device panel and the alert drawer.
+import { isDeviceKind, kindSpecs } from '#devices/kinds/index.ts';
+import type { TelemetryPoint } from './types.ts';
+import { toMs } from './time.ts';
+
+export type Range = 'hour' | 'day';
+export const RANGES: Record<Range, { ms: number; every: string }> = {
+  hour: { ms: 3600_000, every: '1m' },
+  day: { ms: 86_400_000, every: '15m' },
+};
+
+/** Readings of a kind that can be charted (numbers and booleans), in the model's display order. */
+export function chartableReadings(kind: string): string[] {
+  if (!isDeviceKind(kind)) return [];
+  const spec = kindSpecs[kind];
+  return spec.readings.filter((r) => !spec.stringReadings.includes(r));
+}
+
+export function allReadings(kind: string): string[] {
+  return isDeviceKind(kind) ? [...kindSpecs[kind].readings] : [];
+}
+
+/** uPlot columns: x in epoch seconds ascending, y numeric (booleans 1/0, anything else null). */
+export function toColumns(points: readonly TelemetryPoint[]): { xs: number[]; ys: (number | null)[] } {
+  const rows: [number, number | null][] = [];
+  for (const p of points) {
+    const ms = toMs(p.ts);
+    if (ms === null) continue;
+    const v = p.value;
+    rows.push([ms / 1000, typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null]);
+  }
+  rows.sort((a, b) => a[0] - b[0]);
+  return { xs: rows.map((r) => r[0]), ys: rows.map((r) => r[1]) };
+}
+
+export function lastValue(points: readonly TelemetryPoint[]): unknown {
+  let best: TelemetryPoint | undefined;
+  let bestMs = -Infinity;
+  for (const p of points) {
+    const ms = toMs(p.ts) ?? -Infinity;
+    if (ms >= bestMs && p.value !== null && p.value !== undefined) {
+      best = p;
+      bestMs = ms;
+    }
+  }
+  return best?.value;
+}
