@@ -1,6 +1,7 @@
 import * as Influx from 'influx';
 import type { DeviceKind, Readings } from '#devices';
 import { parseInfluxUrl } from '../config.ts';
+import { DEFAULT_RETENTION, rollupFor, type Retention } from './types.ts';
 import type {
   AggregateRow,
   EventQuery,
@@ -55,7 +56,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
   private readonly influx: Influx.InfluxDB;
   private databaseReady = false;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    private readonly retention: Retention = DEFAULT_RETENTION,
+  ) {
     const parsed = parseInfluxUrl(url);
     this.database = parsed.database;
     this.location = `${parsed.protocol}://${parsed.host}:${parsed.port}/${parsed.database}`;
@@ -77,12 +81,38 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (this.databaseReady) return;
     try {
       await this.influx.createDatabase(this.database); // idempotent in InfluxDB 1.x
+      await this.ensureRetention();
     } catch (err) {
       // Stores that speak only the line protocol (VictoriaMetrics, Telegraf listeners) have no
       // /query: a 4xx there means "nothing to create", not "down".
       if (!/A 4\d\d /.test(err instanceof Error ? err.message : String(err))) throw err;
     }
     this.databaseReady = true;
+  }
+
+  /**
+   * Raw points go to the default policy "raw" (kept rawDays); continuous queries roll them up
+   * into "rollup_1m" and "rollup_1h" (mean per field, named mean_<field>), so disk stays bounded
+   * and long-range charts read a few points per hour instead of thousands.
+   */
+  private async ensureRetention(): Promise<void> {
+    const db = Influx.escape.quoted(this.database);
+    const policies = new Set((await this.influx.showRetentionPolicies(this.database)).map((p) => p.name));
+    const policy = async (name: string, days: number, isDefault: boolean) => {
+      const verb = policies.has(name) ? 'ALTER' : 'CREATE';
+      await this.influx.queryRaw(`${verb} RETENTION POLICY "${name}" ON ${db} DURATION ${days}d REPLICATION 1${isDefault ? ' DEFAULT' : ''}`);
+    };
+    await policy('raw', this.retention.rawDays, true);
+    await policy('rollup_1m', this.retention.rollup1mDays, false);
+    await policy('rollup_1h', this.retention.rollup1hDays, false);
+    const existing = new Set((await this.influx.showContinousQueries(this.database)).map((q) => q.name));
+    const measurements = '/^(smoke|gate|fire_station|camera)$/';
+    for (const [name, rp, every] of [['cq_rollup_1m', 'rollup_1m', '1m'], ['cq_rollup_1h', 'rollup_1h', '1h']] as const) {
+      if (existing.has(name)) continue;
+      await this.influx.queryRaw(
+        `CREATE CONTINUOUS QUERY "${name}" ON ${db} BEGIN SELECT mean(*) INTO ${db}."${rp}".:MEASUREMENT FROM ${db}."raw".${measurements} GROUP BY time(${every}), * END`,
+      );
+    }
   }
 
   async write(points: StoredPoint[]): Promise<void> {
@@ -124,8 +154,19 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]> {
+    // Wide windows over long ranges read the rollups; if they hold nothing yet (fresh install,
+    // or the range is too recent for the continuous query), fall back to raw points.
+    const res = rollupFor(q.everyMs);
+    if (res && q.to - q.from >= (res === '1h' ? 86_400_000 : 6 * 3_600_000)) {
+      const rows = await this.aggregateFrom(`"rollup_${res}"`, `mean_${q.field}`, q);
+      if (rows.length > 0) return rows;
+    }
+    return this.aggregateFrom('"raw"', q.field, q);
+  }
+
+  private async aggregateFrom(policy: string, field: string, q: TelemetryQuery & { everyMs: number }): Promise<AggregateRow[]> {
     const rows = await this.influx.query<{ time: Influx.INanoDate; value: number | null }>(
-      `SELECT mean(${Influx.escape.quoted(q.field)}) AS value FROM ${Influx.escape.quoted(q.kind)}
+      `SELECT mean(${Influx.escape.quoted(field)}) AS value FROM ${Influx.escape.quoted(this.database)}.${policy}.${Influx.escape.quoted(q.kind)}
        WHERE "device" = ${Influx.escape.stringLit(q.deviceId)}
        AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)}
        GROUP BY time(${Math.max(1, Math.round(q.everyMs))}ms) fill(none) LIMIT ${q.limit}`,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { DeviceKind, Readings } from '#devices';
+import { DEFAULT_RETENTION, rollupFor, type Retention } from './types.ts';
 import type {
   AggregateRow,
   EventQuery,
@@ -27,7 +28,10 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private insertEvent!: Database.Statement;
   private writeMany!: (points: StoredPoint[]) => void;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly retention: Retention = DEFAULT_RETENTION,
+  ) {
     this.location = file;
   }
 
@@ -50,6 +54,13 @@ export class SqliteTelemetryStore implements TelemetryStore {
         PRIMARY KEY (device_id, ts_us, seq, type)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS events_by_time ON events (ts_us);
+      CREATE TABLE IF NOT EXISTS telemetry_1m (
+        device_id TEXT NOT NULL, bucket_ms INTEGER NOT NULL, sums TEXT NOT NULL, counts TEXT NOT NULL,
+        PRIMARY KEY (device_id, bucket_ms)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS telemetry_1h (
+        device_id TEXT NOT NULL, bucket_ms INTEGER NOT NULL, sums TEXT NOT NULL, counts TEXT NOT NULL,
+        PRIMARY KEY (device_id, bucket_ms)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS rollup_state (name TEXT PRIMARY KEY, upto_ms INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS events_by_community ON events (community_id, ts_us);
     `);
     // INSERT OR REPLACE makes a replayed batch land on the same rows: idempotent writes.
@@ -99,19 +110,136 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   async queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]> {
-    const windowUs = toMicros(q.everyMs);
+    const buckets = new Map<number, { sum: number; n: number }>();
+    const add = (bucket: number, sum: number | null, n: number) => {
+      if (sum === null || n === 0) return;
+      const b = buckets.get(bucket) ?? { sum: 0, n: 0 };
+      b.sum += sum;
+      b.n += n;
+      buckets.set(bucket, b);
+    };
+    // Wide windows read the rollups up to where they are complete, then raw rows for the rest.
+    const res = rollupFor(q.everyMs);
+    let rawFrom = q.from;
+    if (res) {
+      const upto = this.rollupUpto(res);
+      if (upto > q.from) {
+        const rows = this.db
+          .prepare(
+            `SELECT CAST(bucket_ms / @w AS INTEGER) * @w AS bucket, sum(json_extract(sums, @path)) AS s, sum(json_extract(counts, @path)) AS n
+             FROM telemetry_${res} WHERE device_id = @d AND bucket_ms >= @from AND bucket_ms < @upto AND bucket_ms <= @to
+             GROUP BY bucket`,
+          )
+          .all({ w: q.everyMs, path: `$.${q.field}`, d: q.deviceId, from: Math.floor(q.from), upto, to: Math.floor(q.to) }) as { bucket: number; s: number | null; n: number | null }[];
+        for (const r of rows) add(r.bucket, r.s, r.n ?? 0);
+        rawFrom = Math.max(q.from, upto);
+      }
+    }
+    if (rawFrom <= q.to) {
+      const windowUs = toMicros(q.everyMs);
+      const rows = this.db
+        .prepare(
+          `SELECT CAST(ts_us / @w AS INTEGER) * @w AS bucket, sum(json_extract(readings, @path)) AS s, count(*) AS n
+           FROM telemetry WHERE device_id = @d AND ts_us BETWEEN @from AND @to
+             AND json_type(readings, @path) IN ('integer', 'real', 'true', 'false')
+           GROUP BY bucket`,
+        )
+        .all({ w: windowUs, path: `$.${q.field}`, d: q.deviceId, from: toMicros(rawFrom), to: toMicros(q.to) }) as { bucket: number; s: number | null; n: number }[];
+      for (const r of rows) add(r.bucket / 1000, r.s, r.n);
+    }
+    return [...buckets.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, q.limit)
+      .map(([ts, b]) => ({ ts, value: b.sum / b.n }));
+  }
+
+  private rollupUpto(res: '1m' | '1h'): number {
+    const row = this.db.prepare('SELECT upto_ms FROM rollup_state WHERE name = ?').get(res) as { upto_ms: number } | undefined;
+    return row?.upto_ms ?? 0;
+  }
+
+  /**
+   * Rolls closed minutes into telemetry_1m and closed hours into telemetry_1h (sums and counts per
+   * numeric field, so wider windows average exactly), then drops rows past their retention.
+   * Late points (older than a minute's grace) miss the rollup but stay in raw until it expires.
+   */
+  async maintain(now: number): Promise<void> {
+    this.rollMinutes(Math.floor((now - 60_000) / 60_000) * 60_000);
+    this.rollHours(Math.floor((now - 120_000) / 3_600_000) * 3_600_000);
+    const day = 86_400_000;
+    this.db.prepare('DELETE FROM telemetry WHERE ts_us < ?').run(toMicros(now - this.retention.rawDays * day));
+    this.db.prepare('DELETE FROM events WHERE ts_us < ?').run(toMicros(now - this.retention.rollup1mDays * day));
+    this.db.prepare('DELETE FROM telemetry_1m WHERE bucket_ms < ?').run(now - this.retention.rollup1mDays * day);
+    this.db.prepare('DELETE FROM telemetry_1h WHERE bucket_ms < ?').run(now - this.retention.rollup1hDays * day);
+  }
+
+  private rollMinutes(closedUpto: number): void {
+    let from = this.rollupUpto('1m');
+    if (from === 0) {
+      const first = this.db.prepare('SELECT min(ts_us) AS t FROM telemetry').get() as { t: number | null };
+      if (first.t === null) return;
+      from = Math.floor(first.t / 1000 / 60_000) * 60_000;
+    }
+    // At most a day per call, so one call never holds the writer thread for long.
+    const to = Math.min(closedUpto, from + 86_400_000);
+    if (to <= from) return;
     const rows = this.db
-      .prepare(
-        `SELECT CAST(ts_us / @w AS INTEGER) * @w AS bucket, avg(json_extract(readings, @path)) AS value
-         FROM telemetry WHERE device_id = @d AND ts_us BETWEEN @from AND @to
-           AND json_type(readings, @path) IN ('integer', 'real', 'true', 'false')
-         GROUP BY bucket ORDER BY bucket LIMIT @limit`,
-      )
-      .all({ w: windowUs, path: `$.${q.field}`, d: q.deviceId, from: toMicros(q.from), to: toMicros(q.to), limit: q.limit }) as {
-      bucket: number;
-      value: number | null;
-    }[];
-    return rows.map((r) => ({ ts: r.bucket / 1000, value: r.value }));
+      .prepare('SELECT device_id, ts_us, readings FROM telemetry WHERE ts_us >= ? AND ts_us < ?')
+      .iterate(toMicros(from), toMicros(to)) as IterableIterator<{ device_id: string; ts_us: number; readings: string }>;
+    const acc = new Map<string, { sums: Record<string, number>; counts: Record<string, number> }>();
+    for (const row of rows) {
+      const bucket = Math.floor(row.ts_us / 1000 / 60_000) * 60_000;
+      const key = `${row.device_id}|${bucket}`;
+      let a = acc.get(key);
+      if (!a) acc.set(key, (a = { sums: {}, counts: {} }));
+      const readings = JSON.parse(row.readings) as Readings;
+      for (const [f, v] of Object.entries(readings)) {
+        const num = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : undefined;
+        if (num === undefined) continue;
+        a.sums[f] = (a.sums[f] ?? 0) + num;
+        a.counts[f] = (a.counts[f] ?? 0) + 1;
+      }
+    }
+    this.saveRollup('1m', acc, to);
+  }
+
+  private rollHours(closedUpto: number): void {
+    let from = this.rollupUpto('1h');
+    const minutesUpto = this.rollupUpto('1m');
+    if (from === 0) {
+      const first = this.db.prepare('SELECT min(bucket_ms) AS t FROM telemetry_1m').get() as { t: number | null };
+      if (first.t === null) return;
+      from = Math.floor(first.t / 3_600_000) * 3_600_000;
+    }
+    const to = Math.min(closedUpto, Math.floor(minutesUpto / 3_600_000) * 3_600_000, from + 7 * 86_400_000);
+    if (to <= from) return;
+    const rows = this.db
+      .prepare('SELECT device_id, bucket_ms, sums, counts FROM telemetry_1m WHERE bucket_ms >= ? AND bucket_ms < ?')
+      .iterate(from, to) as IterableIterator<{ device_id: string; bucket_ms: number; sums: string; counts: string }>;
+    const acc = new Map<string, { sums: Record<string, number>; counts: Record<string, number> }>();
+    for (const row of rows) {
+      const key = `${row.device_id}|${Math.floor(row.bucket_ms / 3_600_000) * 3_600_000}`;
+      let a = acc.get(key);
+      if (!a) acc.set(key, (a = { sums: {}, counts: {} }));
+      const sums = JSON.parse(row.sums) as Record<string, number>;
+      const counts = JSON.parse(row.counts) as Record<string, number>;
+      for (const f of Object.keys(sums)) {
+        a.sums[f] = (a.sums[f] ?? 0) + sums[f]!;
+        a.counts[f] = (a.counts[f] ?? 0) + (counts[f] ?? 0);
+      }
+    }
+    this.saveRollup('1h', acc, to);
+  }
+
+  private saveRollup(res: '1m' | '1h', acc: Map<string, { sums: Record<string, number>; counts: Record<string, number> }>, upto: number): void {
+    const insert = this.db.prepare(`INSERT OR REPLACE INTO telemetry_${res} (device_id, bucket_ms, sums, counts) VALUES (?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const [key, a] of acc) {
+        const [device, bucket] = key.split('|') as [string, string];
+        insert.run(device, Number(bucket), JSON.stringify(a.sums), JSON.stringify(a.counts));
+      }
+      this.db.prepare('INSERT OR REPLACE INTO rollup_state (name, upto_ms) VALUES (?, ?)').run(res, upto);
+    })();
   }
 
   async queryEvents(q: EventQuery): Promise<EventRow[]> {

@@ -81,6 +81,24 @@ export interface TelemetryStore {
   queryEvents(q: EventQuery): Promise<EventRow[]>;
   /** Cheap reachability check for /healthz. */
   ping(): Promise<boolean>;
+  /** Rolls raw telemetry up and drops what is past retention; the writer thread calls it every minute. */
+  maintain?(now: number): Promise<void>;
+}
+
+/** How long each resolution is kept, in days. */
+export interface Retention {
+  rawDays: number;
+  rollup1mDays: number;
+  rollup1hDays: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { rawDays: 30, rollup1mDays: 180, rollup1hDays: 1825 };
+
+/** Which resolution serves an aggregation window: rollups for wide windows, raw otherwise. */
+export function rollupFor(everyMs: number): '1h' | '1m' | null {
+  if (everyMs >= 3_600_000 && everyMs % 3_600_000 === 0) return '1h';
+  if (everyMs >= 60_000 && everyMs % 60_000 === 0) return '1m';
+  return null;
 }
 
 /** Field names reach query text; only these shapes are allowed. */

@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { SharedJournalState } from '../spool/shared-state.ts';
 import { metricsSink, type WriterSink } from './writer.ts';
+import type { Retention } from './types.ts';
 
 export type StoreSpec = { kind: 'sqlite'; file: string } | { kind: 'influx'; url: string };
 
@@ -14,6 +15,7 @@ export interface WriterWorkerData {
   flushMs: number;
   concurrency: number;
   logLevel: string;
+  retention?: Retention;
 }
 
 export type WriterWorkerMessage =
@@ -35,6 +37,7 @@ export interface StoreWriterHostOptions {
   metrics: HubMetrics;
   log: Logger;
   logLevel: string;
+  retention?: Retention;
 }
 
 /**
@@ -63,6 +66,7 @@ export class StoreWriterHost {
       flushMs: this.o.flushMs,
       concurrency: this.o.concurrency ?? 4,
       logLevel: this.o.logLevel,
+      ...(this.o.retention ? { retention: this.o.retention } : {}),
     };
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
       workerData: { ...data, entry: new URL('./writer-worker.ts', import.meta.url).href },

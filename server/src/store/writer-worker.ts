@@ -4,7 +4,7 @@ import { JournalReader } from '../spool/journal-reader.ts';
 import { SharedJournalState } from '../spool/shared-state.ts';
 import { InfluxTelemetryStore } from './influx.ts';
 import { SqliteTelemetryStore } from './sqlite.ts';
-import type { TelemetryStore } from './types.ts';
+import { DEFAULT_RETENTION, type TelemetryStore } from './types.ts';
 import { StoreWriter, type WriterSink } from './writer.ts';
 import type { WriterWorkerData, WriterWorkerMessage } from './writer-host.ts';
 
@@ -19,7 +19,9 @@ const log = pino({ level: data.logLevel, base: { component: 'store-writer' }, ti
 
 const shared = new SharedJournalState(data.shared);
 const journal = new JournalReader(data.dir, shared);
-const store: TelemetryStore = data.store.kind === 'influx' ? new InfluxTelemetryStore(data.store.url) : new SqliteTelemetryStore(data.store.file);
+const retention = data.retention ?? DEFAULT_RETENTION;
+const store: TelemetryStore =
+  data.store.kind === 'influx' ? new InfluxTelemetryStore(data.store.url, retention) : new SqliteTelemetryStore(data.store.file, retention);
 await store.start();
 
 const sink: WriterSink = {
@@ -42,9 +44,17 @@ const poll = setInterval(() => {
   }
 }, 5);
 
+// Rollups and retention run here too, off the ingest thread.
+const maintain = () =>
+  store.maintain?.(Date.now()).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'store maintenance failed'));
+const maintenance = setInterval(() => void maintain(), 60_000);
+const firstMaintenance = setTimeout(() => void maintain(), 10_000);
+
 port.on('message', async (m: { t: 'stop'; deadlineMs: number }) => {
   if (m.t !== 'stop') return;
   clearInterval(poll);
+  clearInterval(maintenance);
+  clearTimeout(firstMaintenance);
   await writer.stop(m.deadlineMs);
   journal.close();
   await store.stop();
