@@ -1,6 +1,7 @@
 import { startInflux, startMosquitto } from '../test/helpers/services.ts';
 import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
 import { alertLatency, type AlertLatencyResult } from './alerts.ts';
+import { hubMemory } from './memory.ts';
 
 /**
  * `npm run bench`: the figures the issues ask for, as one JSON line on stdout and a readable
@@ -57,6 +58,9 @@ const summarize = (steps: StepResult[]) => {
     steps,
   };
 };
+log('== hub memory with registered devices');
+const memory = [];
+for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
 const result = {
   bench: 'community-safety-hub',
   at: new Date().toISOString(),
@@ -67,6 +71,7 @@ const result = {
   ingestMosquittoInflux: summarize(external),
   ingestEmbedded: summarize(emb),
   alertLatency: latency,
+  hubMemory: memory,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -112,7 +112,9 @@ export type IncidentRuleConfig = Static<typeof IncidentRule>;
 
 /** Reads the hub's config file (YAML or JSON). Errors name the file and the offending path. */
 export function loadHubConfigFile(file: string): HubConfigFile {
-  const raw: unknown = parseYaml(fs.readFileSync(file, 'utf8'));
+  const text = fs.readFileSync(file, 'utf8');
+  // JSON is YAML too, but JSON.parse reads a 200,000-device file in a fraction of the time.
+  const raw: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   return parseHubConfig(raw ?? {}, file);
 }
 

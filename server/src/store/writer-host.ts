@@ -68,9 +68,12 @@ export class StoreWriterHost {
       logLevel: this.o.logLevel,
       ...(this.o.retention ? { retention: this.o.retention } : {}),
     };
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-      workerData: { ...data, entry: new URL('./writer-worker.ts', import.meta.url).href },
-    });
+    // From source (tests, dev) the worker needs the TypeScript loader; the bundled hub
+    // (dist/server, what `npm start` runs) ships the worker as plain JavaScript beside main.js.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const worker = fromSource
+      ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...data, entry: new URL('./writer-worker.ts', import.meta.url).href } })
+      : new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: data });
     this.worker = worker;
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WriterWorkerMessage) => {
