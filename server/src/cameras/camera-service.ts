@@ -1,0 +1,98 @@
+import { OnvifBridge, parseCameraList } from '#devices/onvif/index.ts';
+import type { AlertChange, AlertService } from '../alerts/service.ts';
+import type { Logger } from '../log.ts';
+import type { DeviceRegistry } from '../registry/devices.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+
+export interface CameraServiceOptions {
+  /** `onvif:` entries of the config file: one camera list per community. */
+  lists: unknown[];
+  mqttUrl: string;
+  mqttUsername?: string;
+  mqttPassword?: string;
+  clientIdPrefix: string;
+  alerts: AlertService;
+  registry: DeviceRegistry;
+  snapshots: SnapshotStore;
+  log: Logger;
+  /** Most cameras asked for a snapshot per alert. */
+  maxSnapshotsPerAlert?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * The ONVIF bridge inside the hub: one bridge per community's camera list, publishing camera
+ * health and events over MQTT like any device, and snapshots from the covering cameras attached
+ * to every critical alert.
+ */
+export class CameraService {
+  private readonly bridges = new Map<string, OnvifBridge>();
+
+  constructor(private readonly o: CameraServiceOptions) {}
+
+  get cameraCount(): number {
+    let n = 0;
+    for (const b of this.bridges.values()) n += b.listCameras().length;
+    return n;
+  }
+
+  async start(): Promise<void> {
+    for (const [i, raw] of this.o.lists.entries()) {
+      const list = parseCameraList(raw, process.env, `onvif[${i}]`);
+      const communityId = list.communityId ?? (raw as { communityId?: string }).communityId;
+      if (!communityId) throw new Error(`onvif[${i}]: communityId is required`);
+      const bridge = new OnvifBridge({
+        communityId,
+        cameras: list.cameras,
+        ...(list.discovery ? { discovery: list.discovery } : {}),
+        mqtt: this.o.mqttUrl,
+        mqttOptions: {
+          clientId: `${this.o.clientIdPrefix}-onvif-${communityId}`,
+          ...(this.o.mqttUsername ? { username: this.o.mqttUsername } : {}),
+          ...(this.o.mqttPassword ? { password: this.o.mqttPassword } : {}),
+        },
+        ...(this.o.pollIntervalMs ? { pollIntervalMs: this.o.pollIntervalMs } : {}),
+        logger: this.o.log.child({ community: communityId }),
+      });
+      this.bridges.set(communityId, bridge);
+      await bridge.start();
+    }
+    this.o.alerts.onChange((change) => this.onAlertChange(change));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.bridges.values()].map((b) => b.stop()));
+  }
+
+  private onAlertChange({ alert, action }: AlertChange): void {
+    if (action !== 'notified' || alert.severity !== 'critical' || alert.history.length > 3) return;
+    void this.attachSnapshots(alert.id, alert.communityId, alert.deviceId);
+  }
+
+  /** Asks the covering cameras (configured coverage, else same building, else same cell) for snapshots. */
+  async attachSnapshots(alertId: string, communityId: string, deviceId: string): Promise<number> {
+    const bridge = this.bridges.get(communityId);
+    if (!bridge) return 0;
+    const device = this.o.registry.get(deviceId);
+    const cameras = bridge
+      .camerasCovering({ deviceId, ...(device?.buildingId ? { buildingId: device.buildingId } : {}), ...(device?.gridCellId ? { gridCellId: device.gridCellId } : {}) })
+      .slice(0, this.o.maxSnapshotsPerAlert ?? 3);
+    let attached = 0;
+    await Promise.all(
+      cameras.map(async (cameraId) => {
+        try {
+          const jpeg = await bridge.fetchSnapshot(cameraId);
+          const file = this.o.snapshots.save(alertId, cameraId, jpeg);
+          const takenAt = Date.now();
+          this.o.alerts.record(alertId, { action: 'snapshot', by: 'system', detail: { cameraId, bytes: jpeg.length } }, (a) => {
+            a.snapshots = [...(a.snapshots ?? []), { url: `/api/alerts/${alertId}/snapshots/${file}`, cameraId, takenAt }];
+          });
+          attached++;
+        } catch (err) {
+          this.o.log.warn({ alertId, cameraId, err: (err as Error).message }, 'snapshot for an alert failed');
+        }
+      }),
+    );
+    return attached;
+  }
+}
