@@ -26,11 +26,19 @@ export function deviceTopicRoot(communityId: string, kind: DeviceKind, deviceId:
   return `community/${communityId}/${kind}/${deviceId}/`;
 }
 
+export type SubscriptionLane = 'events' | 'telemetry';
+
 /**
- * What the hub subscribes to: the whole community tree, so malformed and unknown topics are
- * seen, counted and reported instead of silently missed. The hub skips its own alert topics.
+ * The hub's subscriptions per lane. Events and status (alert material) have a lane of their own;
+ * the telemetry lane also catches malformed topics of other depths so they are counted and
+ * reported. (A five-level topic with an unknown channel matches neither; brokers with the hub's
+ * ACL refuse those at publish.)
  */
-export const DEVICE_SUBSCRIPTIONS = ['community/#'];
+export function hubSubscriptions(lane: SubscriptionLane, communities?: readonly string[]): string[] {
+  const roots = communities?.length ? communities.map((c) => `community/${c}`) : ['community/+'];
+  if (lane === 'events') return roots.flatMap((r) => [`${r}/+/+/event`, `${r}/+/+/status`]);
+  return roots.flatMap((r) => [`${r}/+/+/telemetry`, r, `${r}/+`, `${r}/+/+`, `${r}/+/+/+/+/#`]);
+}
 
 const ALERT_TOPIC = /^community\/[^/]+\/alerts\/[^/]+$/;
 export function isAlertTopic(topic: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAlertTopic, alertTopic, deviceTopic, parseDeviceTopic, DEVICE_SUBSCRIPTIONS, KINDS } from '#devices';
+import { isAlertTopic, alertTopic, deviceTopic, parseDeviceTopic, hubSubscriptions, KINDS } from '#devices';
 
 describe('device topics', () => {
   it('round-trips every kind and channel', () => {
@@ -28,7 +28,9 @@ describe('device topics', () => {
 
   it('builds the alert topic and subscription filters', () => {
     expect(alertTopic('c1', 'a-1')).toBe('community/c1/alerts/a-1');
-    expect(DEVICE_SUBSCRIPTIONS).toEqual(['community/#']);
+    expect(hubSubscriptions('events')).toEqual(['community/+/+/+/event', 'community/+/+/+/status']);
+    expect(hubSubscriptions('telemetry')).toEqual(['community/+/+/+/telemetry', 'community/+', 'community/+/+', 'community/+/+/+', 'community/+/+/+/+/+/#']);
+    expect(hubSubscriptions('events', ['c1', 'c2'])).toEqual(['community/c1/+/+/event', 'community/c1/+/+/status', 'community/c2/+/+/event', 'community/c2/+/+/status']);
     expect(isAlertTopic('community/c1/alerts/a-1')).toBe(true);
     expect(isAlertTopic('community/c1/smoke/s1/event')).toBe(false);
   });

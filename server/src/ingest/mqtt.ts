@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { DEVICE_SUBSCRIPTIONS } from '#devices';
+import { hubSubscriptions, type SubscriptionLane } from '#devices';
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
 
@@ -10,6 +10,8 @@ export interface MqttAdapterOptions {
   password?: string;
   /** `$share/<group>/...` lets several hubs split one broker's load. */
   sharedGroup?: string;
+  /** Only these communities (scale-out partitions); all when unset. */
+  communities?: readonly string[];
   log: Logger;
   metrics: HubMetrics;
   /**
@@ -19,28 +21,41 @@ export interface MqttAdapterOptions {
    * and returns; the store write happens later).
    */
   onMessage: (topic: string, payload: Buffer, ack: () => void) => void;
+  extraOptions?: IClientOptions;
 }
 
 /**
- * The thin MQTT adapter: nothing else touches the client.
- * Persistent session (stable client id, clean=false) so messages published while the hub is
- * down arrive when it returns.
+ * The thin MQTT adapter: nothing else touches the clients.
+ *
+ * Two connections, two lanes: events and status (what alerts are made of) arrive on their own
+ * connection, so an alarm never queues behind thousands of telemetry messages in one TCP stream
+ * or one broker queue. Each has a persistent session (stable client id, clean=false), so
+ * messages published while the hub is down arrive when it returns.
  */
 export class MqttAdapter {
-  private client: MqttClient | undefined;
-  connected = false;
+  private readonly clients = new Map<SubscriptionLane, MqttClient>();
+  private readonly up = new Set<SubscriptionLane>();
 
   constructor(private readonly o: MqttAdapterOptions) {}
 
-  get subscriptions(): string[] {
-    return DEVICE_SUBSCRIPTIONS.map((t) => (this.o.sharedGroup ? `$share/${this.o.sharedGroup}/${t}` : t));
+  get connected(): boolean {
+    return this.up.size === 2;
   }
 
-  /** Resolves on the first successful connection; keeps reconnecting after that on its own. */
-  start(): Promise<void> {
+  subscriptions(lane: SubscriptionLane): string[] {
+    return hubSubscriptions(lane, this.o.communities).map((t) => (this.o.sharedGroup ? `$share/${this.o.sharedGroup}/${t}` : t));
+  }
+
+  /** Resolves on the first successful connection of both lanes; they keep reconnecting on their own. */
+  async start(): Promise<void> {
+    await Promise.all((['events', 'telemetry'] as const).map((lane) => this.connectLane(lane)));
+  }
+
+  private connectLane(lane: SubscriptionLane): Promise<void> {
     const { log, metrics, onMessage } = this.o;
+    const clientId = lane === 'events' ? `${this.o.clientId}-events` : this.o.clientId;
     const options: IClientOptions = {
-      clientId: this.o.clientId,
+      clientId,
       clean: false,
       protocolVersion: 4,
       keepalive: 30,
@@ -49,41 +64,40 @@ export class MqttAdapter {
       resubscribe: true,
       ...(this.o.username ? { username: this.o.username } : {}),
       ...(this.o.password ? { password: this.o.password } : {}),
+      ...this.o.extraOptions,
     };
     const client = mqtt.connect(this.o.url, options);
-    this.client = client;
+    this.clients.set(lane, client);
     // handleMessage runs before mqtt.js sends the PUBACK, for every protocol version
     // (customHandleAcks only works with MQTT 5, which aedes does not speak).
     client.handleMessage = (packet, callback) => {
       onMessage(packet.topic, packet.payload as Buffer, () => callback());
     };
     client.on('close', () => {
-      if (this.connected) log.warn({ url: this.o.url }, 'MQTT connection lost; reconnecting');
-      this.connected = false;
-      metrics.mqttConnected.set(0);
+      if (this.up.delete(lane)) log.warn({ url: this.o.url, lane }, 'MQTT connection lost; reconnecting');
+      metrics.mqttConnected.set(this.connected ? 1 : 0);
     });
-    client.on('error', (err) => log.error({ err: err.message, url: this.o.url }, 'MQTT error'));
+    client.on('error', (err) => log.error({ err: err.message, url: this.o.url, lane }, 'MQTT error'));
     return new Promise((resolve) => {
       client.on('connect', (connack) => {
-        this.connected = true;
-        metrics.mqttConnected.set(1);
-        log.info({ url: this.o.url, sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
-        client.subscribe(this.subscriptions, { qos: 1 }, (err) => {
-          if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
+        this.up.add(lane);
+        metrics.mqttConnected.set(this.connected ? 1 : 0);
+        log.info({ url: this.o.url, lane, clientId, sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+        client.subscribe(this.subscriptions(lane), { qos: 1 }, (err) => {
+          if (err) log.error({ err: err.message, lane }, 'MQTT subscribe failed');
           resolve();
         });
       });
     });
   }
 
+  /** Alert changes go out on the events lane, ahead of any telemetry. */
   publish(topic: string, payload: string, qos: 0 | 1 = 1): void {
-    this.client?.publish(topic, payload, { qos, retain: false });
+    this.clients.get('events')?.publish(topic, payload, { qos, retain: false });
   }
 
   async stop(): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-    this.connected = false;
+    await Promise.all([...this.clients.values()].map((c) => new Promise<void>((resolve) => c.end(false, {}, () => resolve()))));
+    this.up.clear();
   }
 }
