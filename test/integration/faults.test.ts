@@ -102,7 +102,7 @@ describe('faults: nothing acknowledged is lost', () => {
       stored: await influxPointCount(influx, 'alertsfirst'),
       alertLatencyDuringOutageMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) },
     };
-  });
+  }, 180_000 * SCALE);
 });
 
 /** Headers that let the WebSocket through whatever authentication the hub has. */
