@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { HubProcess } from '../test/helpers/hub.ts';
 import { simulate } from './ingest.ts';
 import { cpuPct, sample } from './procstat.ts';
+import { login } from '../test/helpers/auth.ts';
 
 export interface AlertLatencyResult {
   backgroundRate: number;
@@ -21,8 +22,15 @@ const quantile = (sorted: number[], q: number) => (sorted.length ? Math.round(so
  * Device publishes a smoke alarm → the alert arrives on a WebSocket client, timed on one clock
  * (publisher and WebSocket client live in this process), under paced background telemetry.
  */
-export async function alertLatency(o: { hub: HubProcess; mqttUrl: string; backgroundRate: number; probes: number; log: (l: string) => void }): Promise<AlertLatencyResult> {
-  const ws = new WebSocket(`${o.hub.httpUrl.replace('http', 'ws')}/ws`);
+export async function alertLatency(o: {
+  hub: HubProcess;
+  mqttUrl: string;
+  mqttAuth?: { username: string; password: string };
+  backgroundRate: number;
+  probes: number;
+  log: (l: string) => void;
+}): Promise<AlertLatencyResult> {
+  const ws = new WebSocket(`${o.hub.httpUrl.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${await login(o.hub.httpUrl)}` } });
   await new Promise((r, j) => ws.once('open', r).once('error', j));
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -35,10 +43,11 @@ export async function alertLatency(o: { hub: HubProcess; mqttUrl: string; backgr
       sentAt.delete(msg.alert.deviceId);
     }
   });
-  const probe = await mqtt.connectAsync(o.mqttUrl, { clientId: `alert-probe-${process.pid}` });
+  const probe = await mqtt.connectAsync(o.mqttUrl, { clientId: `alert-probe-${process.pid}`, ...(o.mqttAuth ?? {}) });
   const background = simulate([
     '--mqtt', o.mqttUrl, '--devices', '50000', '--rate', String(o.backgroundRate), '--duration', String(Math.ceil(o.probes / 10) + 6),
     '--qos', '1', '--connections', '4', '--skip-status', '--prefix', `bg${o.backgroundRate}`, '--communities', '20',
+    ...(o.mqttAuth ? ['--username', o.mqttAuth.username, '--password', o.mqttAuth.password] : []),
   ]);
   const s0 = sample(o.hub.child.pid!);
   await new Promise((r) => setTimeout(r, 3000)); // let the background reach its pace

@@ -63,6 +63,8 @@ export interface LadderOptions {
   stepS: number;
   devices: number;
   simulators: number;
+  /** A gateway credential, for brokers that authenticate (the embedded one). */
+  mqttAuth?: { username: string; password: string };
   log: (line: string) => void;
 }
 
@@ -87,6 +89,7 @@ export async function ingestLadder(o: LadderOptions): Promise<StepResult[]> {
           '--count', String(count), '--qos', '1', '--connections', '4', '--seed', String(i + 1), '--skip-status',
           // Distinct ids per simulator process keep (device, ts, seq) unique.
           '--prefix', `b${i}`, '--communities', '20',
+          ...(o.mqttAuth ? ['--username', o.mqttAuth.username, '--password', o.mqttAuth.password] : []),
         ]).then((r) => r),
       ),
     );

@@ -2,6 +2,7 @@ import { startInflux, startMosquitto } from '../test/helpers/services.ts';
 import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
 import { alertLatency, type AlertLatencyResult } from './alerts.ts';
 import { hubMemory } from './memory.ts';
+import { createGateway, login } from '../test/helpers/auth.ts';
 
 /**
  * `npm run bench`: the figures the issues ask for, as one JSON line on stdout and a readable
@@ -38,7 +39,9 @@ async function embedded() {
   log('== ingest: simulators → embedded aedes → hub → embedded SQLite store');
   const hub = await startBenchHub({});
   try {
-    return await ingestLadder({ hub, mqttUrl: hub.mqttUrl, rates, stepS, devices, simulators, log });
+    // The embedded broker authenticates every client: the simulators use a gateway credential.
+    const mqttAuth = await createGateway(hub.httpUrl, await login(hub.httpUrl), 'bench-simulators');
+    return await ingestLadder({ hub, mqttUrl: hub.mqttUrl, rates, stepS, devices, simulators, log, mqttAuth });
   } finally {
     await hub.kill('SIGTERM');
   }

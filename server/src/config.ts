@@ -25,6 +25,17 @@ const ConfigSchema = Type.Object({
   dashboardDir: Type.String(),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   bootstrapAdmin: Type.Optional(Type.String({ pattern: '^[^:]+:.+$' })),
+  // Security (docs/security.md).
+  tlsCert: Type.Optional(Type.String({ minLength: 1 })),
+  tlsKey: Type.Optional(Type.String({ minLength: 1 })),
+  mqttTlsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  sessionTtlS: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }),
+  corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/]+$' })),
+  metricsToken: Type.Optional(Type.String({ minLength: 16 })),
+  deviceRateLimit: Type.Number({ minimum: 0 }),
+  deviceRateBurst: Type.Integer({ minimum: 1 }),
+  httpRateLimit: Type.Integer({ minimum: 1 }),
+  loginRateLimit: Type.Integer({ minimum: 1 }),
 });
 export type HubConfig = Readonly<Static<typeof ConfigSchema>>;
 
@@ -67,12 +78,24 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
     dashboardDir: path.resolve(opt(env, 'DASHBOARD_DIR') ?? path.join(repoRoot, 'dashboard', 'dist')),
     logLevel: opt(env, 'LOG_LEVEL') ?? 'info',
     bootstrapAdmin: opt(env, 'HUB_BOOTSTRAP_ADMIN'),
+    tlsCert: opt(env, 'TLS_CERT'),
+    tlsKey: opt(env, 'TLS_KEY'),
+    mqttTlsPort: opt(env, 'MQTT_TLS_PORT') === undefined ? undefined : int(env, 'MQTT_TLS_PORT', 8883),
+    sessionTtlS: int(env, 'SESSION_TTL_S', 12 * 3600),
+    corsOrigins: (opt(env, 'CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    metricsToken: opt(env, 'METRICS_TOKEN'),
+    deviceRateLimit: Number(opt(env, 'DEVICE_RATE_LIMIT') ?? 50),
+    deviceRateBurst: int(env, 'DEVICE_RATE_BURST', 200),
+    httpRateLimit: int(env, 'HTTP_RATE_LIMIT', 1200),
+    loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 30),
     ...overrides,
   };
   // Drop undefined optionals so the schema check sees them as absent.
   for (const key of Object.keys(candidate) as (keyof typeof candidate)[]) {
     if (candidate[key] === undefined) delete candidate[key];
   }
+  if ((candidate.tlsCert === undefined) !== (candidate.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together');
+  if (candidate.mqttTlsPort !== undefined && candidate.tlsCert === undefined) throw new ConfigError('MQTT_TLS_PORT needs TLS_CERT and TLS_KEY');
   if (!Value.Check(ConfigSchema, candidate)) {
     const err = Value.Errors(ConfigSchema, candidate).First();
     throw new ConfigError(`invalid configuration ${err?.path ?? ''}: ${err?.message ?? 'unknown'}`);

@@ -28,7 +28,8 @@ import { RuleEngine } from './rules/engine.ts';
 import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
-import { AlertErrors } from './alerts/errors.ts';
+import { HubSecurity } from './auth/hub-security.ts';
+import { requestAuthorization } from './http/authorization.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -58,6 +59,7 @@ export class Hub {
   readonly live = new LiveHub();
   readonly outbox: WebhookOutbox;
   readonly dispatcher: AlertDispatcher;
+  readonly security: HubSecurity;
   readonly clock: () => number;
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -101,8 +103,10 @@ export class Hub {
       rejects: this.rejects,
       metrics: this.metrics,
       onAppended: () => this.writer.notify(),
+      rateLimit: { perSecond: config.deviceRateLimit, burst: config.deviceRateBurst },
     });
-    this.broker = config.mqttUrl ? undefined : new EmbeddedBroker({ host: config.host, port: config.mqttPort });
+    this.security = new HubSecurity({ config, db: this.db, grid: this.grid, registry: this.registry, metrics: this.metrics, log, clock: this.clock });
+    this.broker = config.mqttUrl ? undefined : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions() });
     this.alerts = new AlertService({
       repo: new AlertRepository(this.db),
       grid: this.grid,
@@ -142,7 +146,7 @@ export class Hub {
     const addr = this.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.config.port;
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    return `${this.security.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   }
 
   get mqttUrl(): string {
@@ -162,13 +166,13 @@ export class Hub {
     await this.store.start();
     await this.writer.start();
     if (this.broker) await this.broker.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir });
+    await this.security.start();
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: this.security.http, tls: this.security.tls });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
       clientId: this.config.mqttClientId,
-      ...(this.config.mqttUsername ? { username: this.config.mqttUsername } : {}),
-      ...(this.config.mqttPassword ? { password: this.config.mqttPassword } : {}),
+      ...this.security.hubMqttLogin(),
       ...(this.config.mqttSharedGroup ? { sharedGroup: this.config.mqttSharedGroup } : {}),
       log: this.log.child({ component: 'mqtt' }),
       metrics: this.metrics,
@@ -199,6 +203,7 @@ export class Hub {
     await this.mqtt?.stop();
     await this.writer.stop();
     this.registry.stop();
+    this.security.stop();
     await this.app?.close();
     await this.broker?.stop();
     await this.store.stop();
@@ -242,14 +247,15 @@ export class Hub {
       grid: this.grid,
       live: this.live,
       health: () => this.health(),
-      // Until accounts exist (the security issue), everyone is the anonymous operator of everything.
-      actor: () => 'anonymous',
-      canSeeAlert: () => true,
-      canSeeDevice: () => true,
-      authorizeAlertAction: (_req, id) => {
-        if (!this.alerts.get(id)) throw new AlertErrors.NotFound(id);
+      ...requestAuthorization(this.alerts, this.security.auth),
+      auth: this.security.auth,
+      credentials: this.security.credentials,
+      provisionDevice: (input) => {
+        const device = this.registry.provision(input);
+        this.registry.flush();
+        return device;
       },
-      liveScope: () => () => true,
+      mosquittoFiles: () => this.security.mosquittoFiles(),
     };
   }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { buildFleet } from './fleet.ts';
 import { runSimulation } from './run.ts';
+import { readCredentialsFile } from '../../server/src/auth/credentials-file.ts';
 
 const HELP = `Device simulator: publishes telemetry and events for a fleet over the contract's MQTT topics.
 
@@ -17,6 +18,8 @@ const HELP = `Device simulator: publishes telemetry and events for a fleet over 
   --seed N            (default 1)
   --prefix P          device id prefix (default sim); distinct prefixes keep parallel simulators apart
   --username / --password   MQTT credentials (or $MQTT_USERNAME / $MQTT_PASSWORD)
+  --credentials FILE  credentials file written by "npm run admin -- create-gateway <id> --out FILE"
+                      (or $SIM_CREDENTIALS); its gateway login is used for every connection
   --skip-status       do not publish each device's retained "online" status first
   --quiet             no progress line (the summary JSON still goes to stdout)
 `;
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     prefix: { type: 'string', default: 'sim' },
     username: { type: 'string' },
     password: { type: 'string' },
+    credentials: { type: 'string' },
     'skip-status': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
@@ -61,8 +65,14 @@ if (qos !== 0 && qos !== 1) {
   process.exit(2);
 }
 const mqttUrl = values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-const username = values.username ?? process.env.MQTT_USERNAME;
-const password = values.password ?? process.env.MQTT_PASSWORD;
+const credentialsFile = values.credentials ?? process.env.SIM_CREDENTIALS;
+const gateway = credentialsFile ? readCredentialsFile(credentialsFile).gateway : undefined;
+if (credentialsFile && !gateway) {
+  process.stderr.write(`${credentialsFile} has no gateway login; create one with: npm run admin -- create-gateway sim --out ${credentialsFile}\n`);
+  process.exit(2);
+}
+const username = values.username ?? gateway?.username ?? process.env.MQTT_USERNAME;
+const password = values.password ?? gateway?.password ?? process.env.MQTT_PASSWORD;
 process.stderr.write(`simulating ${values.devices} devices at ${values.rate} msg/s, QoS ${qos}, against ${mqttUrl}\n`);
 try {
   const summary = await runSimulation({

@@ -6,6 +6,7 @@ import { loadConfig, type HubConfig } from '../../server/src/config.ts';
 import { Hub } from '../../server/src/hub.ts';
 import { createLogger } from '../../server/src/log.ts';
 import { freePort, waitFor } from './ports.ts';
+import { TEST_BOOTSTRAP_ADMIN } from './auth.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -13,11 +14,14 @@ export function tempDataDir(name = 'hub'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `csh-${name}-`));
 }
 
-/** A hub in this process on free ports (embedded broker unless mqttUrl is given). */
+/**
+ * A hub in this process on free ports (embedded broker unless mqttUrl is given), with the
+ * test admin (helpers/auth.ts TEST_ADMIN) created through HUB_BOOTSTRAP_ADMIN.
+ */
 export async function startHub(overrides: Partial<HubConfig> = {}): Promise<Hub> {
   const config = loadConfig(
     {},
-    { port: 0, mqttPort: 0, dataDir: tempDataDir(), logLevel: (process.env.TEST_LOG_LEVEL as HubConfig['logLevel']) ?? 'silent', ...overrides },
+    { port: 0, mqttPort: 0, dataDir: tempDataDir(), bootstrapAdmin: TEST_BOOTSTRAP_ADMIN, logLevel: (process.env.TEST_LOG_LEVEL as HubConfig['logLevel']) ?? 'silent', ...overrides },
   );
   const hub = new Hub(config, createLogger(config.logLevel));
   await hub.start();
@@ -40,7 +44,7 @@ export async function startHubProcess(env: Record<string, string>): Promise<HubP
   const dataDir = env.DATA_DIR ?? tempDataDir();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server/src/main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), MQTT_PORT: String(mqttPort), DATA_DIR: dataDir, HOST: '127.0.0.1' },
+    env: { ...process.env, LOG_LEVEL: 'info', HUB_BOOTSTRAP_ADMIN: TEST_BOOTSTRAP_ADMIN, ...env, PORT: String(port), MQTT_PORT: String(mqttPort), DATA_DIR: dataDir, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

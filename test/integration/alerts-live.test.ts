@@ -9,6 +9,7 @@ import type { Hub } from '../../server/src/hub.ts';
 import { SAMPLE_CONFIG } from '../helpers/alerts.ts';
 import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
+import { adminSession, type HubSession } from '../helpers/auth.ts';
 
 const json = async <T>(res: Response) => (await res.json()) as T;
 
@@ -18,6 +19,8 @@ describe('alerts end to end: device → hub → WebSocket, MQTT alert topic, RES
   let configFile: string;
   let device: mqtt.MqttClient;
   let ws: WebSocket;
+  let s: HubSession;
+  const fetch = (url: string, init?: RequestInit) => s.fetch(url, init);
   const wsMessages: { type: string; alert?: Alert; device?: { id: string; online: boolean } }[] = [];
   const mqttAlerts: Alert[] = [];
 
@@ -26,13 +29,14 @@ describe('alerts end to end: device → hub → WebSocket, MQTT alert topic, RES
     configFile = path.join(dataDir, 'community.yaml');
     fs.writeFileSync(configFile, stringify(SAMPLE_CONFIG));
     hub = await startHub({ dataDir, configFile });
-    ws = new WebSocket(`${hub.httpUrl.replace('http', 'ws')}/ws`);
+    s = await adminSession(hub.httpUrl);
+    ws = new WebSocket(`${hub.httpUrl.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
     ws.on('message', (d) => wsMessages.push(JSON.parse(d.toString())));
     await new Promise((r) => ws.once('open', r));
-    const listener = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'alert-listener' });
+    const listener = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'alert-listener', ...s.gateway });
     await listener.subscribeAsync('community/+/alerts/+', { qos: 1 });
     listener.on('message', (_t, p) => mqttAlerts.push(JSON.parse(p.toString())));
-    device = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'devices' });
+    device = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'devices', ...s.gateway });
   });
   afterAll(async () => {
     ws?.close();
@@ -74,7 +78,7 @@ describe('alerts end to end: device → hub → WebSocket, MQTT alert topic, RES
     expect(noNote.status).toBe(400);
     expect(await noNote.json()).toMatchObject({ error: 'NOTE_REQUIRED' });
     const resolved = await fetch(`${hub.httpUrl}/api/alerts/${id}/resolve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'kitchen smoke, no fire' }) });
-    expect((await json<{ alert: Alert }>(resolved)).alert).toMatchObject({ state: 'resolved', resolvedBy: 'anonymous' });
+    expect((await json<{ alert: Alert }>(resolved)).alert).toMatchObject({ state: 'resolved', resolvedBy: 'admin' });
     const again = await fetch(`${hub.httpUrl}/api/alerts/${id}/ack`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect((await fetch(`${hub.httpUrl}/api/alerts/a-nope/ack`, { method: 'POST' })).status).toBe(404);
@@ -83,7 +87,7 @@ describe('alerts end to end: device → hub → WebSocket, MQTT alert topic, RES
   });
 
   it('a last will raises device_offline, coming back clears it', async () => {
-    const gate = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'gate1', will: { topic: 'community/c1/gate/gate1/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const gate = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'gate1', ...s.gateway, will: { topic: 'community/c1/gate/gate1/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
     await gate.publishAsync('community/c1/gate/gate1/status', 'online', { qos: 1, retain: true });
     await waitFor(() => hub.registry.get('gate1')?.online || undefined, { what: 'gate online' });
     gate.stream.destroy();
@@ -111,6 +115,7 @@ describe('alerts end to end: device → hub → WebSocket, MQTT alert topic, RES
     ws.close();
     await hub.stop();
     hub = await startHub({ dataDir, configFile });
+    // Sessions are stored, so the token from before the restart still works.
     const { alerts } = await json<{ alerts: Alert[] }>(await fetch(`${hub.httpUrl}/api/alerts?state=unresolved`));
     expect(alerts.map((a) => ({ id: a.id, ackDeadlineAt: a.ackDeadlineAt, history: a.history.length })).sort((x, y) => x.id.localeCompare(y.id))).toEqual(
       before.sort((x, y) => x.id.localeCompare(y.id)),

@@ -7,6 +7,7 @@ import { SqliteTelemetryStore } from '../../server/src/store/sqlite.ts';
 import { startHub } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { verifyStored } from '../helpers/traffic.ts';
+import { adminSession, type HubSession } from '../helpers/auth.ts';
 
 const stored = (hub: Hub) => {
   const s = hub.store as SqliteTelemetryStore;
@@ -15,18 +16,21 @@ const stored = (hub: Hub) => {
 
 describe('ingest through the embedded broker into the embedded store', () => {
   let hub: Hub;
+  let s: HubSession;
   beforeAll(async () => {
-    hub = await startHub();
+    // The fuzz case below hammers eight device ids as fast as it can; the per-device rate limit has its own test.
+    hub = await startHub({ deviceRateLimit: 0 });
+    s = await adminSession(hub.httpUrl);
   });
   afterAll(async () => hub?.stop());
 
   it('stores exactly the N messages sent, values intact', async () => {
     const fleet = buildFleet({ devices: 200, seed: 3, idPrefix: 'emb' });
-    const summary = await runSimulation({ mqttUrl: hub.mqttUrl, devices: fleet, rate: 2000, qos: 1, count: 5000, record: true, announce: true, eventShare: 0.05 });
+    const summary = await runSimulation({ mqttUrl: hub.mqttUrl, devices: fleet, rate: 2000, qos: 1, count: 5000, record: true, announce: true, eventShare: 0.05, ...s.gateway });
     expect(summary.acked).toBe(5000);
     await waitFor(() => stored(hub) === 5000 || undefined, { what: '5000 points stored' });
     expect(await verifyStored(hub.store, summary.messages!)).toEqual([]);
-    const res = await fetch(`${hub.httpUrl}/api/devices?limit=1000`);
+    const res = await s.fetch(`${hub.httpUrl}/api/devices?limit=1000`);
     const body = (await res.json()) as { total: number; devices: { id: string; provisioned: boolean; online: boolean }[] };
     expect(body.total).toBe(200);
     expect(body.devices.every((d) => d.online && !d.provisioned)).toBe(true);
@@ -34,7 +38,7 @@ describe('ingest through the embedded broker into the embedded store', () => {
 
   it('rejects 10,000 malformed messages among 1,000 valid ones, stores all valid ones and stays up', async () => {
     const before = stored(hub);
-    const client = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'fuzz-publisher' });
+    const client = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'fuzz-publisher', ...s.gateway });
     const hostile = [
       (i: number) => ['community/c1/smoke/bad-1/telemetry', '{"battery_pct":'] as const, // not JSON
       (i: number) => ['community/c1/smoke/bad-2/telemetry', JSON.stringify({ battery_pct: 150 + i })] as const, // out of range
@@ -72,7 +76,7 @@ describe('ingest through the embedded broker into the embedded store', () => {
     expect(hub.rejects.total()).toBe(10_000);
     expect(await verifyStored(hub.store, sentValid)).toEqual([]);
 
-    const rejected = (await (await fetch(`${hub.httpUrl}/api/ingest/rejected?limit=20`)).json()) as { total: number; byReason: Record<string, number>; recent: unknown[] };
+    const rejected = (await (await s.fetch(`${hub.httpUrl}/api/ingest/rejected?limit=20`)).json()) as { total: number; byReason: Record<string, number>; recent: unknown[] };
     expect(rejected.total).toBe(10_000);
     expect(rejected.recent).toHaveLength(20);
     expect(Object.keys(rejected.byReason).sort()).toEqual(['bad_id', 'invalid_payload', 'not_json', 'not_object', 'oversized', 'unknown_kind', 'unknown_topic'].sort());
@@ -82,7 +86,7 @@ describe('ingest through the embedded broker into the embedded store', () => {
   });
 
   it('refuses a topic that contradicts a registered device (spoofed kind or community)', async () => {
-    const client = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'spoofer' });
+    const client = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'spoofer', ...s.gateway });
     const before = hub.rejects.counts.get('device_mismatch') ?? 0;
     await client.publishAsync('community/c1/smoke/spoof-1/telemetry', '{"battery_pct":50}', { qos: 1 });
     await client.publishAsync('community/c9/smoke/spoof-1/telemetry', '{"battery_pct":50}', { qos: 1 });
@@ -95,6 +99,7 @@ describe('ingest through the embedded broker into the embedded store', () => {
   it('tracks online/offline from the status topic and the last will', async () => {
     const will = await mqtt.connectAsync(hub.mqttUrl, {
       clientId: 'gate-with-will',
+      ...s.gateway,
       will: { topic: 'community/c1/gate/will-gate/status', payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     await will.publishAsync('community/c1/gate/will-gate/status', 'online', { qos: 1, retain: true });

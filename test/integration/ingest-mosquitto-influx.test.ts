@@ -8,6 +8,7 @@ import { influxPointCount } from '../helpers/influx-count.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { startInflux, startMosquitto, type Service } from '../helpers/services.ts';
 import { verifyStored } from '../helpers/traffic.ts';
+import { authedFetch, login } from '../helpers/auth.ts';
 
 describe('simulator → real Mosquitto → hub → real InfluxDB', () => {
   let mosquitto: Service;
@@ -34,7 +35,7 @@ describe('simulator → real Mosquitto → hub → real InfluxDB', () => {
     expect(await verifyStored(new InfluxTelemetryStore(influxUrl('exact')), summary.messages!)).toEqual([]);
     // The HTTP API reads the same data back from InfluxDB.
     const d = fleet[0]!;
-    const res = await fetch(`${hub.httpUrl}/api/devices/${d.id}/telemetry?from=-1h&limit=100000`);
+    const res = await authedFetch(await login(hub.httpUrl))(`${hub.httpUrl}/api/devices/${d.id}/telemetry?from=-1h&limit=100000`);
     const body = (await res.json()) as { points: { seq: number }[] };
     // Events are not telemetry points: count what this device sent on its telemetry topic.
     expect(body.points.length).toBe(summary.messages!.filter((m) => m.topic === `community/${d.communityId}/${d.kind}/${d.id}/telemetry`).length);

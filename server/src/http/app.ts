@@ -12,21 +12,32 @@ import { gridRoutes } from './routes/grid.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { liveRoutes } from './routes/live.ts';
 import fastifyWebsocket from '@fastify/websocket';
+import { authRoutes } from './routes/auth.ts';
+import { auditRoutes, userRoutes } from './routes/users.ts';
+import { mqttRoutes, provisioningRoutes } from './routes/provisioning.ts';
+import { registerSecurity, type HttpSecurityOptions } from './plugins/security.ts';
+import { installAuth } from './plugins/auth.ts';
 
 export interface AppOptions {
   ctx: HubContext;
   log: Logger;
   dashboardDir: string;
+  security: HttpSecurityOptions;
+  /** PEM certificate and key: serve HTTPS (and WSS) instead of HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: 64 * 1024,
+    // A stuck or hostile client must not hold up the hub's shutdown.
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-  });
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
@@ -34,21 +45,36 @@ export async function buildApp({ ctx, log, dashboardDir }: AppOptions): Promise<
     void reply.status(status).send({ error: err.code ?? 'INTERNAL', message: status >= 500 && !err.code ? 'internal error' : err.message });
   });
 
+  await registerSecurity(app, security);
+  // Before the auth hook: its own onRequest hook marks upgrade requests, so a refused upgrade's socket gets closed.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
+  installAuth(app, ctx.auth, security);
+
   await app.register(healthRoutes, { ctx });
+  await app.register(authRoutes, { ctx, security, prefix: '/api/auth' });
+  await app.register(userRoutes, { ctx, prefix: '/api/users' });
+  await app.register(auditRoutes, { ctx, prefix: '/api/audit' });
+  await app.register(provisioningRoutes, { ctx, prefix: '/api/devices' });
+  await app.register(mqttRoutes, { ctx, prefix: '/api/mqtt' });
   await app.register(deviceRoutes, { ctx, prefix: '/api/devices' });
   await app.register(ingestRoutes, { ctx, prefix: '/api/ingest' });
   await app.register(alertRoutes, { ctx, prefix: '/api/alerts' });
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
   await app.register(liveRoutes, { ctx });
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {
-    await app.register(fastifyStatic, { root: dashboardDir, wildcard: false, index: 'index.html' });
+    // The dashboard's files are public (its login screen is one of them); nothing else is.
+    await app.register(async (files) => {
+      files.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), access: 'public' };
+      });
+      await files.register(fastifyStatic, { root: dashboardDir, wildcard: false, index: 'index.html' });
+    });
   }
   // API paths get JSON 404s; anything else is a dashboard route (SPA fallback) or the placeholder.
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (req, reply) => {
     if (req.method === 'GET' && !req.url.startsWith('/api/') && req.url !== '/ws') {
       if (fs.existsSync(index)) return reply.type('text/html').send(fs.createReadStream(index));
       return reply.type('text/html').send(placeholderPage());

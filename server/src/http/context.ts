@@ -7,7 +7,10 @@ import type { Alert } from '#devices';
 import type { AlertService } from '../alerts/service.ts';
 import type { GridModel } from '../grid/model.ts';
 import type { LiveHub, LiveScope } from '../notify/live.ts';
-import type { Device } from '../registry/devices.ts';
+import type { Device, ProvisionInput } from '../registry/devices.ts';
+import type { AuthService } from '../auth/service.ts';
+import type { MqttCredentialRepository } from '../auth/mqtt-credentials.ts';
+import type { MosquittoFiles } from '../auth/mosquitto-files.ts';
 
 /** What the HTTP routes may see of the hub: read models and commands, no clients or sockets. */
 export interface HubContext {
@@ -26,6 +29,14 @@ export interface HubContext {
   /** Throws 403/404 when the requester may not act on the alert. */
   authorizeAlertAction(req: FastifyRequest, alertId: string): void;
   liveScope(req: FastifyRequest): LiveScope;
+  /** Accounts, sessions, audit log. */
+  auth: AuthService;
+  /** MQTT credentials of devices, gateways and the hub. */
+  credentials: MqttCredentialRepository;
+  /** Registers (or updates) a device in the registry, written through at once. */
+  provisionDevice(input: ProvisionInput): Device;
+  /** The broker policy as Mosquitto password_file and acl_file. */
+  mosquittoFiles(): MosquittoFiles;
 }
 
 export interface HealthReport {

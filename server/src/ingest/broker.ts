@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 
 export interface EmbeddedBrokerOptions {
@@ -6,13 +7,17 @@ export interface EmbeddedBrokerOptions {
   port: number;
   /** Policy hooks (authenticate, authorizePublish, authorizeSubscribe) are injected, not hard-wired. */
   hooks?: Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>;
+  /** Also listen for MQTT over TLS (mqtts://) on this port, with this PEM certificate and key. */
+  tls?: { port: number; cert: Buffer; key: Buffer };
 }
 
 /** The zero-setup broker: aedes on a TCP port, used when MQTT_URL is not set. */
 export class EmbeddedBroker {
   private aedes: Aedes | undefined;
   private server: net.Server | undefined;
+  private tlsServer: tls.Server | undefined;
   port = 0;
+  tlsPort = 0;
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
@@ -25,6 +30,21 @@ export class EmbeddedBroker {
       server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     this.port = (server.address() as net.AddressInfo).port;
+    if (this.opts.tls) {
+      const secure = tls.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, minVersion: 'TLSv1.2' }, this.aedes.handle);
+      // A failed handshake (a scanner, a client that distrusts the cert) is the client's problem.
+      secure.on('tlsClientError', () => {});
+      this.tlsServer = secure;
+      await new Promise<void>((resolve, reject) => {
+        secure.once('error', reject);
+        secure.listen(this.opts.tls!.port, this.opts.host, () => resolve());
+      });
+      this.tlsPort = (secure.address() as net.AddressInfo).port;
+    }
+  }
+
+  get tlsUrl(): string | undefined {
+    return this.tlsServer ? `mqtts://${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${this.tlsPort}` : undefined;
   }
 
   get url(): string {
@@ -34,6 +54,9 @@ export class EmbeddedBroker {
   async stop(): Promise<void> {
     const server = this.server;
     const aedes = this.aedes;
+    const secure = this.tlsServer;
+    // Stop accepting; aedes.close() below ends the live TLS clients.
+    secure?.close();
     if (server) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

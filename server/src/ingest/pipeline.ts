@@ -1,4 +1,5 @@
-import { decodePayload, isAlertTopic, parseDeviceTopic, type Channel } from '#devices';
+import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel } from '#devices';
+import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
@@ -14,7 +15,13 @@ export interface IngestDeps {
   metrics: HubMetrics;
   /** Wakes the store writer after an append. */
   onAppended: () => void;
+  /** Per-device message budget; default 50/s sustained, bursts of 200. perSecond 0 turns it off. */
+  rateLimit?: RateLimit;
+  /** Deepest JSON nesting accepted; default 16. */
+  maxJsonDepth?: number;
 }
+
+export const DEFAULT_DEVICE_RATE_LIMIT: RateLimit = { perSecond: 50, burst: 200 };
 
 const topicErrorReason: Record<string, IngestRejectReason> = {
   bad_prefix: 'unknown_topic',
@@ -30,7 +37,13 @@ const topicErrorReason: Record<string, IngestRejectReason> = {
  * Synchronous and never throws for bad input, so the caller can acknowledge right after it returns.
  */
 export class IngestPipeline {
-  constructor(private readonly d: IngestDeps) {}
+  private readonly limiter: DeviceRateLimiter;
+  private readonly maxDepth: number;
+
+  constructor(private readonly d: IngestDeps) {
+    this.limiter = new DeviceRateLimiter(d.rateLimit ?? DEFAULT_DEVICE_RATE_LIMIT);
+    this.maxDepth = d.maxJsonDepth ?? 16;
+  }
 
   handle(topic: string, payload: Uint8Array, receivedAt = Date.now()): 'accepted' | 'rejected' | 'ignored' {
     const { registry, rejects, metrics } = this.d;
@@ -42,6 +55,14 @@ export class IngestPipeline {
       return 'rejected';
     }
     metrics.messagesReceived.inc({ channel: parsed.channel });
+    if (!this.limiter.allow(parsed.deviceId, receivedAt)) {
+      rejects.record('rate_limited', topic, `device ${parsed.deviceId} is over its message budget`, payload);
+      return 'rejected';
+    }
+    if (payload.length <= MAX_PAYLOAD_BYTES && jsonTooDeep(payload, this.maxDepth)) {
+      rejects.record('too_deep', topic, `JSON nested deeper than ${this.maxDepth}`, payload);
+      return 'rejected';
+    }
     const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt);
     if (!decoded.ok) {
       rejects.record(decoded.reason, topic, decoded.message, payload);

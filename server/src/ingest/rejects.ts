@@ -12,7 +12,9 @@ export type IngestRejectReason =
   | 'invalid_payload'
   | 'bad_timestamp'
   | 'bad_status'
-  | 'device_mismatch';
+  | 'device_mismatch'
+  | 'too_deep'
+  | 'rate_limited';
 
 export interface RejectedMessage {
   at: number;

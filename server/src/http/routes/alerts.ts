@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ALERT_STATES, ID_PATTERN, severityRank } from '#devices';
 import { AlertErrors } from '../../alerts/errors.ts';
+import { AuthErrors } from '../../auth/errors.ts';
 import type { HubContext } from '../context.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
@@ -37,13 +38,16 @@ export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
 
   app.get<{ Params: Static<typeof IdParams> }>('/:id', { schema: { params: IdParams } }, async (req) => {
     const alert = ctx.alerts.get(req.params.id);
-    if (!alert || !ctx.canSeeAlert(req, alert)) throw new AlertErrors.NotFound(req.params.id);
+    if (!alert) throw new AlertErrors.NotFound(req.params.id);
+    if (!ctx.canSeeAlert(req, alert)) throw new AuthErrors.Forbidden(`alert ${req.params.id} is outside your communities or cells`);
     return { alert };
   });
 
   app.post<{ Params: Static<typeof IdParams> }>('/:id/ack', { schema: { params: IdParams } }, async (req) => {
     ctx.authorizeAlertAction(req, req.params.id);
-    return { alert: ctx.alerts.acknowledge(req.params.id, ctx.actor(req)) };
+    const alert = ctx.alerts.acknowledge(req.params.id, ctx.actor(req));
+    ctx.auth.audit.record({ actor: ctx.actor(req), action: 'alert.ack', target: req.params.id, ip: req.ip });
+    return { alert };
   });
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof AssignBody> }>(
@@ -51,7 +55,9 @@ export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
     { schema: { params: IdParams, body: AssignBody } },
     async (req) => {
       ctx.authorizeAlertAction(req, req.params.id);
-      return { alert: ctx.alerts.assign(req.params.id, req.body.assignee.trim(), ctx.actor(req)) };
+      const alert = ctx.alerts.assign(req.params.id, req.body.assignee.trim(), ctx.actor(req));
+      ctx.auth.audit.record({ actor: ctx.actor(req), action: 'alert.assign', target: req.params.id, ip: req.ip, detail: { assignee: alert.assignee } });
+      return { alert };
     },
   );
 
@@ -62,7 +68,9 @@ export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
       ctx.authorizeAlertAction(req, req.params.id);
       const note = req.body.note.trim();
       if (!note) throw new AlertErrors.NoteRequired();
-      return { alert: ctx.alerts.resolve(req.params.id, ctx.actor(req), note) };
+      const alert = ctx.alerts.resolve(req.params.id, ctx.actor(req), note);
+      ctx.auth.audit.record({ actor: ctx.actor(req), action: 'alert.resolve', target: req.params.id, ip: req.ip, detail: { note: note.slice(0, 500) } });
+      return { alert };
     },
   );
 };

@@ -2,6 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN, KINDS } from '#devices';
 import { Errors } from '../../errors.ts';
+import { AuthErrors } from '../../auth/errors.ts';
+import type { FastifyRequest } from 'fastify';
+import type { Device } from '../../registry/devices.ts';
 import { FIELD_NAME } from '../../store/types.ts';
 import type { HubContext } from '../context.ts';
 import { parseDuration, parseTimeParam } from '../time.ts';
@@ -42,30 +45,34 @@ function timeRange(q: { from?: string; to?: string }, defaultSpanMs: number) {
   return { from: start, to: end };
 }
 
-/** Devices: the registry and each device's stored telemetry and events. */
+/** Devices: the registry and each device's stored telemetry and events, within the caller's scope. */
 export const deviceRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
+  const visible = (req: FastifyRequest, id: string): Device => {
+    const device = ctx.registry.get(id);
+    if (!device) throw new Errors.DeviceNotFound(id);
+    if (!ctx.canSeeDevice(req, device)) throw new AuthErrors.Forbidden(`device ${id} is outside your communities or cells`);
+    return device;
+  };
+
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/',
     { schema: { querystring: ListQuery } },
     async (req) => {
       const { limit = 200_000, offset = 0, ...filter } = req.query;
-      const all = ctx.registry.list(filter);
+      const all = ctx.registry.list(filter).filter((d) => ctx.canSeeDevice(req, d));
       return { total: all.length, devices: all.slice(offset, offset + limit) };
     },
   );
 
   app.get<{ Params: Static<typeof IdParams> }>('/:id', { schema: { params: IdParams } }, async (req) => {
-    const device = ctx.registry.get(req.params.id);
-    if (!device) throw new Errors.DeviceNotFound(req.params.id);
-    return { device };
+    return { device: visible(req, req.params.id) };
   });
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof TelemetryQuery> }>(
     '/:id/telemetry',
     { schema: { params: IdParams, querystring: TelemetryQuery } },
     async (req) => {
-      const device = ctx.registry.get(req.params.id);
-      if (!device) throw new Errors.DeviceNotFound(req.params.id);
+      const device = visible(req, req.params.id);
       const { field, every, limit = 10_000 } = req.query;
       if (field !== undefined && !FIELD_NAME.test(field)) throw new Errors.BadField(field);
       const { from, to } = timeRange(req.query, 3_600_000);
@@ -89,8 +96,7 @@ export const deviceRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app,
     '/:id/events',
     { schema: { params: IdParams, querystring: EventsQuery } },
     async (req) => {
-      const device = ctx.registry.get(req.params.id);
-      if (!device) throw new Errors.DeviceNotFound(req.params.id);
+      const device = visible(req, req.params.id);
       const { from, to } = timeRange(req.query, 86_400_000);
       const events = await ctx.store.queryEvents({
         deviceId: device.id,

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { HubContext } from '../context.ts';
+import { canSeeCommunity } from '../../auth/roles.ts';
 
 /** The grid model: communities → cells → buildings, and the people responsible. */
 export const gridRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  app.get('/', async () => ({
-    communities: ctx.grid.allCommunities().map((c) => ({
+  app.get('/', async (req) => ({
+    communities: ctx.grid
+      .allCommunities()
+      .filter((c) => canSeeCommunity(req.user!, c.id, (c.cells ?? []).map((cell) => cell.id)))
+      .map((c) => ({
       id: c.id,
       name: c.name ?? c.id,
       households: c.households ?? null,

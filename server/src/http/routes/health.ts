@@ -2,12 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { HubContext } from '../context.ts';
 
 export const healthRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  app.get('/healthz', async (_req, reply) => {
+  app.get('/healthz', { config: { access: 'public' } }, async (_req, reply) => {
     const report = await ctx.health();
     return reply.status(report.status === 'ok' ? 200 : 503).send(report);
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: { access: 'metrics' } }, async (_req, reply) => {
     ctx.metrics.devices.reset();
     const counts = new Map<string, number>();
     for (const d of ctx.registry.all()) {

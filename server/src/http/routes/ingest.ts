@@ -8,7 +8,7 @@ const RejectedQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum:
 export const ingestRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof RejectedQuery> }>(
     '/rejected',
-    { schema: { querystring: RejectedQuery } },
+    { schema: { querystring: RejectedQuery }, config: { access: ['admin', 'operator'] } },
     async (req) => ({
       total: ctx.rejects.total(),
       byReason: Object.fromEntries(ctx.rejects.counts),

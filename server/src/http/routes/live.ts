@@ -5,6 +5,13 @@ import type { HubContext } from '../context.ts';
 export const liveRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
   app.get('/ws', { websocket: true }, (socket, req) => {
     ctx.live.add(socket, ctx.liveScope(req));
+    // The session may end while the socket stays open (logout, expiry, account change): close it then.
+    const session = req.session;
+    const check = setInterval(() => {
+      if (!session || !ctx.auth.sessions.alive(session)) socket.close(4401, 'session ended');
+    }, 10_000);
+    check.unref();
+    socket.on('close', () => clearInterval(check));
     // Clients only listen; anything they send is ignored (and a flood is cut off by ws limits).
     socket.on('message', () => {});
   });

@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { generateSecret, mosquittoHash, verifyMosquittoHash } from './mosquitto-hash.ts';
+
+/**
+ * Who may connect to MQTT:
+ * - `device`: username = device id; publishes only under its own topic subtree.
+ * - `gateway`: publishes for many devices of some communities (a site gateway, the simulator,
+ *   the bench); created by an admin on purpose, never implied.
+ * - `hub`: the hub's own client.
+ */
+export type MqttCredentialType = 'device' | 'gateway' | 'hub';
+
+export interface MqttCredential {
+  username: string;
+  type: MqttCredentialType;
+  /** gateways: the communities they speak for; ['*'] for all */
+  communities: string[];
+  hash: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+interface Row {
+  username: string;
+  type: MqttCredentialType;
+  communities: string;
+  hash: string;
+  created_at: number;
+  created_by: string;
+}
+
+const CACHE_TTL_MS = 60_000;
+
+/**
+ * MQTT credentials in the state database. Verified (username, password) pairs are cached for a
+ * minute, keyed by a digest of the password, so a reconnect storm costs one hash per device.
+ * Another process (the admin CLI) may add credentials; a cache miss reads the database.
+ */
+export class MqttCredentialRepository {
+  private readonly cache = new Map<string, { digest: Buffer; credential: MqttCredential; at: number }>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly clock: () => number = Date.now,
+  ) {
+    db.exec(`CREATE TABLE IF NOT EXISTS mqtt_credentials (
+      username TEXT PRIMARY KEY, type TEXT NOT NULL, communities TEXT NOT NULL DEFAULT '[]',
+      hash TEXT NOT NULL, created_at REAL NOT NULL, created_by TEXT NOT NULL)`);
+  }
+
+  get(username: string): MqttCredential | undefined {
+    const row = this.db.prepare('SELECT * FROM mqtt_credentials WHERE username = ?').get(username) as Row | undefined;
+    return row ? toCredential(row) : undefined;
+  }
+
+  list(): MqttCredential[] {
+    return (this.db.prepare('SELECT * FROM mqtt_credentials ORDER BY type, username').all() as Row[]).map(toCredential);
+  }
+
+  /** Issues a new secret (shown to the caller once); replaces an existing one when `replace`. Undefined when taken. */
+  issue(username: string, type: MqttCredentialType, createdBy: string, opts: { communities?: string[]; replace?: boolean; password?: string } = {}): string | undefined {
+    const password = opts.password ?? generateSecret();
+    const sql = opts.replace
+      ? 'INSERT OR REPLACE INTO mqtt_credentials (username, type, communities, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)'
+      : 'INSERT OR IGNORE INTO mqtt_credentials (username, type, communities, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)';
+    const res = this.db.prepare(sql).run(username, type, JSON.stringify(opts.communities ?? []), mosquittoHash(password), this.clock(), createdBy);
+    this.cache.delete(username);
+    return res.changes === 1 ? password : undefined;
+  }
+
+  revoke(username: string): boolean {
+    this.cache.delete(username);
+    return this.db.prepare('DELETE FROM mqtt_credentials WHERE username = ?').run(username).changes === 1;
+  }
+
+  async verify(username: string, password: Buffer | string): Promise<MqttCredential | undefined> {
+    const digest = crypto.createHash('sha256').update(password).digest();
+    const hit = this.cache.get(username);
+    const now = this.clock();
+    if (hit && now - hit.at < CACHE_TTL_MS) return crypto.timingSafeEqual(hit.digest, digest) ? hit.credential : undefined;
+    const credential = this.get(username);
+    if (!credential) return undefined;
+    const ok = await verifyMosquittoHash(credential.hash, typeof password === 'string' ? password : password.toString('utf8'));
+    if (!ok) return undefined;
+    if (this.cache.size > 200_000) this.cache.clear();
+    this.cache.set(username, { digest, credential, at: now });
+    return credential;
+  }
+}
+
+function toCredential(r: Row): MqttCredential {
+  return { username: r.username, type: r.type, communities: JSON.parse(r.communities) as string[], hash: r.hash, createdAt: r.created_at, createdBy: r.created_by };
+}

@@ -1,0 +1,80 @@
+import type Database from 'better-sqlite3';
+import { newToken, tokenDigest } from './tokens.ts';
+
+export interface Session {
+  digest: string;
+  username: string;
+  createdAt: number;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+/**
+ * Login sessions: one opaque token serves as the browser's cookie and the API client's bearer
+ * token. Only its SHA-256 is stored (in SQLite, so sessions survive a hub restart); live
+ * sessions are also held in memory so a WebSocket can notice its session ending.
+ */
+export class SessionStore {
+  private readonly live = new Map<string, Session>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {
+    db.exec(`CREATE TABLE IF NOT EXISTS sessions (
+      digest TEXT PRIMARY KEY, username TEXT NOT NULL COLLATE NOCASE, created_at REAL NOT NULL, expires_at REAL NOT NULL)`);
+    db.exec('CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username)');
+  }
+
+  create(username: string): { token: string; session: Session } {
+    const token = newToken();
+    const now = this.clock();
+    const session: Session = { digest: tokenDigest(token), username, createdAt: now, expiresAt: now + this.ttlMs, revoked: false };
+    this.db.prepare('INSERT INTO sessions (digest, username, created_at, expires_at) VALUES (?, ?, ?, ?)').run(session.digest, username, now, session.expiresAt);
+    this.live.set(session.digest, session);
+    return { token, session };
+  }
+
+  lookup(token: string): Session | undefined {
+    if (token.length > 200) return undefined;
+    const digest = tokenDigest(token);
+    let session = this.live.get(digest);
+    if (!session) {
+      const row = this.db.prepare('SELECT * FROM sessions WHERE digest = ?').get(digest) as
+        | { digest: string; username: string; created_at: number; expires_at: number }
+        | undefined;
+      if (!row) return undefined;
+      session = { digest, username: row.username, createdAt: row.created_at, expiresAt: row.expires_at, revoked: false };
+      this.live.set(digest, session);
+    }
+    if (!this.alive(session)) {
+      this.revoke(session);
+      return undefined;
+    }
+    return session;
+  }
+
+  alive(session: Session): boolean {
+    return !session.revoked && session.expiresAt > this.clock();
+  }
+
+  revoke(session: Session): void {
+    session.revoked = true;
+    this.live.delete(session.digest);
+    this.db.prepare('DELETE FROM sessions WHERE digest = ?').run(session.digest);
+  }
+
+  /** Ends every session of a user (password changed, account disabled or its role changed). */
+  revokeUser(username: string): void {
+    for (const s of this.live.values()) if (s.username.toLowerCase() === username.toLowerCase()) s.revoked = true;
+    for (const [k, s] of this.live) if (s.revoked) this.live.delete(k);
+    this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+  }
+
+  purgeExpired(): void {
+    const now = this.clock();
+    this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+    for (const [k, s] of this.live) if (s.expiresAt <= now) this.live.delete(k);
+  }
+}

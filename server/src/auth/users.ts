@@ -1,0 +1,106 @@
+import type Database from 'better-sqlite3';
+import { hashPassword } from './passwords.ts';
+import type { Role, UserRecord } from './roles.ts';
+
+interface Row {
+  username: string;
+  password_hash: string;
+  role: Role;
+  display_name: string | null;
+  communities: string;
+  cells: string;
+  worker_id: string | null;
+  disabled: number;
+  created_at: number;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  displayName?: string | null;
+  communities?: string[];
+  cells?: string[];
+  workerId?: string | null;
+}
+
+export type UserPatch = Partial<Omit<NewUser, 'username'>> & { disabled?: boolean };
+
+/** Accounts in the state database. Usernames are matched case-insensitively. */
+export class UserRepository {
+  constructor(private readonly db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS users (
+      username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+      display_name TEXT, communities TEXT NOT NULL DEFAULT '[]', cells TEXT NOT NULL DEFAULT '[]',
+      worker_id TEXT, disabled INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL)`);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  get(username: string): UserRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  passwordHash(username: string): string | undefined {
+    return (this.db.prepare('SELECT password_hash FROM users WHERE username = ?').get(username) as { password_hash: string } | undefined)?.password_hash;
+  }
+
+  list(): UserRecord[] {
+    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as Row[]).map(toRecord);
+  }
+
+  /** Returns false when the username is taken. */
+  async create(u: NewUser, now = Date.now()): Promise<boolean> {
+    const hash = await hashPassword(u.password);
+    const res = this.db
+      .prepare(`INSERT OR IGNORE INTO users (username, password_hash, role, display_name, communities, cells, worker_id, disabled, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`)
+      .run(u.username, hash, u.role, u.displayName ?? null, JSON.stringify(u.communities ?? []), JSON.stringify(u.cells ?? []), u.workerId ?? null, now);
+    return res.changes === 1;
+  }
+
+  /** Creates the user only if there is no user at all, atomically (bootstrap and setup). */
+  async createFirst(u: NewUser): Promise<boolean> {
+    const hash = await hashPassword(u.password);
+    const res = this.db
+      .prepare(`INSERT INTO users (username, password_hash, role, display_name, communities, cells, worker_id, disabled, created_at)
+        SELECT ?, ?, ?, ?, '[]', '[]', NULL, 0, ? WHERE NOT EXISTS (SELECT 1 FROM users)`)
+      .run(u.username, hash, u.role, u.displayName ?? null, Date.now());
+    return res.changes === 1;
+  }
+
+  async update(username: string, patch: UserPatch): Promise<UserRecord | undefined> {
+    const current = this.get(username);
+    if (!current) return undefined;
+    const hash = patch.password !== undefined ? await hashPassword(patch.password) : this.passwordHash(username)!;
+    this.db
+      .prepare(`UPDATE users SET password_hash = ?, role = ?, display_name = ?, communities = ?, cells = ?, worker_id = ?, disabled = ? WHERE username = ?`)
+      .run(
+        hash,
+        patch.role ?? current.role,
+        patch.displayName !== undefined ? patch.displayName : current.displayName,
+        JSON.stringify(patch.communities ?? current.communities),
+        JSON.stringify(patch.cells ?? current.cells),
+        patch.workerId !== undefined ? patch.workerId : current.workerId,
+        (patch.disabled ?? current.disabled) ? 1 : 0,
+        username,
+      );
+    return this.get(username);
+  }
+}
+
+function toRecord(r: Row): UserRecord {
+  return {
+    username: r.username,
+    role: r.role,
+    displayName: r.display_name,
+    communities: JSON.parse(r.communities) as string[],
+    cells: JSON.parse(r.cells) as string[],
+    workerId: r.worker_id,
+    disabled: r.disabled === 1,
+    createdAt: r.created_at,
+  };
+}
