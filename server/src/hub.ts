@@ -29,6 +29,8 @@ import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
 import { HubSecurity } from './auth/hub-security.ts';
+import { CameraService } from './cameras/camera-service.ts';
+import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
 
 export interface HubDeps {
@@ -60,6 +62,8 @@ export class Hub {
   readonly outbox: WebhookOutbox;
   readonly dispatcher: AlertDispatcher;
   readonly security: HubSecurity;
+  readonly snapshots: SnapshotStore;
+  cameras: CameraService | undefined;
   readonly clock: () => number;
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -105,6 +109,7 @@ export class Hub {
       onAppended: () => this.writer.notify(),
       rateLimit: { perSecond: config.deviceRateLimit, burst: config.deviceRateBurst },
     });
+    this.snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.security = new HubSecurity({ config, db: this.db, grid: this.grid, registry: this.registry, metrics: this.metrics, log, clock: this.clock });
     this.broker = config.mqttUrl ? undefined : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions() });
     this.alerts = new AlertService({
@@ -167,7 +172,7 @@ export class Hub {
     await this.writer.start();
     if (this.broker) await this.broker.start();
     await this.security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: this.security.http, tls: this.security.tls });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: this.security.http, tls: this.security.tls, snapshots: this.snapshots });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -179,6 +184,21 @@ export class Hub {
       onMessage: (topic, payload, ack) => this.onMessage(topic, payload, ack),
     });
     await this.mqtt.start();
+    const onvif = (this.configFile as { onvif?: unknown }).onvif;
+    if (onvif !== undefined) {
+      // The built-in ONVIF bridge reports cameras over MQTT like any device, with the hub's own login.
+      this.cameras = new CameraService({
+        lists: Array.isArray(onvif) ? onvif : [onvif],
+        mqttUrl: this.mqttUrl,
+        ...Object.fromEntries(Object.entries(this.security.hubMqttLogin()).map(([k, v]) => [k === 'username' ? 'mqttUsername' : 'mqttPassword', v])),
+        clientIdPrefix: this.config.mqttClientId,
+        alerts: this.alerts,
+        registry: this.registry,
+        snapshots: this.snapshots,
+        log: this.log.child({ component: 'onvif' }),
+      });
+      await this.cameras.start();
+    }
     this.started = true;
     this.log.info(
       {
@@ -200,6 +220,7 @@ export class Hub {
     this.rules.stop();
     this.outbox.stop();
     this.live.closeAll();
+    await this.cameras?.stop();
     await this.mqtt?.stop();
     await this.writer.stop();
     this.registry.stop();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CHANNELS } from '#devices';
 import type { DeviceRegistry } from '../registry/devices.ts';
-import { HUB_PUBLISH, HUB_SUBSCRIBE, type MqttAcl } from './mqtt-acl.ts';
+import { HUB_PUBLISH, HUB_PUBLISH_CAMERAS, HUB_SUBSCRIBE, type MqttAcl } from './mqtt-acl.ts';
 import type { MqttCredential, MqttCredentialRepository } from './mqtt-credentials.ts';
 import { loadOrCreateHubCredential } from './hub-credential.ts';
 import { mosquittoHash } from './mosquitto-hash.ts';
@@ -26,7 +26,7 @@ export function mosquittoFiles(credentials: MqttCredential[], acl: MqttAcl, regi
     if (!/^[A-Za-z0-9_.@-]{1,128}$/.test(c.username)) continue;
     passwords.push(`${c.username}:${c.hash}`);
     if (c.type === 'hub') {
-      rules.push(`user ${c.username}`, `topic read ${HUB_SUBSCRIBE}`, `topic read $share/+/${HUB_SUBSCRIBE}`, `topic write ${HUB_PUBLISH}`, '');
+      rules.push(`user ${c.username}`, `topic read ${HUB_SUBSCRIBE}`, `topic read $share/+/${HUB_SUBSCRIBE}`, `topic write ${HUB_PUBLISH}`, ...HUB_PUBLISH_CAMERAS.map((f) => `topic write ${f}`), '');
     } else if (c.type === 'gateway') {
       rules.push(`user ${c.username}`);
       const all = c.communities.includes(ALL);

@@ -8,6 +8,8 @@ const KNOWN_CHANNELS: ReadonlySet<string> = new Set(CHANNELS);
 
 export const HUB_PUBLISH = 'community/+/alerts/+';
 export const HUB_SUBSCRIBE = 'community/#';
+/** The hub's built-in ONVIF bridge reports cameras as devices. */
+export const HUB_PUBLISH_CAMERAS = ['community/+/camera/+/telemetry', 'community/+/camera/+/event', 'community/+/camera/+/status'];
 
 /**
  * The topic ACL, one policy for the embedded broker (checked live) and for the exported
@@ -40,7 +42,7 @@ export class MqttAcl {
         return c.communities.includes(ALL) || c.communities.includes(parts[1]!);
       }
       case 'hub':
-        return topicMatches(HUB_PUBLISH, topic);
+        return topicMatches(HUB_PUBLISH, topic) || HUB_PUBLISH_CAMERAS.some((f) => topicMatches(f, topic));
     }
   }
 

@@ -41,6 +41,8 @@ export class CameraService {
       const list = parseCameraList(raw, process.env, `onvif[${i}]`);
       const communityId = list.communityId ?? (raw as { communityId?: string }).communityId;
       if (!communityId) throw new Error(`onvif[${i}]: communityId is required`);
+      const pollS = (raw as { pollIntervalS?: unknown }).pollIntervalS;
+      const pollIntervalMs = typeof pollS === 'number' && pollS > 0 ? pollS * 1000 : this.o.pollIntervalMs;
       const bridge = new OnvifBridge({
         communityId,
         cameras: list.cameras,
@@ -51,7 +53,7 @@ export class CameraService {
           ...(this.o.mqttUsername ? { username: this.o.mqttUsername } : {}),
           ...(this.o.mqttPassword ? { password: this.o.mqttPassword } : {}),
         },
-        ...(this.o.pollIntervalMs ? { pollIntervalMs: this.o.pollIntervalMs } : {}),
+        ...(pollIntervalMs ? { pollIntervalMs } : {}),
         logger: this.o.log.child({ community: communityId }),
       });
       this.bridges.set(communityId, bridge);

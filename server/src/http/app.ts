@@ -8,6 +8,8 @@ import { healthRoutes } from './routes/health.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { snapshotRoutes } from './routes/snapshots.ts';
+import type { SnapshotStore } from '../cameras/snapshot-store.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -25,10 +27,12 @@ export interface AppOptions {
   security: HttpSecurityOptions;
   /** PEM certificate and key: serve HTTPS (and WSS) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
+  snapshots?: SnapshotStore;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     disableRequestLogging: true,
@@ -59,6 +63,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls }: AppOpt
   await app.register(deviceRoutes, { ctx, prefix: '/api/devices' });
   await app.register(ingestRoutes, { ctx, prefix: '/api/ingest' });
   await app.register(alertRoutes, { ctx, prefix: '/api/alerts' });
+  if (snapshots) await app.register(snapshotRoutes, { ctx, snapshots, prefix: '/api/alerts' });
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
