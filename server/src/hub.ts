@@ -97,6 +97,7 @@ export class Hub {
       metrics: this.metrics,
       log: log.child({ component: 'store-writer' }),
       logLevel: config.logLevel,
+      retention: { rawDays: config.retentionRawDays, rollup1mDays: config.retention1mDays, rollup1hDays: config.retention1hDays },
     });
     this.writer.onCommit = () => this.releaseSpoolWaiters();
     this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
@@ -179,6 +180,7 @@ export class Hub {
       clientId: this.config.mqttClientId,
       ...this.security.hubMqttLogin(),
       ...(this.config.mqttSharedGroup ? { sharedGroup: this.config.mqttSharedGroup } : {}),
+      ...(this.config.communities ? { communities: this.config.communities } : {}),
       log: this.log.child({ component: 'mqtt' }),
       metrics: this.metrics,
       onMessage: (topic, payload, ack) => this.onMessage(topic, payload, ack),
