@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { startInflux, startMosquitto } from '../test/helpers/services.ts';
 import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
 import { alertLatency, type AlertLatencyResult } from './alerts.ts';
@@ -64,6 +65,21 @@ const summarize = (steps: StepResult[]) => {
 log('== hub memory with registered devices');
 const memory = [];
 for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
+log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
+const dashboard = await new Promise<unknown>((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dashboard.ts', '--runs', '2'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.once('exit', () => {
+    try {
+      const parsed = JSON.parse(out.slice(out.indexOf('{'))) as { firstRenderMs: unknown; alertArrivalMs: unknown; publishToScreenMs: unknown };
+      log(`  first render ${JSON.stringify(parsed.firstRenderMs)}; alert arrival ${JSON.stringify(parsed.alertArrivalMs)}`);
+      resolve(parsed);
+    } catch {
+      resolve({ error: 'dashboard bench produced no result (is chromium installed?)' });
+    }
+  });
+});
 const result = {
   bench: 'community-safety-hub',
   at: new Date().toISOString(),
@@ -75,6 +91,7 @@ const result = {
   ingestEmbedded: summarize(emb),
   alertLatency: latency,
   hubMemory: memory,
+  dashboard,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
