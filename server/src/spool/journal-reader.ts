@@ -13,6 +13,7 @@ const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
 export class JournalReader {
   private checkpoint: JournalPosition;
   private persistedAt = 0;
+  private persistTimer: NodeJS.Timeout | undefined;
   private readFd = -1;
   private readFdSeg = -1;
   private readonly buf = Buffer.allocUnsafe(8 * 1024 * 1024);
@@ -67,7 +68,16 @@ export class JournalReader {
 
   commit(pos: JournalPosition, force = false): void {
     this.checkpoint = { ...pos };
-    if (!force && Date.now() - this.persistedAt < 200) return;
+    if (!force && Date.now() - this.persistedAt < 200) {
+      // Persist soon anyway: the appender's budget (backpressure) waits for the published position.
+      this.persistTimer ??= setTimeout(() => {
+        this.persistTimer = undefined;
+        this.commit(this.checkpoint, true);
+      }, 200);
+      return;
+    }
+    clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
     const tmp = path.join(this.dir, 'checkpoint.json.tmp');
     fs.writeFileSync(tmp, JSON.stringify(pos));
     fs.renameSync(tmp, path.join(this.dir, 'checkpoint.json'));

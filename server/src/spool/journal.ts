@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SharedJournalState } from './shared-state.ts';
+import { SharedJournalState } from './shared-state.ts';
 
 /** A place in the journal: segment number and byte offset inside it. */
 export interface JournalPosition {
@@ -15,7 +15,7 @@ export interface JournalBatch {
 
 export interface JournalOptions {
   dir: string;
-  /** Set when another thread reads and commits (the store writer in its worker). */
+  /** Positions shared with the reader (the store writer's thread); made here when not given. */
   shared?: SharedJournalState;
   /** Total bytes the unconsumed journal may hold; past it appends must wait (backpressure, not loss). */
   maxBytes: number;
@@ -26,7 +26,8 @@ const SEGMENT_RE = /^seg-(\d{12})\.log$/;
 const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
 
 /**
- * Append-only, segmented write-ahead journal of accepted messages (one JSON line each).
+ * Append-only, segmented write-ahead journal of accepted messages (one JSON line each); this is
+ * the appending side, and JournalReader (in the store writer's thread) the reading side.
  *
  * Every accepted QoS 1 message is appended here before its PUBACK, so a crash of the hub,
  * the broker or the store loses nothing that was acknowledged. The store writer reads
@@ -41,16 +42,12 @@ export class Journal {
   private headSeg = 1;
   private headFd = -1;
   private checkpoint: JournalPosition = { seg: 1, off: 0 };
-  private readFd = -1;
-  private readFdSeg = -1;
-  private readonly buf: Buffer;
-  /** The checkpoint as last written to disk; segments before it may be deleted. */
-  private persisted: JournalPosition = { seg: 1, off: 0 };
-  private persistedAt = 0;
+
+  readonly shared: SharedJournalState;
 
   constructor(private readonly opts: JournalOptions) {
+    this.shared = opts.shared ?? new SharedJournalState();
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
-    this.buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   }
 
   open(): void {
@@ -63,29 +60,23 @@ export class Journal {
       .sort((a, b) => a - b);
     for (const seg of segs) this.sizes.set(seg, fs.statSync(this.segPath(seg)).size);
     this.checkpoint = this.loadCheckpoint(segs[0] ?? 1);
-    this.persisted = { ...this.checkpoint };
     this.headSeg = segs.at(-1) ?? this.checkpoint.seg;
     this.truncateTornTail(this.headSeg);
     this.headFd = fs.openSync(this.segPath(this.headSeg), 'a');
     if (!this.sizes.has(this.headSeg)) this.sizes.set(this.headSeg, 0);
-    this.opts.shared?.setHead(this.headSeg, this.sizes.get(this.headSeg)!);
-    this.opts.shared?.setCommitted(this.checkpoint.seg, this.checkpoint.off);
+    this.shared.setHead(this.headSeg, this.sizes.get(this.headSeg)!);
+    this.shared.setCommitted(this.checkpoint.seg, this.checkpoint.off);
   }
 
   close(): void {
-    if (this.headFd >= 0) this.persistCheckpoint();
     if (this.headFd >= 0) fs.closeSync(this.headFd);
-    if (this.readFd >= 0) fs.closeSync(this.readFd);
-    this.headFd = this.readFd = -1;
+    this.headFd = -1;
   }
 
   /** Bytes appended but not yet committed to the store. */
   pendingBytes(): number {
-    const shared = this.opts.shared;
-    if (shared) {
-      this.checkpoint = { seg: shared.committedSeg, off: shared.committedOff };
-      for (const seg of this.sizes.keys()) if (seg < this.checkpoint.seg) this.sizes.delete(seg);
-    }
+    this.checkpoint = { seg: this.shared.committedSeg, off: this.shared.committedOff };
+    for (const seg of this.sizes.keys()) if (seg < this.checkpoint.seg) this.sizes.delete(seg);
     let total = 0;
     for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) total += size;
     return total - this.checkpoint.off;
@@ -107,76 +98,7 @@ export class Journal {
     }
     fs.writeSync(this.headFd, data);
     this.sizes.set(this.headSeg, size + bytes);
-    this.opts.shared?.setHead(this.headSeg, size + bytes);
-  }
-
-  /** Where the next read after everything committed starts. */
-  get committed(): JournalPosition {
-    return { ...this.checkpoint };
-  }
-
-  /** Reads up to maxRecords whole records from `from` (default: the checkpoint); does not move the checkpoint. */
-  read(maxRecords: number, from: JournalPosition = this.checkpoint): JournalBatch {
-    let pos = { ...from };
-    const records: string[] = [];
-    while (records.length < maxRecords) {
-      const size = this.sizes.get(pos.seg) ?? 0;
-      if (pos.off >= size) {
-        if (pos.seg >= this.headSeg) break;
-        pos = { seg: pos.seg + 1, off: 0 };
-        continue;
-      }
-      const fd = this.readFdFor(pos.seg);
-      const n = fs.readSync(fd, this.buf, 0, Math.min(this.buf.length, size - pos.off), pos.off);
-      let start = 0;
-      while (records.length < maxRecords) {
-        const nl = this.buf.indexOf(10, start);
-        if (nl < 0 || nl >= n) break;
-        if (nl > start) records.push(this.buf.toString('utf8', start, nl));
-        start = nl + 1;
-      }
-      if (start === 0) break;
-      pos = { seg: pos.seg, off: pos.off + start };
-    }
-    return { records, end: pos };
-  }
-
-  /**
-   * Marks everything before `pos` as stored. The checkpoint file is rewritten at most every
-   * 200 ms: after a crash a little more is replayed, which idempotent store writes make harmless.
-   */
-  commit(pos: JournalPosition): void {
-    this.checkpoint = { ...pos };
-    if (Date.now() - this.persistedAt >= 200) this.persistCheckpoint();
-  }
-
-  private persistCheckpoint(): void {
-    const pos = { ...this.checkpoint };
-    const tmp = path.join(this.opts.dir, 'checkpoint.json.tmp');
-    fs.writeFileSync(tmp, JSON.stringify(pos));
-    fs.renameSync(tmp, path.join(this.opts.dir, 'checkpoint.json'));
-    this.persisted = pos;
-    this.persistedAt = Date.now();
-    // Only segments wholly before the checkpoint on disk can go.
-    for (const seg of [...this.sizes.keys()]) {
-      if (seg < this.persisted.seg) {
-        if (this.readFdSeg === seg) {
-          fs.closeSync(this.readFd);
-          this.readFd = this.readFdSeg = -1;
-        }
-        fs.rmSync(this.segPath(seg), { force: true });
-        this.sizes.delete(seg);
-      }
-    }
-  }
-
-  private readFdFor(seg: number): number {
-    if (this.readFdSeg !== seg) {
-      if (this.readFd >= 0) fs.closeSync(this.readFd);
-      this.readFd = fs.openSync(this.segPath(seg), 'r');
-      this.readFdSeg = seg;
-    }
-    return this.readFd;
+    this.shared.setHead(this.headSeg, size + bytes);
   }
 
   private segPath(seg: number): string {
