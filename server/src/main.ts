@@ -34,6 +34,20 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   try {
     await hub.start();
+    if (process.stderr.isTTY) {
+      // People starting the hub by hand get the essentials in plain words; the JSON log has the same.
+      process.stderr.write(
+        [
+          '',
+          `  社区安全中枢 Community safety hub`,
+          `  dashboard 看板       ${hub.httpUrl}/   (grid workers: ${hub.httpUrl}/worker)`,
+          `  MQTT broker          ${hub.mqttUrl}${hub.broker ? '  (embedded)' : ''}`,
+          `  telemetry store      ${hub.store.name}  ${hub.store.location}`,
+          `  data                 ${config.dataDir}`,
+          '',
+        ].join('\n') + '\n',
+      );
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') log.fatal(`port in use: ${e.message}. Set PORT / MQTT_PORT to free ports.`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '../log.ts';
 import type { HubContext } from './context.ts';
@@ -35,7 +35,7 @@ export interface AppOptions {
 export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // A stuck or hostile client must not hold up the hub's shutdown.
     forceCloseConnections: true,
