@@ -107,4 +107,15 @@ describe('ingest through the embedded broker into the embedded store', () => {
     will.stream.destroy(); // an ungraceful drop fires the last will
     await waitFor(() => hub.registry.get('will-gate')?.online === false || undefined, { what: 'gate offline by last will' });
   });
+
+  it('a last word sent before the last will, arriving just after it on the other lane, does not bring the device back', () => {
+    const t = Date.now();
+    hub.pipeline.handle('community/c1/gate/lw-gate/status', Buffer.from('online'), t);
+    hub.pipeline.handle('community/c1/gate/lw-gate/status', Buffer.from('offline'), t + 10);
+    hub.pipeline.handle('community/c1/gate/lw-gate/telemetry', Buffer.from(JSON.stringify({ ts: t + 5, locked: true })), t + 20);
+    expect(hub.registry.get('lw-gate')?.online).toBe(false);
+    // Anything the device says after its will brings it back.
+    hub.pipeline.handle('community/c1/gate/lw-gate/telemetry', Buffer.from(JSON.stringify({ ts: t + 3000, locked: true })), t + 3000);
+    expect(hub.registry.get('lw-gate')?.online).toBe(true);
+  });
 });

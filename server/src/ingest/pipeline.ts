@@ -36,8 +36,13 @@ const topicErrorReason: Record<string, IngestRejectReason> = {
  * topic → size → JSON → schema → registry → journal (durable) → bus (rules, live views).
  * Synchronous and never throws for bad input, so the caller can acknowledge right after it returns.
  */
+/** Events/status and telemetry travel on separate connections: allow them this much reordering. */
+const STALE_AFTER_WILL_MS = 2000;
+
 export class IngestPipeline {
   private readonly limiter: DeviceRateLimiter;
+  /** When each device's offline status (its last will) arrived. */
+  private readonly offlineAt = new Map<string, number>();
   private readonly maxDepth: number;
 
   constructor(private readonly d: IngestDeps) {
@@ -86,6 +91,8 @@ export class IngestPipeline {
     let message: DeviceMessage;
     if (value.channel === 'status') {
       message = { ...base, channel: 'status', ts: value.ts, online: value.online };
+      if (value.online) this.offlineAt.delete(device.id);
+      else this.offlineAt.set(device.id, receivedAt);
       this.setOnline(device, value.online, receivedAt);
     } else {
       const point: StoredPoint = {
@@ -102,8 +109,14 @@ export class IngestPipeline {
       };
       this.d.journal.append(JSON.stringify(point));
       this.d.onAppended();
-      // A device that speaks is online, whatever its last will said.
-      this.setOnline(device, true, receivedAt);
+      // A device that speaks is online, whatever its last will said; except a last word that
+      // was sent before the will and arrived just after it on the other MQTT lane.
+      const offlineAt = this.offlineAt.get(device.id);
+      const staleLastWord = offlineAt !== undefined && receivedAt - offlineAt < STALE_AFTER_WILL_MS && value.ts <= offlineAt;
+      if (!staleLastWord) {
+        this.offlineAt.delete(device.id);
+        this.setOnline(device, true, receivedAt);
+      }
       message =
         value.channel === 'telemetry'
           ? { ...base, channel: 'telemetry', ts: value.ts, seq: value.seq, readings: value.readings }
