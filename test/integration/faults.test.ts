@@ -1,14 +1,13 @@
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildFleet } from '../../simulators/src/fleet.ts';
 import { runSimulation } from '../../simulators/src/run.ts';
 import { InfluxTelemetryStore } from '../../server/src/store/influx.ts';
 import type { Hub } from '../../server/src/hub.ts';
-import { startHub } from '../helpers/hub.ts';
 import { influxPointCount } from '../helpers/influx-count.ts';
 import { waitFor } from '../helpers/ports.ts';
-import { startInflux, startMosquitto, type Service } from '../helpers/services.ts';
+import { useMosquittoAndInflux } from '../helpers/real-services.ts';
 import { verifyStored } from '../helpers/traffic.ts';
 import { login } from '../helpers/auth.ts';
 
@@ -19,40 +18,31 @@ const report: Record<string, unknown> = { scale: SCALE, outageS: OUTAGE_S };
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 describe('faults: nothing acknowledged is lost', () => {
-  let mosquitto: Service;
-  let influx: Service;
-  const hubs: Hub[] = [];
-  beforeAll(async () => {
-    [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
-  });
-  afterAll(async () => {
-    for (const hub of hubs) await hub.stop().catch(() => {});
-    await Promise.all([mosquitto?.stop(), influx?.stop()]);
+  const env = useMosquittoAndInflux();
+  afterAll(() => {
     if (process.env.FAULT_REPORT) process.stdout.write(`FAULTS ${JSON.stringify(report)}\n`);
   });
-  const influxUrl = (db: string) => `http://127.0.0.1:${influx.port}/${db}`;
 
   it('Mosquitto killed with SIGKILL and restarted mid-run: everything delivered is stored once; loss bounded by the broker\'s own persistence window', async () => {
-    const hub = await startHub({ mqttUrl: mosquitto.url, influxUrl: influxUrl('brokerkill'), mqttClientId: 'hub-brokerkill' });
-    hubs.push(hub);
+    const hub = await env.hub('brokerkill');
     const rate = 500 * SCALE;
     const fleet = buildFleet({ devices: 100, seed: 11, idPrefix: 'bk' });
-    const run = runSimulation({ mqttUrl: mosquitto.url, devices: fleet, rate, qos: 1, count: 4000 * SCALE, record: true, connections: 2 });
-    await waitFor(async () => (await influxPointCount(influx, 'brokerkill')) > 800 || undefined, { what: 'first points' });
-    await mosquitto.stop('SIGKILL');
+    const run = runSimulation({ mqttUrl: env.mosquitto.url, devices: fleet, rate, qos: 1, count: 4000 * SCALE, record: true, connections: 2 });
+    await waitFor(async () => (await influxPointCount(env.influx, 'brokerkill')) > 800 || undefined, { what: 'first points' });
+    await env.mosquitto.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 1500));
-    await mosquitto.start();
+    await env.mosquitto.start();
     const summary = await run;
     expect(summary.acked).toBe(4000 * SCALE);
     // Wait until the count settles: the spool and the broker's redeliveries have all landed.
     let stored = -1;
     await waitFor(async () => {
-      const n = await influxPointCount(influx, 'brokerkill');
+      const n = await influxPointCount(env.influx, 'brokerkill');
       const settled = n === stored;
       stored = n;
       return settled && hub.journal.pendingBytes() === 0 ? true : undefined;
     }, { what: 'the stored count to settle', timeoutMs: 60_000 * SCALE, intervalMs: 3000 });
-    const missing = await verifyStored(new InfluxTelemetryStore(influxUrl('brokerkill')), summary.messages!);
+    const missing = await verifyStored(new InfluxTelemetryStore(env.influxUrl('brokerkill')), summary.messages!);
     // Whatever is stored is intact (verifyStored reports wrong values too, never only "missing").
     expect(missing.filter((m) => !m.endsWith('missing'))).toEqual([]);
     // Mosquitto acknowledges a publish before it persists it (autosave every second,
@@ -64,25 +54,23 @@ describe('faults: nothing acknowledged is lost', () => {
   });
 
   it('spool budget exhausted while InfluxDB is down: backpressure, then everything stored once it returns', async () => {
-    const hub = await startHub({ mqttUrl: mosquitto.url, influxUrl: influxUrl('spoolfull'), mqttClientId: 'hub-spoolfull', spoolMaxBytes: 1024 * 1024 });
-    hubs.push(hub);
-    await influx.stop();
+    const hub = await env.hub('spoolfull', { spoolMaxBytes: 1024 * 1024 });
+    await env.influx.stop();
     const fleet = buildFleet({ devices: 100, seed: 12, idPrefix: 'sf' });
     // ~15,000 messages of ~250 bytes spooled are well over the 1 MiB budget.
-    const summary = await runSimulation({ mqttUrl: mosquitto.url, devices: fleet, rate: 3000 * SCALE, qos: 1, count: 15_000 * SCALE, record: true, connections: 2 });
+    const summary = await runSimulation({ mqttUrl: env.mosquitto.url, devices: fleet, rate: 3000 * SCALE, qos: 1, count: 15_000 * SCALE, record: true, connections: 2 });
     expect(summary.acked).toBe(15_000 * SCALE); // the broker took them all; the hub holds back instead of dropping
     const health = (await (await fetch(`${hub.httpUrl}/healthz`)).json()) as { spool: { full: boolean } };
     expect(health.spool.full).toBe(true);
     expect(hub.journal.pendingBytes()).toBeLessThan(1024 * 1024 + 64 * 1024);
-    await influx.start();
-    await waitFor(async () => (await influxPointCount(influx, 'spoolfull')) === 15_000 * SCALE || undefined, { what: 'every point after backpressure', timeoutMs: 90_000 * SCALE });
-    report.spoolFull = { acked: summary.acked, stored: await influxPointCount(influx, 'spoolfull'), spoolBudgetBytes: 1024 * 1024 };
-    expect(await verifyStored(new InfluxTelemetryStore(influxUrl('spoolfull')), summary.messages!)).toEqual([]);
+    await env.influx.start();
+    await waitFor(async () => (await influxPointCount(env.influx, 'spoolfull')) === 15_000 * SCALE || undefined, { what: 'every point after backpressure', timeoutMs: 90_000 * SCALE });
+    report.spoolFull = { acked: summary.acked, stored: await influxPointCount(env.influx, 'spoolfull'), spoolBudgetBytes: 1024 * 1024 };
+    expect(await verifyStored(new InfluxTelemetryStore(env.influxUrl('spoolfull')), summary.messages!)).toEqual([]);
   });
 
   it('alerts go first: InfluxDB down under load, alarms still reach the WebSocket, and nothing is lost', async () => {
-    const hub = await startHub({ mqttUrl: mosquitto.url, influxUrl: influxUrl('alertsfirst'), mqttClientId: 'hub-alertsfirst' });
-    hubs.push(hub);
+    const hub = await env.hub('alertsfirst');
     const ws = new WebSocket(`${hub.httpUrl.replace('http', 'ws')}/ws`, { headers: await wsHeaders(hub) });
     const arrived = new Map<string, number>();
     ws.on('message', (d) => {
@@ -90,10 +78,10 @@ describe('faults: nothing acknowledged is lost', () => {
       if (m.type === 'alert' && m.alert && !arrived.has(m.alert.deviceId)) arrived.set(m.alert.deviceId, performance.now());
     });
     await new Promise((r) => ws.once('open', r));
-    await influx.stop();
+    await env.influx.stop();
     const rate = 1000 * SCALE;
-    const background = runSimulation({ mqttUrl: mosquitto.url, devices: buildFleet({ devices: 200, seed: 13, idPrefix: 'af' }), rate, qos: 1, count: rate * OUTAGE_S, connections: 2, record: true });
-    const probe = await mqtt.connectAsync(mosquitto.url, { clientId: 'alarm-probe' });
+    const background = runSimulation({ mqttUrl: env.mosquitto.url, devices: buildFleet({ devices: 200, seed: 13, idPrefix: 'af' }), rate, qos: 1, count: rate * OUTAGE_S, connections: 2, record: true });
+    const probe = await mqtt.connectAsync(env.mosquitto.url, { clientId: 'alarm-probe' });
     const latencies: number[] = [];
     const probes = Math.max(10, OUTAGE_S * 2);
     for (let i = 0; i < probes; i++) {
@@ -109,14 +97,14 @@ describe('faults: nothing acknowledged is lost', () => {
     ws.close();
     expect(latencies).toHaveLength(probes);
     expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(503); // the store is still down
-    await influx.start();
+    await env.influx.start();
     // Every background message, plus the alarm probes' own events.
-    await waitFor(async () => (await influxPointCount(influx, 'alertsfirst')) === summary.sent + probes || undefined, { what: 'every point after the outage', timeoutMs: 90_000 * SCALE });
-    expect(await verifyStored(new InfluxTelemetryStore(influxUrl('alertsfirst')), summary.messages!)).toEqual([]);
+    await waitFor(async () => (await influxPointCount(env.influx, 'alertsfirst')) === summary.sent + probes || undefined, { what: 'every point after the outage', timeoutMs: 90_000 * SCALE });
+    expect(await verifyStored(new InfluxTelemetryStore(env.influxUrl('alertsfirst')), summary.messages!)).toEqual([]);
     report.influxOutage = {
       backgroundRate: rate,
       acked: summary.acked,
-      stored: (await influxPointCount(influx, 'alertsfirst')) - probes,
+      stored: (await influxPointCount(env.influx, 'alertsfirst')) - probes,
       alertLatencyDuringOutageMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) },
     };
   }, 180_000 * SCALE);
