@@ -63,7 +63,8 @@ const Worker = Type.Object({
   cells: Type.Optional(Type.Array(Id)),
 });
 
-export const ConfiguredDevice = Type.Object({
+/** A device's identity and place: the same fields in the config file and in provisioning over HTTP. */
+export const deviceProperties = {
   id: Id,
   kind: Type.Union(KINDS.map((k) => Type.Literal(k))),
   communityId: Id,
@@ -72,6 +73,10 @@ export const ConfiguredDevice = Type.Object({
   floor: Type.Optional(Type.Integer({ minimum: -10, maximum: 200 })),
   name: Type.Optional(LocalizedName),
   location: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() })),
+};
+
+export const ConfiguredDevice = Type.Object({
+  ...deviceProperties,
   /** cameras: the devices or buildings this camera covers, for snapshots on incidents */
   covers: Type.Optional(Type.Array(Id)),
 });

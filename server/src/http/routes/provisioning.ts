@@ -1,21 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN, KINDS } from '#devices';
+import { ID_PATTERN } from '#devices';
 import { AuthErrors } from '../../auth/errors.ts';
 import { ALL } from '../../auth/roles.ts';
-import { LocalizedName } from '../../grid/config-file.ts';
+import { deviceProperties } from '../../grid/config-file.ts';
 import type { HubContext } from '../context.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 const NewDevice = Type.Object(
   {
-    id: Id,
-    kind: Type.Union(KINDS.map((k) => Type.Literal(k))),
-    communityId: Id,
-    gridCellId: Type.Optional(Id),
-    buildingId: Type.Optional(Id),
-    floor: Type.Optional(Type.Integer({ minimum: -10, maximum: 200 })),
-    name: Type.Optional(LocalizedName),
+    ...deviceProperties,
     location: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false })),
   },
   { additionalProperties: false },
