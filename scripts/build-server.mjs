@@ -2,23 +2,16 @@
 // runs plain JavaScript: no TypeScript loader in memory, faster start. Skips when up to date.
 import fs from 'node:fs';
 import path from 'node:path';
+import { newestMtime } from './mtime.mjs';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist', 'server');
 const entries = [path.join(root, 'server/src/main.ts'), path.join(root, 'server/src/store/writer-worker.ts')];
 
-function newest(dir) {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 const built = path.join(out, 'main.js');
-const sources = Math.max(newest(path.join(root, 'server/src')), newest(path.join(root, 'devices/src')), fs.statSync(path.join(root, 'package.json')).mtimeMs);
+const sources = Math.max(newestMtime(path.join(root, 'server/src')), newestMtime(path.join(root, 'devices/src')), fs.statSync(path.join(root, 'package.json')).mtimeMs);
 if (process.argv.includes('--if-stale') && fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) process.exit(0);
 
 await build({

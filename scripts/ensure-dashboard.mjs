@@ -3,22 +3,15 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { newestMtime } from './mtime.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const config = path.join(root, 'dashboard', 'vite.config.ts');
 const built = path.join(root, 'dashboard', 'dist', 'index.html');
 if (!fs.existsSync(config)) process.exit(0);
 
-function newest(dir) {
-  let t = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-const sources = Math.max(newest(path.join(root, 'dashboard', 'src')), fs.statSync(config).mtimeMs, newest(path.join(root, 'devices', 'src')));
+const sources = Math.max(newestMtime(path.join(root, 'dashboard', 'src')), fs.statSync(config).mtimeMs, newestMtime(path.join(root, 'devices', 'src')));
 if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) process.exit(0);
 console.error('building the dashboard (once; about 10 s) ...');
 execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', config, '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
