@@ -1,4 +1,4 @@
-import type { DeviceKind, Readings } from '#devices';
+import type { DecodedEvent, DecodedStatus, DecodedTelemetry, DeviceKind } from '#devices';
 import type { Logger } from './log.ts';
 
 /** A valid device message after decoding, with the device's place in the grid. */
@@ -9,25 +9,10 @@ export interface DeviceMessageBase {
   gridCellId: string | null;
   receivedAt: number;
 }
-export interface TelemetryMessage extends DeviceMessageBase {
-  channel: 'telemetry';
-  ts: number;
-  seq: number | undefined;
-  readings: Readings;
-}
-export interface EventMessage extends DeviceMessageBase {
-  channel: 'event';
-  ts: number;
-  seq: number | undefined;
-  type: string;
-  readings: Readings;
-  detail: Record<string, unknown>;
-}
-export interface StatusMessage extends DeviceMessageBase {
-  channel: 'status';
-  ts: number;
-  online: boolean;
-}
+/** The decoded payload (devices/src/payloads.ts) with the device it came from. */
+export type TelemetryMessage = DeviceMessageBase & DecodedTelemetry;
+export type EventMessage = DeviceMessageBase & DecodedEvent;
+export type StatusMessage = DeviceMessageBase & DecodedStatus;
 export type DeviceMessage = TelemetryMessage | EventMessage | StatusMessage;
 
 type Listener<T> = (payload: T) => void;

@@ -88,9 +88,7 @@ export class IngestPipeline {
       receivedAt,
     };
     const value = decoded.value;
-    let message: DeviceMessage;
     if (value.channel === 'status') {
-      message = { ...base, channel: 'status', ts: value.ts, online: value.online };
       if (value.online) this.offlineAt.delete(device.id);
       else this.offlineAt.set(device.id, receivedAt);
       this.setOnline(device, value.online, receivedAt);
@@ -117,11 +115,8 @@ export class IngestPipeline {
         this.offlineAt.delete(device.id);
         this.setOnline(device, true, receivedAt);
       }
-      message =
-        value.channel === 'telemetry'
-          ? { ...base, channel: 'telemetry', ts: value.ts, seq: value.seq, readings: value.readings }
-          : { ...base, channel: 'event', ts: value.ts, seq: value.seq, type: value.type, readings: value.readings, detail: value.detail };
     }
+    const message: DeviceMessage = { ...base, ...value };
     this.d.bus.emit('deviceMessage', message);
     return 'accepted';
   }
