@@ -139,8 +139,9 @@ export async function ingestLadder(o: LadderOptions): Promise<StepResult[]> {
   return results;
 }
 
+/** The hub as `npm start` runs it (the bundle `npm run prebench` builds). */
 export async function startBenchHub(env: Record<string, string>): Promise<HubProcess> {
-  return startHubProcess({ LOG_LEVEL: 'warn', ...env });
+  return startHubProcess({ LOG_LEVEL: 'warn', ...env }, { bundled: true });
 }
 
 export type { Service };

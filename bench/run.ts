@@ -17,6 +17,9 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
+/** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,memory,dashboard').split(','));
+
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 200);
 
@@ -49,8 +52,8 @@ async function embedded() {
 }
 
 const started = Date.now();
-const { steps: external, latency } = await mosquittoInflux();
-const emb = await embedded();
+const { steps: external, latency } = parts.has('mosquitto') ? await mosquittoInflux() : { steps: [], latency: [] };
+const emb = parts.has('embedded') ? await embedded() : [];
 const summarize = (steps: StepResult[]) => {
   const top = best(steps);
   return {
@@ -62,11 +65,13 @@ const summarize = (steps: StepResult[]) => {
     steps,
   };
 };
-log('== hub memory with registered devices');
 const memory = [];
-for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
-log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
-const dashboard = await new Promise<unknown>((resolve) => {
+if (parts.has('memory')) {
+  log('== hub memory with registered devices');
+  for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
+}
+const dashboard = !parts.has('dashboard') ? null : await new Promise<unknown>((resolve) => {
+  log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dashboard.ts', '--runs', '2'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

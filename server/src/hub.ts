@@ -8,6 +8,7 @@ import { buildApp } from './http/app.ts';
 import type { HealthReport, HubContext } from './http/context.ts';
 import { EmbeddedBroker } from './ingest/broker.ts';
 import { MqttAdapter } from './ingest/mqtt.ts';
+import type { InboundMessage } from './ingest/batch-subscriber.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import { RejectLog } from './ingest/rejects.ts';
 import type { Logger } from './log.ts';
@@ -183,7 +184,7 @@ export class Hub {
       ...(this.config.communities ? { communities: this.config.communities } : {}),
       log: this.log.child({ component: 'mqtt' }),
       metrics: this.metrics,
-      onMessage: (topic, payload, ack) => this.onMessage(topic, payload, ack),
+      onBatch: (messages, ack) => this.onBatch(messages, ack),
     });
     await this.mqtt.start();
     const onvif = (this.configFile as { onvif?: unknown }).onvif;
@@ -234,17 +235,17 @@ export class Hub {
     this.db.close();
   }
 
-  private onMessage(topic: string, payload: Buffer, ack: () => void): void {
-    if (this.journal.full) {
-      // Backpressure, not loss: hold this message (and so the broker's delivery) until the writer frees space.
-      this.spoolWaiters.push(() => {
-        this.pipeline.handle(topic, payload);
-        ack();
+  private onBatch(messages: InboundMessage[], ack: () => void): void {
+    const spool = () => {
+      const receivedAt = Date.now();
+      this.journal.batch(() => {
+        for (const m of messages) this.pipeline.handle(m.topic, m.payload, receivedAt);
       });
-      return;
-    }
-    this.pipeline.handle(topic, payload);
-    ack();
+      ack();
+    };
+    // Backpressure, not loss: hold these messages (and so the broker's delivery) until the writer frees space.
+    if (this.journal.full) this.spoolWaiters.push(spool);
+    else spool();
   }
 
   private releaseSpoolWaiters(): void {

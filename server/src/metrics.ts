@@ -86,3 +86,14 @@ export class HubMetrics {
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }
+
+/** prom-client hashes the label object on every inc(); the hot path keeps one child per label set. */
+export function counterChildren<T extends string>(counter: Counter<T>): (...values: string[]) => Counter.Internal {
+  const children = new Map<string, Counter.Internal>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = counter.labels(...values)));
+    return child;
+  };
+}

@@ -38,6 +38,23 @@ describe('Journal and JournalReader', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('seg-')).length).toBeLessThanOrEqual(2);
   });
 
+  it('batch() makes one write at its end, readable only after it; a batch spanning a segment limit rolls over', () => {
+    const dir = tempDataDir('journal');
+    const { journal, reader } = open(dir, { segmentBytes: 2000 });
+    for (let i = 0; i < 10; i++) journal.append(rec(i));
+    const before = reader.read(1000);
+    journal.batch(() => {
+      for (let i = 10; i < 60; i++) journal.append(rec(i));
+      // Not written yet: the reader sees only what came before the batch.
+      expect(ids(reader.read(1000).records)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    });
+    const batched = reader.read(1000, before.end);
+    expect(ids(batched.records)).toEqual(Array.from({ length: 50 }, (_, i) => i + 10));
+    journal.append(rec(60));
+    expect(ids(reader.read(1000, batched.end).records)).toEqual([60]);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('seg-')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('without a commit, everything is replayed after a reopen (crash before the store write)', () => {
     const dir = tempDataDir('journal');
     const { journal, reader } = open(dir);

@@ -2,6 +2,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { hubSubscriptions, type SubscriptionLane } from '#devices';
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
+import { BatchSubscriber, type InboundMessage } from './batch-subscriber.ts';
 
 export interface MqttAdapterOptions {
   url: string;
@@ -15,12 +16,12 @@ export interface MqttAdapterOptions {
   log: Logger;
   metrics: HubMetrics;
   /**
-   * Handles one message. For QoS 1 the PUBACK goes out only when `ack` is called, so the
-   * handler calls it once the message is durably spooled (or rejected). mqtt.js hands over
-   * the next message only after that, so the handler must be quick (it appends to the spool
-   * and returns; the store write happens later).
+   * Handles messages in arrival order. For QoS 1 the PUBACKs go out only when `ack` is called,
+   * so the handler calls it once they are durably spooled (or rejected). Nothing more is read
+   * from that connection until then, so the handler must be quick (it appends to the spool and
+   * returns; the store write happens later).
    */
-  onMessage: (topic: string, payload: Buffer, ack: () => void) => void;
+  onBatch: (messages: InboundMessage[], ack: () => void) => void;
   extraOptions?: IClientOptions;
 }
 
@@ -34,6 +35,7 @@ export interface MqttAdapterOptions {
  */
 export class MqttAdapter {
   private readonly clients = new Map<SubscriptionLane, MqttClient>();
+  private telemetry: BatchSubscriber | undefined;
   private readonly up = new Set<SubscriptionLane>();
 
   constructor(private readonly o: MqttAdapterOptions) {}
@@ -52,8 +54,10 @@ export class MqttAdapter {
   }
 
   private connectLane(lane: SubscriptionLane): Promise<void> {
-    const { log, metrics, onMessage } = this.o;
+    const { log, metrics, onBatch } = this.o;
     const clientId = lane === 'events' ? `${this.o.clientId}-events` : this.o.clientId;
+    // The volume lane acknowledges in batches; WebSocket URLs (rare for a hub) stay on mqtt.js.
+    if (lane === 'telemetry' && BatchSubscriber.supports(this.o.url)) return this.connectBatchLane(clientId);
     const options: IClientOptions = {
       clientId,
       clean: false,
@@ -71,7 +75,7 @@ export class MqttAdapter {
     // handleMessage runs before mqtt.js sends the PUBACK, for every protocol version
     // (customHandleAcks only works with MQTT 5, which aedes does not speak).
     client.handleMessage = (packet, callback) => {
-      onMessage(packet.topic, packet.payload as Buffer, () => callback());
+      onBatch([{ topic: packet.topic, payload: packet.payload as Buffer }], () => callback());
     };
     client.on('close', () => {
       if (this.up.delete(lane)) log.warn({ url: this.o.url, lane }, 'MQTT connection lost; reconnecting');
@@ -91,13 +95,35 @@ export class MqttAdapter {
     });
   }
 
+  private connectBatchLane(clientId: string): Promise<void> {
+    const { log, metrics } = this.o;
+    this.telemetry = new BatchSubscriber({
+      url: this.o.url,
+      clientId,
+      ...(this.o.username ? { username: this.o.username } : {}),
+      ...(this.o.password ? { password: this.o.password } : {}),
+      topics: this.subscriptions('telemetry'),
+      log,
+      onBatch: this.o.onBatch,
+      onConnectionChange: (up) => {
+        if (up) this.up.add('telemetry');
+        else this.up.delete('telemetry');
+        metrics.mqttConnected.set(this.connected ? 1 : 0);
+      },
+    });
+    return this.telemetry.start();
+  }
+
   /** Alert changes go out on the events lane, ahead of any telemetry. */
   publish(topic: string, payload: string, qos: 0 | 1 = 1): void {
     this.clients.get('events')?.publish(topic, payload, { qos, retain: false });
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => new Promise<void>((resolve) => c.end(false, {}, () => resolve()))));
+    await Promise.all([
+      ...[...this.clients.values()].map((c) => new Promise<void>((resolve) => c.end(false, {}, () => resolve()))),
+      this.telemetry?.stop(),
+    ]);
     this.up.clear();
   }
 }

@@ -1,7 +1,7 @@
 import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel } from '#devices';
 import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
-import type { HubMetrics } from '../metrics.ts';
+import { counterChildren, type HubMetrics } from '../metrics.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { Journal } from '../spool/journal.ts';
 import type { StoredPoint } from '../store/types.ts';
@@ -44,22 +44,26 @@ export class IngestPipeline {
   /** When each device's offline status (its last will) arrived. */
   private readonly offlineAt = new Map<string, number>();
   private readonly maxDepth: number;
+  private readonly received: ReturnType<typeof counterChildren>;
+  private readonly accepted: ReturnType<typeof counterChildren>;
 
   constructor(private readonly d: IngestDeps) {
+    this.received = counterChildren(d.metrics.messagesReceived);
+    this.accepted = counterChildren(d.metrics.messagesAccepted);
     this.limiter = new DeviceRateLimiter(d.rateLimit ?? DEFAULT_DEVICE_RATE_LIMIT);
     this.maxDepth = d.maxJsonDepth ?? 16;
   }
 
   handle(topic: string, payload: Uint8Array, receivedAt = Date.now()): 'accepted' | 'rejected' | 'ignored' {
-    const { registry, rejects, metrics } = this.d;
+    const { registry, rejects } = this.d;
     if (isAlertTopic(topic)) return 'ignored'; // the hubs' own alert publications
     const parsed = parseDeviceTopic(topic);
     if (typeof parsed === 'string') {
-      metrics.messagesReceived.inc({ channel: 'unknown' });
+      this.received('unknown').inc();
       rejects.record(topicErrorReason[parsed] ?? 'unknown_topic', topic, `topic is not community/{c}/{kind}/{id}/{channel} (${parsed})`, payload);
       return 'rejected';
     }
-    metrics.messagesReceived.inc({ channel: parsed.channel });
+    this.received(parsed.channel).inc();
     if (!this.limiter.allow(parsed.deviceId, receivedAt)) {
       rejects.record('rate_limited', topic, `device ${parsed.deviceId} is over its message budget`, payload);
       return 'rejected';
@@ -79,7 +83,7 @@ export class IngestPipeline {
       return 'rejected';
     }
     registry.touch(device, receivedAt);
-    metrics.messagesAccepted.inc({ kind: parsed.kind, channel: parsed.channel });
+    this.accepted(parsed.kind, parsed.channel).inc();
     const base = {
       deviceId: device.id,
       kind: device.kind,

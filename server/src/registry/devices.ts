@@ -43,13 +43,24 @@ interface Row {
   first_seen_at: number;
 }
 
+/** Rows written per slice of a background flush: a slice blocks the event loop for about a millisecond. */
+const FLUSH_SLICE_ROWS = 500;
+/** Last-seen times are persisted at this cadence; the live value is in memory. */
+const SEEN_FLUSH_MS = 30_000;
+
 /**
- * The device registry. Held in memory (every message touches it) and written behind to SQLite
- * in one transaction per flush, so ingest never waits on a per-message write.
+ * The device registry. Held in memory (every message touches it) and written behind to SQLite,
+ * so ingest never waits on a per-message write. The background flush goes in small slices
+ * between other work, so a burst of changed devices never stalls alert handling.
  */
 export class DeviceRegistry {
   private readonly devices = new Map<string, Device>();
+  /** Devices whose row must be rewritten. */
   private readonly dirty = new Set<string>();
+  /** Devices whose only change is the last-seen time. */
+  private readonly seen = new Set<string>();
+  private lastSeenFlush = Date.now();
+  private draining = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -80,7 +91,7 @@ export class DeviceRegistry {
         firstSeenAt: row.first_seen_at,
       });
     }
-    this.timer = setInterval(() => this.flush(), this.flushMs);
+    this.timer = setInterval(() => this.drainInSlices(), this.flushMs);
     this.timer.unref();
   }
 
@@ -146,7 +157,7 @@ export class DeviceRegistry {
 
   touch(device: Device, now: number): void {
     device.lastSeenAt = now;
-    this.dirty.add(device.id);
+    this.seen.add(device.id);
   }
 
   /** Returns true when the state changed. */
@@ -178,22 +189,60 @@ export class DeviceRegistry {
     return device;
   }
 
+  /** Writes every pending change now (at stop, and after provisioning). */
   flush(): void {
-    if (this.dirty.size === 0) return;
+    while (this.writeSlice(Infinity, true)) {
+      // until nothing is pending
+    }
+  }
+
+  private drainInSlices(): void {
+    if (this.draining) return;
+    const seenDue = Date.now() - this.lastSeenFlush >= SEEN_FLUSH_MS;
+    if (seenDue) this.lastSeenFlush = Date.now();
+    const step = () => {
+      if (this.writeSlice(FLUSH_SLICE_ROWS, seenDue)) setImmediate(step);
+      else this.draining = false;
+    };
+    this.draining = true;
+    step();
+  }
+
+  /** Writes up to `rows` pending rows in one transaction; returns whether more are pending. */
+  private writeSlice(rows: number, includeSeen: boolean): boolean {
+    const full = take(this.dirty, rows);
+    for (const id of full) this.seen.delete(id); // the full row carries the last-seen time too
+    const seenOnly = includeSeen ? take(this.seen, rows - full.length) : [];
+    if (full.length === 0 && seenOnly.length === 0) return false;
     const upsert = this.db.prepare(`INSERT OR REPLACE INTO devices
       (id, kind, community_id, grid_cell_id, building_id, floor, name, location, provisioned, online, last_seen_at, first_seen_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const ids = [...this.dirty];
-    this.dirty.clear();
+    const updateSeen = this.db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?');
     this.db.transaction(() => {
-      for (const id of ids) {
+      for (const id of full) {
         const d = this.devices.get(id);
         if (!d) continue;
         upsert.run(d.id, d.kind, d.communityId, d.gridCellId, d.buildingId, d.floor, d.name && typeof d.name === 'object' ? JSON.stringify(d.name) : d.name,
           d.location ? JSON.stringify(d.location) : null, d.provisioned ? 1 : 0, d.online ? 1 : 0, d.lastSeenAt, d.firstSeenAt);
       }
+      for (const id of seenOnly) {
+        const d = this.devices.get(id);
+        if (d) updateSeen.run(d.lastSeenAt, id);
+      }
     })();
+    return this.dirty.size > 0 || (includeSeen && this.seen.size > 0);
   }
+}
+
+/** Removes and returns up to `n` members of a set. */
+function take(set: Set<string>, n: number): string[] {
+  const out: string[] = [];
+  for (const id of set) {
+    if (out.length >= n) break;
+    out.push(id);
+    set.delete(id);
+  }
+  return out;
 }
 
 function nameText(name: Device['name']): string {

@@ -42,6 +42,7 @@ export class Journal {
   private headSeg = 1;
   private headFd = -1;
   private checkpoint: JournalPosition = { seg: 1, off: 0 };
+  private pending: string[] | undefined;
 
   readonly shared: SharedJournalState;
 
@@ -86,8 +87,29 @@ export class Journal {
     return this.pendingBytes() >= this.opts.maxBytes;
   }
 
+  /** Appends one line; inside `batch()` it joins the batch's single write. */
   append(line: string): void {
-    const data = line + '\n';
+    if (this.pending) this.pending.push(line);
+    else this.write(line + '\n');
+  }
+
+  /**
+   * Runs `fn` with its appends gathered into one write(2) at the end: a socket read of a
+   * thousand messages costs one system call, not a thousand. The write is done when this returns.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.pending) return fn();
+    const lines: string[] = [];
+    this.pending = lines;
+    try {
+      return fn();
+    } finally {
+      this.pending = undefined;
+      if (lines.length > 0) this.write(lines.join('\n') + '\n');
+    }
+  }
+
+  private write(data: string): void {
     const bytes = Buffer.byteLength(data);
     let size = this.sizes.get(this.headSeg) ?? 0;
     if (size > 0 && size + bytes > this.segmentBytes) {

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startInflux, startMosquitto } from '../test/helpers/services.ts';
+import { freePort, waitFor } from '../test/helpers/ports.ts';
+import { tempDataDir } from '../test/helpers/hub.ts';
+import { TEST_BOOTSTRAP_ADMIN } from '../test/helpers/auth.ts';
+import { ingestLadder } from './ingest.ts';
+import type { HubProcess } from '../test/helpers/hub.ts';
+
+/**
+ * `npm run bench:profile`: a CPU profile of the bundled hub (both threads) while it carries
+ * PROFILE_RATE msg/s from Mosquitto into InfluxDB for PROFILE_S seconds. Prints the functions
+ * with the most self time, and leaves the .cpuprofile files for Chrome DevTools.
+ */
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const rate = Number(process.env.PROFILE_RATE ?? 10_000);
+const seconds = Number(process.env.PROFILE_S ?? 15);
+const top = Number(process.env.PROFILE_TOP ?? 30);
+const log = (line: string) => process.stderr.write(line + '\n');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+async function startProfiledHub(env: Record<string, string>, profileDir: string): Promise<HubProcess> {
+  const port = await freePort();
+  const mqttPort = await freePort();
+  const dataDir = tempDataDir('profile');
+  // --cpu-prof covers worker threads too: each thread writes its own file on exit.
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, path.join(repoRoot, 'dist/server/main.js')], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', HUB_BOOTSTRAP_ADMIN: TEST_BOOTSTRAP_ADMIN, ...env, PORT: String(port), MQTT_PORT: String(mqttPort), DATA_DIR: dataDir, HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const httpUrl = `http://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error('hub exited');
+    const res = await fetch(`${httpUrl}/healthz`).catch(() => undefined);
+    return res !== undefined && res.status === 200;
+  }, { timeoutMs: 60_000, what: 'profiled hub' });
+  return {
+    httpUrl,
+    mqttUrl: env.MQTT_URL!,
+    dataDir,
+    child,
+    output: () => '',
+    kill: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Self time per function, summed over every profile file (main thread and workers). */
+function summarize(files: string[]): { totalMs: number; rows: { fn: string; ms: number; pct: number }[] } {
+  const self = new Map<string, number>();
+  let totalMs = 0;
+  for (const file of files) {
+    const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    p.samples.forEach((id, i) => {
+      const node = byId.get(id)!;
+      const { functionName, url, lineNumber } = node.callFrame;
+      if (functionName === '(idle)') return;
+      const where = url ? `${path.basename(url)}:${lineNumber + 1}` : '';
+      const key = `${functionName || '(anonymous)'} ${where}`.trim();
+      const ms = (p.timeDeltas[i] ?? 0) / 1000;
+      totalMs += ms;
+      self.set(key, (self.get(key) ?? 0) + ms);
+    });
+  }
+  const rows = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, ms]) => ({ fn, ms: Math.round(ms), pct: Math.round((ms / totalMs) * 1000) / 10 }));
+  return { totalMs: Math.round(totalMs), rows };
+}
+
+const profileDir = fs.mkdtempSync(path.join(tempDataDir('cpuprof'), 'p-'));
+const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
+const hub = await startProfiledHub({ MQTT_URL: mosquitto.url, INFLUX_URL: influx.url.replace(/\/hub$/, '/bench') }, profileDir);
+try {
+  log(`== profiling the hub at ${rate} msg/s for ${seconds} s (Mosquitto → hub → InfluxDB)`);
+  await ingestLadder({ hub, mqttUrl: mosquitto.url, brokerPid: mosquitto.pid(), databasePid: influx.pid(), rates: [rate], stepS: seconds, devices: 50_000, simulators: 2, log });
+} finally {
+  await hub.kill('SIGTERM');
+  await Promise.all([mosquitto.stop(), influx.stop()]);
+}
+const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f));
+const { totalMs, rows } = summarize(files);
+log(`== self time, all threads (${files.length} profiles, ${totalMs} ms sampled, idle excluded)`);
+for (const r of rows) log(`${String(r.ms).padStart(7)} ms ${String(r.pct).padStart(5)}%  ${r.fn}`);
+log(`profiles: ${profileDir}`);
+process.stdout.write(JSON.stringify({ rate, seconds, totalMs, top: rows, profiles: files }) + '\n');
+process.exit(0);

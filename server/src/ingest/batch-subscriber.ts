@@ -1,0 +1,273 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import mqttPacket, { type Packet, type Parser } from 'mqtt-packet';
+import type { Logger } from '../log.ts';
+
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+}
+
+export interface BatchSubscriberOptions {
+  /** mqtt://, tcp://, mqtts:// or ssl:// */
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  topics: string[];
+  keepaliveS?: number;
+  reconnectMs?: number;
+  log: Logger;
+  /**
+   * Every message of one socket read, in order. Call `ack` once they are durably spooled (or
+   * rejected): their PUBACKs go out together, and the socket is read again only after that.
+   */
+  onBatch: (messages: InboundMessage[], ack: () => void) => void;
+  onConnectionChange: (up: boolean) => void;
+}
+
+const PROTOCOL = { protocolId: 'MQTT', protocolVersion: 4 } as const;
+
+/** Messages read within this window are spooled and acknowledged together. */
+const COALESCE_MS = 2;
+const MAX_BATCH = 4096;
+
+function writeAcks(acks: number[], socket: net.Socket): void {
+  if (acks.length === 0 || socket.destroyed) return;
+  const out = Buffer.allocUnsafe(acks.length * 4);
+  acks.forEach((id, i) => {
+    // PUBACK (0x40) for QoS 1, PUBREC (0x50) for QoS 2 (stored negated); remaining length 2.
+    out[i * 4] = id < 0 ? 0x50 : 0x40;
+    out[i * 4 + 1] = 2;
+    out.writeUInt16BE(Math.abs(id), i * 4 + 2);
+  });
+  socket.write(out);
+}
+
+/**
+ * An MQTT 3.1.1 subscriber for the telemetry lane: QoS 1, persistent session, and
+ * acknowledgements in batches.
+ *
+ * mqtt.js hands messages over one per tick and writes each PUBACK with its own write(2); at
+ * 10,000 msg/s that was the largest cost in the hub's profile (see docs/performance.md). Here
+ * what arrives within a couple of milliseconds is parsed (by mqtt-packet), spooled with one
+ * write(2), and acknowledged with one socket write. The guarantee is unchanged: no PUBACK
+ * before the message is in the spool. Alarms do not pay the wait: they travel on the events lane.
+ */
+export class BatchSubscriber {
+  private socket: net.Socket | undefined;
+  private parser: Parser | undefined;
+  private up = false;
+  private stopped = false;
+  private nextId = 1;
+  private lastReceivedAt = 0;
+  private holding = false;
+  private batch: InboundMessage[] = [];
+  /** Message ids to acknowledge once `batch` is spooled: QoS 1 as is, QoS 2 negated. */
+  private acks: number[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private firstConnect: { resolve: () => void } | undefined;
+  /** QoS 2 ids received and not yet released; the broker downgrades to QoS 1, so only in case. */
+  private readonly qos2Pending = new Set<number>();
+
+  constructor(private readonly o: BatchSubscriberOptions) {}
+
+  static supports(url: string): boolean {
+    return /^(mqtts?|tcp|ssl):\/\//.test(url);
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** Resolves on the first subscribed connection; it keeps reconnecting on its own. */
+  start(): Promise<void> {
+    this.stopped = false;
+    return new Promise((resolve) => {
+      this.firstConnect = { resolve };
+      this.connect();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.keepaliveTimer);
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    this.flush(socket);
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      // Destroy once DISCONNECT is written: a socket paused for backpressure would never see the broker's close.
+      if (this.up) socket.end(mqttPacket.generate({ cmd: 'disconnect' }), () => socket.destroy());
+      else socket.destroy();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    });
+  }
+
+  private connect(): void {
+    const url = new URL(this.o.url);
+    const secure = url.protocol === 'mqtts:' || url.protocol === 'ssl:';
+    const port = Number(url.port) || (secure ? 8883 : 1883);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    socket.setNoDelay(true);
+    const parser = mqttPacket.parser(PROTOCOL);
+    this.socket = socket;
+    this.parser = parser;
+    this.holding = false;
+    this.batch = [];
+    this.acks = [];
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    parser.on('packet', (packet: Packet) => this.onPacket(packet, socket));
+    parser.on('error', (err: Error) => {
+      this.o.log.error({ err: err.message, url: this.o.url }, 'MQTT protocol error from the broker; reconnecting');
+      socket.destroy();
+    });
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      this.lastReceivedAt = Date.now();
+      socket.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          ...PROTOCOL,
+          clientId: this.o.clientId,
+          clean: false,
+          keepalive: this.keepaliveS,
+          ...(this.o.username !== undefined ? { username: this.o.username } : {}),
+          ...(this.o.password !== undefined ? { password: Buffer.from(this.o.password) } : {}),
+        }),
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.lastReceivedAt = Date.now();
+      parser.parse(chunk);
+      if (this.batch.length >= MAX_BATCH) this.flush(socket);
+      else if ((this.batch.length > 0 || this.acks.length > 0) && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(socket), COALESCE_MS);
+    });
+    socket.on('error', (err) => {
+      if (!this.stopped) this.o.log.error({ err: err.message, url: this.o.url, lane: 'telemetry' }, 'MQTT connection error');
+    });
+    socket.once('close', () => this.onClose(socket));
+  }
+
+  private get keepaliveS(): number {
+    return this.o.keepaliveS ?? 30;
+  }
+
+  /** Hands the gathered messages over; their acknowledgements wait for the handler's `ack`. */
+  private flush(socket: net.Socket): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.socket !== socket || (this.batch.length === 0 && this.acks.length === 0)) return;
+    const messages = this.batch;
+    const acks = this.acks;
+    this.batch = [];
+    this.acks = [];
+    let acked = false;
+    let sync = true;
+    this.o.onBatch(messages, () => {
+      if (acked) return;
+      acked = true;
+      writeAcks(acks, socket);
+      if (!sync) {
+        this.holding = false;
+        socket.resume();
+      }
+    });
+    sync = false;
+    if (!acked) {
+      // Backpressure: nothing more is read (and so nothing more is acknowledged) until this batch is spooled.
+      this.holding = true;
+      socket.pause();
+    }
+  }
+
+  private onPacket(packet: Packet, socket: net.Socket): void {
+    const { batch, acks } = this;
+    switch (packet.cmd) {
+      case 'publish':
+        if (packet.qos === 2) {
+          // Exactly-once handshake: deliver on the first PUBLISH, answer PUBREC until PUBREL.
+          if (!this.qos2Pending.has(packet.messageId!)) batch.push({ topic: packet.topic, payload: packet.payload as Buffer });
+          this.qos2Pending.add(packet.messageId!);
+          acks.push(-packet.messageId!);
+          return;
+        }
+        batch.push({ topic: packet.topic, payload: packet.payload as Buffer });
+        if (packet.qos === 1) acks.push(packet.messageId!);
+        return;
+      case 'pubrel':
+        this.qos2Pending.delete(packet.messageId!);
+        socket.write(mqttPacket.generate({ cmd: 'pubcomp', messageId: packet.messageId! }));
+        return;
+      case 'connack':
+        if (packet.returnCode !== 0) {
+          this.o.log.error({ url: this.o.url, clientId: this.o.clientId, returnCode: packet.returnCode }, 'the broker refused the hub (check MQTT credentials)');
+          socket.destroy();
+          return;
+        }
+        this.o.log.info({ url: this.o.url, lane: 'telemetry', clientId: this.o.clientId, sessionPresent: packet.sessionPresent }, 'connected to MQTT broker');
+        socket.write(
+          mqttPacket.generate({ cmd: 'subscribe', messageId: this.messageId(), subscriptions: this.o.topics.map((topic) => ({ topic, qos: 1 as const })) }),
+        );
+        return;
+      case 'suback': {
+        const refused = this.o.topics.filter((_, i) => packet.granted[i] === 128);
+        if (refused.length) this.o.log.error({ topics: refused, lane: 'telemetry' }, 'MQTT subscribe refused');
+        this.setUp(true);
+        this.startKeepalive(socket);
+        this.firstConnect?.resolve();
+        this.firstConnect = undefined;
+        return;
+      }
+      default:
+        return; // pingresp and anything else: lastReceivedAt is all they tell
+    }
+  }
+
+  private startKeepalive(socket: net.Socket): void {
+    clearInterval(this.keepaliveTimer);
+    const periodMs = (this.keepaliveS * 1000) / 2;
+    this.keepaliveTimer = setInterval(() => {
+      // While holding for backpressure the socket is not read, so silence proves nothing.
+      if (!this.holding && Date.now() - this.lastReceivedAt > this.keepaliveS * 1500) {
+        this.o.log.warn({ url: this.o.url, lane: 'telemetry' }, 'MQTT broker silent past the keepalive; reconnecting');
+        socket.destroy();
+        return;
+      }
+      socket.write(mqttPacket.generate({ cmd: 'pingreq' }));
+    }, periodMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private messageId(): number {
+    const id = this.nextId;
+    this.nextId = id >= 65535 ? 1 : id + 1;
+    return id;
+  }
+
+  private setUp(up: boolean): void {
+    if (this.up === up) return;
+    this.up = up;
+    this.o.onConnectionChange(up);
+  }
+
+  private onClose(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    clearInterval(this.keepaliveTimer);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    // Not acknowledged, so the broker redelivers these on the next connection.
+    this.batch = [];
+    this.acks = [];
+    this.parser?.removeAllListeners();
+    this.qos2Pending.clear();
+    if (this.up) this.o.log.warn({ url: this.o.url, lane: 'telemetry' }, 'MQTT connection lost; reconnecting');
+    this.setUp(false);
+    if (this.stopped) return;
+    this.reconnectTimer = setTimeout(() => this.connect(), this.o.reconnectMs ?? 1000);
+  }
+}
