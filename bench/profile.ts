@@ -6,17 +6,20 @@ import { freePort, waitFor } from '../test/helpers/ports.ts';
 import { tempDataDir } from '../test/helpers/hub.ts';
 import { TEST_BOOTSTRAP_ADMIN } from '../test/helpers/auth.ts';
 import { ingestLadder } from './ingest.ts';
+import { alertLatency } from './alerts.ts';
 import type { HubProcess } from '../test/helpers/hub.ts';
 
 /**
  * `npm run bench:profile`: a CPU profile of the bundled hub (both threads) while it carries
- * PROFILE_RATE msg/s from Mosquitto into InfluxDB for PROFILE_S seconds. Prints the functions
+ * PROFILE_RATE msg/s from Mosquitto into InfluxDB for PROFILE_S seconds (or alert probes). Prints the functions
  * with the most self time, and leaves the .cpuprofile files for Chrome DevTools.
  */
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const rate = Number(process.env.PROFILE_RATE ?? 10_000);
 const seconds = Number(process.env.PROFILE_S ?? 15);
 const top = Number(process.env.PROFILE_TOP ?? 30);
+/** PROFILE_ALERTS=N profiles N alert probes under the background rate instead of an ingest step. */
+const alertProbes = Number(process.env.PROFILE_ALERTS ?? 0);
 const log = (line: string) => process.stderr.write(line + '\n');
 
 interface ProfileNode {
@@ -89,8 +92,13 @@ const profileDir = fs.mkdtempSync(path.join(tempDataDir('cpuprof'), 'p-'));
 const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
 const hub = await startProfiledHub({ MQTT_URL: mosquitto.url, INFLUX_URL: influx.url.replace(/\/hub$/, '/bench') }, profileDir);
 try {
-  log(`== profiling the hub at ${rate} msg/s for ${seconds} s (Mosquitto → hub → InfluxDB)`);
-  await ingestLadder({ hub, mqttUrl: mosquitto.url, brokerPid: mosquitto.pid(), databasePid: influx.pid(), rates: [rate], stepS: seconds, devices: 50_000, simulators: 2, log });
+  if (alertProbes > 0) {
+    log(`== profiling the hub during ${alertProbes} alert probes at ${rate} msg/s background`);
+    await alertLatency({ hub, mqttUrl: mosquitto.url, backgroundRate: rate, probes: alertProbes, log });
+  } else {
+    log(`== profiling the hub at ${rate} msg/s for ${seconds} s (Mosquitto → hub → InfluxDB)`);
+    await ingestLadder({ hub, mqttUrl: mosquitto.url, brokerPid: mosquitto.pid(), databasePid: influx.pid(), rates: [rate], stepS: seconds, devices: 50_000, simulators: 2, log });
+  }
 } finally {
   await hub.kill('SIGTERM');
   await Promise.all([mosquitto.stop(), influx.stop()]);

@@ -21,7 +21,7 @@ const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,memory,dashboard').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
-const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 200);
+const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
 
 async function mosquittoInflux() {
   log('== ingest: simulators → Mosquitto (config/mosquitto/hub.conf) → hub → InfluxDB 1.x');

@@ -235,17 +235,24 @@ export class Hub {
     this.db.close();
   }
 
+  /**
+   * Spools what the budget allows, then holds the rest (and so the broker's delivery: the ack
+   * comes only once every message is spooled) until the writer frees space. Backpressure, not loss.
+   */
   private onBatch(messages: InboundMessage[], ack: () => void): void {
-    const spool = () => {
+    let next = 0;
+    const spoolSome = () => {
       const receivedAt = Date.now();
       this.journal.batch(() => {
-        for (const m of messages) this.pipeline.handle(m.topic, m.payload, receivedAt);
+        while (next < messages.length && !this.journal.full) {
+          const m = messages[next++]!;
+          this.pipeline.handle(m.topic, m.payload, receivedAt);
+        }
       });
-      ack();
+      if (next < messages.length) this.spoolWaiters.push(spoolSome);
+      else ack();
     };
-    // Backpressure, not loss: hold these messages (and so the broker's delivery) until the writer frees space.
-    if (this.journal.full) this.spoolWaiters.push(spool);
-    else spool();
+    spoolSome();
   }
 
   private releaseSpoolWaiters(): void {

@@ -1,8 +1,8 @@
-import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel } from '#devices';
+import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry } from '#devices';
 import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
 import { counterChildren, type HubMetrics } from '../metrics.ts';
-import type { DeviceRegistry } from '../registry/devices.ts';
+import type { Device, DeviceRegistry } from '../registry/devices.ts';
 import type { Journal } from '../spool/journal.ts';
 import type { StoredPoint } from '../store/types.ts';
 import type { RejectLog, IngestRejectReason } from './rejects.ts';
@@ -84,49 +84,64 @@ export class IngestPipeline {
     }
     registry.touch(device, receivedAt);
     this.accepted(parsed.kind, parsed.channel).inc();
-    const base = {
-      deviceId: device.id,
-      kind: device.kind,
-      communityId: device.communityId,
-      gridCellId: device.gridCellId,
-      receivedAt,
-    };
     const value = decoded.value;
     if (value.channel === 'status') {
       if (value.online) this.offlineAt.delete(device.id);
       else this.offlineAt.set(device.id, receivedAt);
       this.setOnline(device, value.online, receivedAt);
     } else {
-      const point: StoredPoint = {
-        m: value.channel === 'telemetry' ? 't' : 'e',
-        d: device.id,
-        k: device.kind,
-        c: device.communityId,
-        g: device.gridCellId,
-        ts: value.ts,
-        rx: receivedAt,
-        r: value.readings,
-        ...(value.seq !== undefined ? { seq: value.seq } : {}),
-        ...(value.channel === 'event' ? { ty: value.type, ...(Object.keys(value.detail).length ? { x: value.detail } : {}) } : {}),
-      };
-      this.d.journal.append(JSON.stringify(point));
+      this.d.journal.append(JSON.stringify(toStoredPoint(device, value, receivedAt)));
       this.d.onAppended();
       // A device that speaks is online, whatever its last will said; except a last word that
       // was sent before the will and arrived just after it on the other MQTT lane.
       const offlineAt = this.offlineAt.get(device.id);
       const staleLastWord = offlineAt !== undefined && receivedAt - offlineAt < STALE_AFTER_WILL_MS && value.ts <= offlineAt;
       if (!staleLastWord) {
-        this.offlineAt.delete(device.id);
+        if (offlineAt !== undefined) this.offlineAt.delete(device.id);
         this.setOnline(device, true, receivedAt);
       }
     }
-    const message: DeviceMessage = { ...base, ...value };
-    this.d.bus.emit('deviceMessage', message);
+    this.d.bus.emit('deviceMessage', toDeviceMessage(device, value, receivedAt));
     return 'accepted';
   }
 
   private setOnline(device: Parameters<DeviceRegistry['setOnline']>[0], online: boolean, at: number): void {
     if (this.d.registry.setOnline(device, online)) this.d.bus.emit('deviceState', { deviceId: device.id, online, at });
+  }
+}
+
+// Built field by field: object spread was the largest single cost of handle() in the profile.
+function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, receivedAt: number): StoredPoint {
+  const point: StoredPoint = {
+    m: value.channel === 'telemetry' ? 't' : 'e',
+    d: device.id,
+    k: device.kind,
+    c: device.communityId,
+    g: device.gridCellId,
+    ts: value.ts,
+    rx: receivedAt,
+    r: value.readings,
+  };
+  if (value.seq !== undefined) point.seq = value.seq;
+  if (value.channel === 'event') {
+    point.ty = value.type;
+    for (const _ in value.detail) {
+      point.x = value.detail;
+      break;
+    }
+  }
+  return point;
+}
+
+function toDeviceMessage(device: Device, value: Decoded, receivedAt: number): DeviceMessage {
+  const { id: deviceId, kind, communityId, gridCellId } = device;
+  switch (value.channel) {
+    case 'telemetry':
+      return { deviceId, kind, communityId, gridCellId, receivedAt, channel: value.channel, ts: value.ts, seq: value.seq, readings: value.readings };
+    case 'event':
+      return { deviceId, kind, communityId, gridCellId, receivedAt, channel: value.channel, ts: value.ts, seq: value.seq, type: value.type, readings: value.readings, detail: value.detail };
+    case 'status':
+      return { deviceId, kind, communityId, gridCellId, receivedAt, channel: value.channel, ts: value.ts, online: value.online };
   }
 }
 

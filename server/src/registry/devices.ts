@@ -44,9 +44,9 @@ interface Row {
 }
 
 /** Rows written per slice of a background flush: a slice blocks the event loop for about a millisecond. */
-const FLUSH_SLICE_ROWS = 500;
+const FLUSH_SLICE_ROWS = 200;
 /** Last-seen times are persisted at this cadence; the live value is in memory. */
-const SEEN_FLUSH_MS = 30_000;
+const SEEN_FLUSH_MS = 60_000;
 
 /**
  * The device registry. Held in memory (every message touches it) and written behind to SQLite,

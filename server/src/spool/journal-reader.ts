@@ -22,6 +22,8 @@ export class JournalReader {
   constructor(
     private readonly dir: string,
     private readonly shared: SharedJournalState,
+    /** Told each time a committed position is published to the appender (budget freed). */
+    private readonly onPublished: () => void = () => {},
   ) {
     this.checkpoint = { seg: shared.committedSeg, off: shared.committedOff };
     const segs = fs.readdirSync(dir).map((f) => /^seg-(\d{12})\.log$/.exec(f)).filter((m) => m !== null).map((m) => Number(m[1]));
@@ -84,6 +86,9 @@ export class JournalReader {
     this.persistedAt = Date.now();
     // Publish only what is on disk, so the appender never reuses budget a crash would replay.
     this.shared.setCommitted(pos.seg, pos.off);
+    // A publish by the deferred persist comes after the commit's own notice: an appender
+    // held on a full budget must hear of it too, or it would wait for a commit that never comes.
+    this.onPublished();
     for (; this.oldestKept < pos.seg; this.oldestKept++) {
       if (this.readFdSeg === this.oldestKept) this.closeFd();
       fs.rmSync(path.join(this.dir, segName(this.oldestKept)), { force: true });

@@ -43,6 +43,8 @@ export class Journal {
   private headFd = -1;
   private checkpoint: JournalPosition = { seg: 1, off: 0 };
   private pending: string[] | undefined;
+  /** Characters gathered by the current batch: counted against the budget before they are written. */
+  private pendingLength = 0;
 
   readonly shared: SharedJournalState;
 
@@ -76,11 +78,14 @@ export class Journal {
 
   /** Bytes appended but not yet committed to the store. */
   pendingBytes(): number {
-    this.checkpoint = { seg: this.shared.committedSeg, off: this.shared.committedOff };
-    for (const seg of this.sizes.keys()) if (seg < this.checkpoint.seg) this.sizes.delete(seg);
+    const seg = this.shared.committedSeg;
+    const off = this.shared.committedOff;
+    if (seg !== this.checkpoint.seg) for (const s of this.sizes.keys()) if (s < seg) this.sizes.delete(s);
+    this.checkpoint.seg = seg;
+    this.checkpoint.off = off;
     let total = 0;
-    for (const [seg, size] of this.sizes) if (seg >= this.checkpoint.seg) total += size;
-    return total - this.checkpoint.off;
+    for (const [s, size] of this.sizes) if (s >= seg) total += size;
+    return total - off + this.pendingLength;
   }
 
   get full(): boolean {
@@ -89,8 +94,10 @@ export class Journal {
 
   /** Appends one line; inside `batch()` it joins the batch's single write. */
   append(line: string): void {
-    if (this.pending) this.pending.push(line);
-    else this.write(line + '\n');
+    if (this.pending) {
+      this.pending.push(line);
+      this.pendingLength += line.length + 1;
+    } else this.write(line + '\n');
   }
 
   /**
@@ -101,10 +108,12 @@ export class Journal {
     if (this.pending) return fn();
     const lines: string[] = [];
     this.pending = lines;
+    this.pendingLength = 0;
     try {
       return fn();
     } finally {
       this.pending = undefined;
+      this.pendingLength = 0;
       if (lines.length > 0) this.write(lines.join('\n') + '\n');
     }
   }

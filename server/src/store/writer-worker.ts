@@ -18,7 +18,7 @@ const post = (m: WriterWorkerMessage, transfer?: ArrayBuffer[]) => port.postMess
 const log = pino({ level: data.logLevel, base: { component: 'store-writer' }, timestamp: pino.stdTimeFunctions.isoTime });
 
 const shared = new SharedJournalState(data.shared);
-const journal = new JournalReader(data.dir, shared);
+const journal: JournalReader = new JournalReader(data.dir, shared, () => post({ t: 'committed', pendingBytes: journal.pendingBytes() }));
 const retention = data.retention ?? DEFAULT_RETENTION;
 const store: TelemetryStore =
   data.store.kind === 'influx' ? new InfluxTelemetryStore(data.store.url, retention) : new SqliteTelemetryStore(data.store.file, retention);
