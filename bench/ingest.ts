@@ -9,14 +9,7 @@ import { cpuPct, sample } from './procstat.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
-export interface StepResult {
-  targetRate: number;
-  achievedRate: number;
-  sent: number;
-  acked: number;
-  stored: number;
-  lost: number;
-  zeroLoss: boolean;
+export interface StepResult extends LossFigures {
   publishToStoredP50Ms: number | null;
   publishToStoredP99Ms: number | null;
   /** From receipt at the hub to stored: separates queueing in the broker from the hub's own backlog. */
@@ -54,6 +47,24 @@ export function simulate(args: string[], { nice = 0 } = {}): Promise<{ sent: num
       }
     });
   });
+}
+
+export interface LossFigures {
+  targetRate: number;
+  achievedRate: number;
+  sent: number;
+  acked: number;
+  stored: number;
+  lost: number;
+  zeroLoss: boolean;
+}
+
+/** A step passes when the broker acknowledged every message, all are stored, and the pace held (95%). */
+export function lossFigures(rate: number, sims: { sent: number; acked: number; ratePerS: number }[], stored: number): LossFigures {
+  const sent = sims.reduce((a, s) => a + s.sent, 0);
+  const acked = sims.reduce((a, s) => a + s.acked, 0);
+  const achievedRate = Math.round(sims.reduce((a, s) => a + s.ratePerS, 0));
+  return { targetRate: rate, achievedRate, sent, acked, stored, lost: Math.max(0, acked - stored), zeroLoss: acked === sent && stored >= sent && achievedRate >= rate * 0.95 };
 }
 
 export interface LadderOptions {
@@ -97,7 +108,6 @@ export async function ingestLadder(o: LadderOptions): Promise<StepResult[]> {
     );
     const simEnd = performance.now();
     const sent = sims.reduce((a, s) => a + s.sent, 0);
-    const acked = sims.reduce((a, s) => a + s.acked, 0);
     let stored = 0;
     try {
       await waitFor(async () => {
@@ -114,15 +124,8 @@ export async function ingestLadder(o: LadderOptions): Promise<StepResult[]> {
     const m1 = await metricsText(o.hub);
     const h1 = readHistogram(m1, 'hub_device_to_stored_seconds');
     const batches = counter(m1, 'hub_store_batch_size_count') - batches0;
-    const achieved = Math.round(sims.reduce((a, s) => a + s.ratePerS, 0));
     const r: StepResult = {
-      targetRate: rate,
-      achievedRate: achieved,
-      sent,
-      acked,
-      stored,
-      lost: Math.max(0, acked - stored),
-      zeroLoss: acked === sent && stored >= sent && achieved >= rate * 0.95,
+      ...lossFigures(rate, sims, stored),
       publishToStoredP50Ms: quantileMs(h0, h1, 0.5),
       publishToStoredP99Ms: quantileMs(h0, h1, 0.99),
       receiveToStoredP50Ms: quantileMs(r0, readHistogram(m1, 'hub_ingest_to_stored_seconds'), 0.5),
@@ -137,7 +140,7 @@ export async function ingestLadder(o: LadderOptions): Promise<StepResult[]> {
     };
     results.push(r);
     o.log(
-      `  ${String(rate).padStart(6)} msg/s target  ${String(achieved).padStart(6)} achieved  sent ${sent} stored ${stored} lost ${r.lost}  ` +
+      `  ${String(rate).padStart(6)} msg/s target  ${String(r.achievedRate).padStart(6)} achieved  sent ${sent} stored ${stored} lost ${r.lost}  ` +
         `p50 ${r.publishToStoredP50Ms} ms p99 ${r.publishToStoredP99Ms} ms (hub part p50 ${r.receiveToStoredP50Ms} ms, write p50 ${r.storeWriteP50Ms} ms, batch ${r.meanBatch})  CPU hub ${r.cpuPct.hub}% broker ${r.cpuPct.broker}% db ${r.cpuPct.database}%  RSS hub ${r.rssMiB.hub} MiB`,
     );
     if (!r.zeroLoss) break;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startInflux, startMosquitto, type Service } from '../test/helpers/services.ts';
 import { freePort, waitFor } from '../test/helpers/ports.ts';
 import { influxPointCount } from '../test/helpers/influx-count.ts';
-import { simulate } from './ingest.ts';
+import { lossFigures, simulate, type LossFigures } from './ingest.ts';
 import { cpuPct, sample } from './procstat.ts';
 
 /**
@@ -21,14 +21,7 @@ const cacheDir = path.join(repoRoot, '.cache', 'node-red');
 const NODE_RED = 'node-red@4.1.8';
 const INFLUX_NODES = 'node-red-contrib-influxdb@0.7.0';
 
-export interface NodeRedStep {
-  targetRate: number;
-  achievedRate: number;
-  sent: number;
-  acked: number;
-  stored: number;
-  lost: number;
-  zeroLoss: boolean;
+export interface NodeRedStep extends LossFigures {
   drainS: number;
   cpuPct: { nodeRed: number | null; broker: number | null; database: number | null };
   rssMiB: number | null;
@@ -71,8 +64,8 @@ function flow(mqttPort: number, influxPort: number, database: string): unknown[]
       wires: [['join']],
     },
     { id: 'join', type: 'join', z: 'tab', name: 'batch', mode: 'custom', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '1', count: '500', reduceRight: false, x: 500, y: 100, wires: [['out']] },
-    { id: 'influx', type: 'influxdb', hostname: '127.0.0.1', port: String(influxPort), protocol: 'http', database, name: 'influx', usetls: false, influxdbVersion: '1.x' },
-    { id: 'out', type: 'influxdb batch', z: 'tab', influxdb: 'influx', precision: 'ms', retentionPolicy: '', name: 'write', database: '', x: 700, y: 100, wires: [] },
+    { id: 'influx-conn', type: 'influxdb', hostname: '127.0.0.1', port: String(influxPort), protocol: 'http', database, name: 'influx', usetls: false, influxdbVersion: '1.x' },
+    { id: 'out', type: 'influxdb batch', z: 'tab', influxdb: 'influx-conn', precision: 'ms', retentionPolicy: '', name: 'write', database: '', x: 700, y: 100, wires: [] },
   ];
 }
 
@@ -83,10 +76,11 @@ async function startNodeRed(redJs: string, mosquitto: Service, influx: Service, 
   const port = await freePort();
   fs.writeFileSync(
     path.join(work, 'settings.js'),
-    `module.exports = { uiPort: ${port}, uiHost: '127.0.0.1', flowFile: ${JSON.stringify(flowFile)}, userDir: ${JSON.stringify(cacheDir)}, credentialSecret: false, logging: { console: { level: 'warn' } }, editorTheme: { tours: false } };\n`,
+    `module.exports = { uiPort: ${port}, uiHost: '127.0.0.1', flowFile: ${JSON.stringify(flowFile)}, userDir: ${JSON.stringify(cacheDir)}, credentialSecret: false, logging: { console: { level: process.env.NODE_RED_LOG ?? 'warn' } }, editorTheme: { tours: false } };\n`,
   );
   await fetch(`http://127.0.0.1:${influx.port}/query?q=${encodeURIComponent(`CREATE DATABASE ${database}`)}`, { method: 'POST' });
-  const child = spawn(process.execPath, [redJs, '--settings', path.join(work, 'settings.js'), '--userDir', cacheDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [redJs, '--settings', path.join(work, 'settings.js'), '--userDir', cacheDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.pipe(process.stderr);
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error('Node-RED exited at start');
     return (await fetch(`http://127.0.0.1:${port}/flows`).catch(() => undefined))?.ok;
@@ -113,12 +107,11 @@ export async function nodeRedLadder(o: { rates: number[]; stepS: number; devices
       const perSim = Math.ceil(rate / o.simulators);
       const sims = await Promise.all(
         Array.from({ length: o.simulators }, (_, i) =>
-          simulate(['--mqtt', mosquitto.url, '--devices', String(Math.ceil(o.devices / o.simulators)), '--rate', String(perSim), '--count', String(perSim * o.stepS), '--qos', '1', '--connections', '4', '--seed', String(i + 1), '--skip-status', '--prefix', `nr${rate}-${i}`, '--communities', '20']),
+          simulate(['--mqtt', mosquitto.url, '--devices', String(Math.ceil(o.devices / o.simulators)), '--rate', String(perSim), '--count', String(perSim * o.stepS), '--qos', '1', '--connections', '4', '--seed', String(i + 1), '--skip-status', '--prefix', `nr${i}`, '--communities', '20']),
         ),
       );
       const simEnd = performance.now();
       const sent = sims.reduce((a, s) => a + s.sent, 0);
-      const acked = sims.reduce((a, s) => a + s.acked, 0);
       let stored = 0;
       let last = -1;
       let stableSince = performance.now();
@@ -134,22 +127,15 @@ export async function nodeRedLadder(o: { rates: number[]; stepS: number; devices
       const s1 = { red: sample(pids.red), broker: sample(pids.broker), db: sample(pids.db) };
       for (const x of [s1.red, s1.broker, s1.db]) if (x) x.at = simEnd;
       storedBefore += stored;
-      const achieved = Math.round(sims.reduce((a, s) => a + s.ratePerS, 0));
       const step: NodeRedStep = {
-        targetRate: rate,
-        achievedRate: achieved,
-        sent,
-        acked,
-        stored,
-        lost: Math.max(0, acked - stored),
-        zeroLoss: acked === sent && stored >= sent && achieved >= rate * 0.95,
+        ...lossFigures(rate, sims, stored),
         drainS,
         cpuPct: { nodeRed: cpuPct(s0.red, s1.red), broker: cpuPct(s0.broker, s1.broker), database: cpuPct(s0.db, s1.db) },
         rssMiB: s1.red ? Math.round(s1.red.rssMiB) : null,
       };
       steps.push(step);
       o.log(
-        `  ${String(rate).padStart(6)} msg/s target  ${String(achieved).padStart(6)} achieved  sent ${sent} stored ${stored} lost ${step.lost}  drained ${drainS} s after publishing  CPU node-red ${step.cpuPct.nodeRed}% broker ${step.cpuPct.broker}% db ${step.cpuPct.database}%  RSS node-red ${step.rssMiB} MiB`,
+        `  ${String(rate).padStart(6)} msg/s target  ${String(step.achievedRate).padStart(6)} achieved  sent ${sent} stored ${stored} lost ${step.lost}  drained ${drainS} s after publishing  CPU node-red ${step.cpuPct.nodeRed}% broker ${step.cpuPct.broker}% db ${step.cpuPct.database}%  RSS node-red ${step.rssMiB} MiB`,
       );
       if (!step.zeroLoss) break;
     }

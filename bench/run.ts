@@ -3,6 +3,7 @@ import { startInflux, startMosquitto } from '../test/helpers/services.ts';
 import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
 import { alertLatency, type AlertLatencyResult } from './alerts.ts';
 import { hubMemory } from './memory.ts';
+import { nodeRedLadder } from './node-red.ts';
 import { createGateway, login } from '../test/helpers/auth.ts';
 
 /**
@@ -18,7 +19,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,memory,dashboard').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,memory,dashboard').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -65,6 +66,10 @@ const summarize = (steps: StepResult[]) => {
     steps,
   };
 };
+const nodeRed = parts.has('nodered') ? await nodeRedLadder({ rates, stepS, devices, simulators, log }) : [];
+const atRate = <T extends { targetRate: number }>(steps: T[], rate: number) => steps.find((st) => st.targetRate === rate);
+const hubAt10k = atRate(external, 10_000)?.cpuPct.hub ?? null;
+const nodeRedAt10k = atRate(nodeRed, 10_000)?.cpuPct.nodeRed ?? null;
 const memory = [];
 if (parts.has('memory')) {
   log('== hub memory with registered devices');
@@ -94,6 +99,14 @@ const result = {
   stepS,
   ingestMosquittoInflux: summarize(external),
   ingestEmbedded: summarize(emb),
+  nodeRed: {
+    flow: 'mqtt in (QoS 1) → function → join (500 / 1 s) → influxdb batch, same Mosquitto config',
+    maxZeroLossRate: nodeRed.filter((st) => st.zeroLoss).at(-1)?.achievedRate ?? 0,
+    cpuPctAt10k: nodeRedAt10k,
+    steps: nodeRed,
+  },
+  hubCpuPctAt10k: hubAt10k,
+  hubToNodeRedCpuAt10k: hubAt10k !== null && nodeRedAt10k ? Math.round((hubAt10k / nodeRedAt10k) * 100) / 100 : null,
   alertLatency: latency,
   hubMemory: memory,
   dashboard,

@@ -62,6 +62,7 @@ export class BatchSubscriber {
   private nextId = 1;
   private lastReceivedAt = 0;
   private holding = false;
+  private errorLogged = false;
   private batch: InboundMessage[] = [];
   /** Message ids to acknowledge once `batch` is spooled: QoS 1 as is, QoS 2 negated. */
   private acks: number[] = [];
@@ -148,7 +149,10 @@ export class BatchSubscriber {
       else if ((this.batch.length > 0 || this.acks.length > 0) && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(socket), COALESCE_MS);
     });
     socket.on('error', (err) => {
-      if (!this.stopped) this.o.log.error({ err: err.message, url: this.o.url, lane: 'telemetry' }, 'MQTT connection error');
+      // Once per outage: a broker that is down for a minute would otherwise log every retry.
+      if (this.stopped || this.errorLogged) return;
+      this.errorLogged = true;
+      this.o.log.error({ err: err.message, url: this.o.url, lane: 'telemetry' }, 'MQTT connection error; retrying every second');
     });
     socket.once('close', () => this.onClose(socket));
   }
@@ -250,6 +254,7 @@ export class BatchSubscriber {
   }
 
   private setUp(up: boolean): void {
+    if (up) this.errorLogged = false;
     if (this.up === up) return;
     this.up = up;
     this.o.onConnectionChange(up);
