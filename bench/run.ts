@@ -4,6 +4,7 @@ import { ingestLadder, startBenchHub, type StepResult } from './ingest.ts';
 import { alertLatency, type AlertLatencyResult } from './alerts.ts';
 import { hubMemory } from './memory.ts';
 import { nodeRedLadder } from './node-red.ts';
+import { diskPerDeviceDay } from './disk.ts';
 import { createGateway, login } from '../test/helpers/auth.ts';
 
 /**
@@ -19,7 +20,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,memory,dashboard').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -70,6 +71,11 @@ const nodeRed = parts.has('nodered') ? await nodeRedLadder({ rates, stepS, devic
 const atRate = <T extends { targetRate: number }>(steps: T[], rate: number) => steps.find((st) => st.targetRate === rate);
 const hubAt10k = atRate(external, 10_000)?.cpuPct.hub ?? null;
 const nodeRedAt10k = atRate(nodeRed, 10_000)?.cpuPct.nodeRed ?? null;
+let disk = null;
+if (parts.has('disk')) {
+  log('== disk per device-day: one simulated day through the hub\'s store code, rollups included');
+  disk = await diskPerDeviceDay(Number(process.env.BENCH_DISK_DEVICES ?? 1000), log);
+}
 const memory = [];
 if (parts.has('memory')) {
   log('== hub memory with registered devices');
@@ -108,6 +114,7 @@ const result = {
   hubCpuPctAt10k: hubAt10k,
   hubToNodeRedCpuAt10k: hubAt10k !== null && nodeRedAt10k ? Math.round((hubAt10k / nodeRedAt10k) * 100) / 100 : null,
   alertLatency: latency,
+  disk,
   hubMemory: memory,
   dashboard,
   durationS: Math.round((Date.now() - started) / 1000),

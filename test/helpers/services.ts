@@ -89,7 +89,8 @@ export async function startMosquitto(opts: { extraConfig?: string } = {}): Promi
   return svc;
 }
 
-export async function startInflux(database = 'hub'): Promise<Service> {
+/** `compactQuickly` snapshots and compacts after seconds of quiet instead of minutes (disk-size measurements). */
+export async function startInflux(database = 'hub', { compactQuickly = false } = {}): Promise<Service> {
   const dir = tempDir('influx');
   const port = await freePort();
   const rpcPort = await freePort();
@@ -104,7 +105,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   dir = "${dir}/data"
   wal-dir = "${dir}/wal"
   query-log-enabled = false
-[coordinator]
+${compactQuickly ? '  cache-snapshot-write-cold-duration = "2s"\n  compact-full-write-cold-duration = "5s"\n' : ''}[coordinator]
   write-timeout = "30s"
 [monitor]
   store-enabled = false
