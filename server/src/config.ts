@@ -14,6 +14,8 @@ const ConfigSchema = Type.Object({
   mqttClientId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
   mqttUsername: Type.Optional(Type.String()),
   mqttPassword: Type.Optional(Type.String()),
+  /** PEM CA bundle that signs an external mqtts:// broker's certificate (a private CA or self-signed). */
+  mqttCaFile: Type.Optional(Type.String({ minLength: 1 })),
   mqttSharedGroup: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
   /** Scale-out partition: the communities this hub owns (all when unset). */
   communities: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { minItems: 1 })),
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
     mqttClientId: opt(env, 'MQTT_CLIENT_ID') ?? 'community-safety-hub',
     mqttUsername: opt(env, 'MQTT_USERNAME'),
     mqttPassword: opt(env, 'MQTT_PASSWORD'),
+    mqttCaFile: opt(env, 'MQTT_CA_FILE'),
     mqttSharedGroup: opt(env, 'MQTT_SHARED_GROUP'),
     communities: opt(env, 'HUB_COMMUNITIES')?.split(',').map((c) => c.trim()).filter(Boolean),
     retentionRawDays: int(env, 'RETENTION_RAW_DAYS', 30),

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type Database from 'better-sqlite3';
@@ -71,6 +72,7 @@ export class Hub {
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
   private spoolWaiters: (() => void)[] = [];
+  private mqttCaPem: Buffer | undefined;
   private started = false;
 
   constructor(
@@ -156,6 +158,13 @@ export class Hub {
     return `${this.security.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   }
 
+  /** Read at start, so a missing file fails the start with its path rather than the first TLS handshake. */
+  private get mqttCa(): Buffer | undefined {
+    if (!this.config.mqttCaFile) return undefined;
+    this.mqttCaPem ??= fs.readFileSync(this.config.mqttCaFile);
+    return this.mqttCaPem;
+  }
+
   get mqttUrl(): string {
     return this.config.mqttUrl ?? this.broker!.url;
   }
@@ -180,6 +189,7 @@ export class Hub {
       url: this.mqttUrl,
       clientId: this.config.mqttClientId,
       ...this.security.hubMqttLogin(),
+      ...(this.mqttCa ? { ca: this.mqttCa } : {}),
       ...(this.config.mqttSharedGroup ? { sharedGroup: this.config.mqttSharedGroup } : {}),
       ...(this.config.communities ? { communities: this.config.communities } : {}),
       log: this.log.child({ component: 'mqtt' }),
@@ -194,6 +204,7 @@ export class Hub {
         lists: Array.isArray(onvif) ? onvif : [onvif],
         mqttUrl: this.mqttUrl,
         ...Object.fromEntries(Object.entries(this.security.hubMqttLogin()).map(([k, v]) => [k === 'username' ? 'mqttUsername' : 'mqttPassword', v])),
+        ...(this.mqttCa ? { mqttCa: this.mqttCa } : {}),
         clientIdPrefix: this.config.mqttClientId,
         alerts: this.alerts,
         registry: this.registry,

@@ -10,6 +10,7 @@ export interface CameraServiceOptions {
   mqttUrl: string;
   mqttUsername?: string;
   mqttPassword?: string;
+  mqttCa?: Buffer;
   clientIdPrefix: string;
   alerts: AlertService;
   registry: DeviceRegistry;
@@ -52,6 +53,7 @@ export class CameraService {
           clientId: `${this.o.clientIdPrefix}-onvif-${communityId}`,
           ...(this.o.mqttUsername ? { username: this.o.mqttUsername } : {}),
           ...(this.o.mqttPassword ? { password: this.o.mqttPassword } : {}),
+          ...(this.o.mqttCa ? { ca: this.o.mqttCa } : {}),
         },
         ...(pollIntervalMs ? { pollIntervalMs } : {}),
         logger: this.o.log.child({ community: communityId }),

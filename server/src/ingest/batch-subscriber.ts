@@ -14,6 +14,8 @@ export interface BatchSubscriberOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** Trusted CA certificates for mqtts:// (Node's default store when unset). */
+  ca?: Buffer;
   topics: string[];
   keepaliveS?: number;
   reconnectMs?: number;
@@ -113,7 +115,7 @@ export class BatchSubscriber {
     const secure = url.protocol === 'mqtts:' || url.protocol === 'ssl:';
     const port = Number(url.port) || (secure ? 8883 : 1883);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(this.o.ca ? { ca: this.o.ca } : {}) }) : net.connect({ host, port });
     socket.setNoDelay(true);
     const parser = mqttPacket.parser(PROTOCOL);
     this.socket = socket;

@@ -9,6 +9,8 @@ export interface MqttAdapterOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** Trusted CA certificates for an mqtts:// broker. */
+  ca?: Buffer;
   /** `$share/<group>/...` lets several hubs split one broker's load. */
   sharedGroup?: string;
   /** Only these communities (scale-out partitions); all when unset. */
@@ -68,6 +70,7 @@ export class MqttAdapter {
       resubscribe: true,
       ...(this.o.username ? { username: this.o.username } : {}),
       ...(this.o.password ? { password: this.o.password } : {}),
+      ...(this.o.ca ? { ca: this.o.ca } : {}),
       ...this.o.extraOptions,
     };
     const client = mqtt.connect(this.o.url, options);
@@ -102,6 +105,7 @@ export class MqttAdapter {
       clientId,
       ...(this.o.username ? { username: this.o.username } : {}),
       ...(this.o.password ? { password: this.o.password } : {}),
+      ...(this.o.ca ? { ca: this.o.ca } : {}),
       topics: this.subscriptions('telemetry'),
       log,
       onBatch: this.o.onBatch,
