@@ -90,14 +90,41 @@ describe('embedded broker: every connection authenticated, every topic checked',
     expect(hub.registry.get('gw-dev2')).toBeUndefined();
   });
 
-  it('revoking a credential refuses the next connection; rotating issues a new secret', async () => {
+  it('revoking a credential refuses the next connection and cuts open ones; rotating issues a new secret', async () => {
+    const openBefore = await connect(hub.mqttUrl, d2);
     const rotated = await s.fetch(`${hub.httpUrl}/api/devices/sec-d2/credentials`, { method: 'POST' });
     expect(rotated.status).toBe(200);
     const fresh = ((await rotated.json()) as { mqtt: MqttLogin }).mqtt;
     await expect(connect(hub.mqttUrl, d2)).rejects.toThrow(/Not authorized/i);
-    (await connect(hub.mqttUrl, fresh)).end(true);
+    // The connection opened with the old secret is cut at its next publish, which is not delivered.
+    const cut = new Promise<void>((r) => openBefore.once('close', () => r()));
+    openBefore.publish('community/c1/gate/sec-d2/telemetry', JSON.stringify({ ts: Date.now(), seq: 1, battery_pct: 11 }), { qos: 1 });
+    await cut;
+    openBefore.end(true);
+    expect(hub.registry.get('sec-d2')?.lastSeenAt ?? null).toBeNull();
+    const freshConnection = await connect(hub.mqttUrl, fresh);
+    await freshConnection.publishAsync('community/c1/gate/sec-d2/telemetry', JSON.stringify({ ts: Date.now(), seq: 2, battery_pct: 12 }), { qos: 1 });
+    await waitFor(() => hub.registry.get('sec-d2')?.lastSeenAt ?? undefined, { what: 'the rotated secret works' });
     expect((await s.fetch(`${hub.httpUrl}/api/mqtt/credentials/sec-d2`, { method: 'DELETE' })).status).toBe(200);
+    const cutAgain = new Promise<void>((r) => freshConnection.once('close', () => r()));
+    freshConnection.publish('community/c1/gate/sec-d2/telemetry', '{}', { qos: 1 });
+    await cutAgain;
+    freshConnection.end(true);
     await expect(connect(hub.mqttUrl, fresh)).rejects.toThrow(/Not authorized/i);
+    // A revoked gateway that only listens is cut at its next delivery.
+    const gw = await createGateway(hub.httpUrl, s.token, 'gw-revoked', ['c1']);
+    const listener = await connect(hub.mqttUrl, gw);
+    expect(await grants(listener, ['community/c1/alerts/+'])).toEqual([1]);
+    expect((await s.fetch(`${hub.httpUrl}/api/mqtt/credentials/gw-revoked`, { method: 'DELETE' })).status).toBe(200);
+    const listenerCut = new Promise<void>((r) => listener.once('close', () => r()));
+    let delivered = 0;
+    listener.on('message', () => delivered++);
+    const d1c = await connect(hub.mqttUrl, d1);
+    await d1c.publishAsync('community/c1/smoke/sec-d1/event', JSON.stringify({ type: 'alarm', ts: Date.now(), seq: 9 }), { qos: 1 });
+    d1c.end(true);
+    await listenerCut;
+    listener.end(true);
+    expect(delivered).toBe(0);
     // Provisioning an id that already has a credential does not silently replace it.
     const again = await s.fetch(`${hub.httpUrl}/api/devices`, { method: 'POST', body: JSON.stringify({ id: 'sec-d1', kind: 'smoke', communityId: 'c1' }) });
     expect(again.status).toBe(409);

@@ -39,6 +39,9 @@ const CACHE_TTL_MS = 60_000;
  */
 export class MqttCredentialRepository {
   private readonly cache = new Map<string, { digest: Buffer; credential: MqttCredential; at: number }>();
+  /** Counts logins and invalidations, so "authenticated before this credential changed" is exact. */
+  private generation = 0;
+  private readonly invalidatedAt = new Map<string, number>();
 
   constructor(
     private readonly db: Database.Database,
@@ -66,12 +69,29 @@ export class MqttCredentialRepository {
       : 'INSERT OR IGNORE INTO mqtt_credentials (username, type, communities, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)';
     const res = this.db.prepare(sql).run(username, type, JSON.stringify(opts.communities ?? []), mosquittoHash(password), this.clock(), createdBy);
     this.cache.delete(username);
+    if (res.changes === 1 && opts.replace) this.invalidate(username);
     return res.changes === 1 ? password : undefined;
   }
 
   revoke(username: string): boolean {
     this.cache.delete(username);
+    this.invalidate(username);
     return this.db.prepare('DELETE FROM mqtt_credentials WHERE username = ?').run(username).changes === 1;
+  }
+
+  /** A mark taken when a connection authenticates; see `changedSince`. */
+  loginMark(): number {
+    return ++this.generation;
+  }
+
+  /** True when the credential was revoked or rotated after a login taken at `mark`: cut that connection. */
+  changedSince(username: string, mark: number): boolean {
+    const at = this.invalidatedAt.get(username);
+    return at !== undefined && at > mark;
+  }
+
+  private invalidate(username: string): void {
+    this.invalidatedAt.set(username, ++this.generation);
   }
 
   async verify(username: string, password: Buffer | string): Promise<MqttCredential | undefined> {

@@ -6,7 +6,7 @@ export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   /** Policy hooks (authenticate, authorizePublish, authorizeSubscribe) are injected, not hard-wired. */
-  hooks?: Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>;
+  hooks?: Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>;
   /** Also listen for MQTT over TLS (mqtts://) on this port, with this PEM certificate and key. */
   tls?: { port: number; cert: Buffer; key: Buffer };
 }
