@@ -150,7 +150,10 @@ export async function ingestLadder(o: LadderOptions): Promise<StepResult[]> {
 
 /** The hub as `npm start` runs it (the bundle `npm run prebench` builds). */
 export async function startBenchHub(env: Record<string, string>): Promise<HubProcess> {
-  return startHubProcess({ LOG_LEVEL: 'warn', ...env }, { bundled: true });
+  const hub = await startHubProcess({ LOG_LEVEL: 'warn', ...env }, { bundled: true });
+  const nice = Number(process.env.BENCH_HUB_NICE ?? 0);
+  if (nice !== 0) os.setPriority(hub.child.pid!, nice);
+  return hub;
 }
 
 export type { Service };

@@ -44,6 +44,9 @@ export interface HubDeps {
  * The one place that wires the hub together: it builds every part from the config,
  * starts them in dependency order and stops them in reverse.
  */
+/** Messages handled before the event loop gets a turn: about a millisecond of work. */
+const BATCH_SLICE = 64;
+
 export class Hub {
   readonly metrics: HubMetrics;
   readonly bus: EventBus;
@@ -254,14 +257,17 @@ export class Hub {
     let next = 0;
     const spoolSome = () => {
       const receivedAt = Date.now();
+      const sliceEnd = Math.min(messages.length, next + BATCH_SLICE);
       this.journal.batch(() => {
-        while (next < messages.length && !this.journal.full) {
+        while (next < sliceEnd && !this.journal.full) {
           const m = messages[next++]!;
           this.pipeline.handle(m.topic, m.payload, receivedAt);
         }
       });
-      if (next < messages.length) this.spoolWaiters.push(spoolSome);
-      else ack();
+      if (next >= messages.length) ack();
+      else if (this.journal.full) this.spoolWaiters.push(spoolSome);
+      // A long batch yields between slices, so an alarm on the events lane never waits behind it.
+      else setImmediate(spoolSome);
     };
     spoolSome();
   }
