@@ -14,6 +14,21 @@ export interface AlertLatencyResult {
   p99Ms: number | null;
   maxMs: number | null;
   hubCpuPct: number | null;
+  /** The hub's garbage collection while probing: pauses by kind (count, total ms), and the event loop's worst delay. */
+  hubGc: Record<string, { count: number; totalMs: number }>;
+  eventLoopLagMaxMs: number | null;
+}
+
+const metricsOf = async (hub: HubProcess) => (await fetch(`${hub.httpUrl}/metrics`)).text();
+
+function gcTotals(text: string): Record<string, { count: number; sumS: number }> {
+  const out: Record<string, { count: number; sumS: number }> = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    const k = (out[m[2]!] ??= { count: 0, sumS: 0 });
+    if (m[1] === 'sum') k.sumS = Number(m[3]);
+    else k.count = Number(m[3]);
+  }
+  return out;
 }
 
 const PROBE_INTERVAL_MS = 100;
@@ -53,6 +68,7 @@ export async function alertLatency(o: {
     // The simulated devices stand for hardware outside this machine: they yield the CPU to the system measured.
   ], { nice: 10 });
   const s0 = sample(o.hub.child.pid!);
+  const gc0 = gcTotals(await metricsOf(o.hub));
   await new Promise((r) => setTimeout(r, 3000)); // let the background reach its pace
   const run = `${Date.now().toString(36)}`;
   for (let i = 0; i < o.probes; i++) {
@@ -63,6 +79,9 @@ export async function alertLatency(o: {
   }
   await new Promise((r) => setTimeout(r, 2000));
   const s1 = sample(o.hub.child.pid!);
+  const m1 = await metricsOf(o.hub);
+  const gc1 = gcTotals(m1);
+  const lag = /^nodejs_eventloop_lag_max_seconds ([\d.e+-]+)$/m.exec(m1);
   const bg = await background;
   await probe.endAsync();
   ws.close();
@@ -76,7 +95,11 @@ export async function alertLatency(o: {
     p99Ms: quantile(sorted, 0.99),
     maxMs: sorted.length ? Math.round(sorted.at(-1)! * 100) / 100 : null,
     hubCpuPct: cpuPct(s0, s1),
+    hubGc: Object.fromEntries(
+      Object.entries(gc1).map(([kind, v]) => [kind, { count: v.count - (gc0[kind]?.count ?? 0), totalMs: Math.round((v.sumS - (gc0[kind]?.sumS ?? 0)) * 1000) }]),
+    ),
+    eventLoopLagMaxMs: lag ? Math.round(Number(lag[1]) * 1000) : null,
   };
-  o.log(`  alert latency at ${o.backgroundRate} msg/s background: p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms max ${result.maxMs} ms (${result.received}/${result.probes} received)`);
+  o.log(`  alert latency at ${o.backgroundRate} msg/s background: p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms max ${result.maxMs} ms (${result.received}/${result.probes} received); hub GC ${JSON.stringify(result.hubGc)}`);
   return result;
 }
