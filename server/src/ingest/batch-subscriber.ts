@@ -267,9 +267,12 @@ export class BatchSubscriber {
     clearInterval(this.keepaliveTimer);
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    // Not acknowledged, so the broker redelivers these on the next connection.
+    // Spool what was already read, though it can no longer be acknowledged: after a broker crash
+    // nothing would redeliver it. If the broker does redeliver, the store write is idempotent.
+    const unspooled = this.batch;
     this.batch = [];
     this.acks = [];
+    if (unspooled.length > 0) this.o.onBatch(unspooled, () => {});
     this.parser?.removeAllListeners();
     this.qos2Pending.clear();
     if (this.up) this.o.log.warn({ url: this.o.url, lane: 'telemetry' }, 'MQTT connection lost; reconnecting');
