@@ -1,20 +1,15 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startInflux, startMosquitto } from '../test/helpers/services.ts';
-import { freePort, waitFor } from '../test/helpers/ports.ts';
-import { tempDataDir } from '../test/helpers/hub.ts';
-import { TEST_BOOTSTRAP_ADMIN } from '../test/helpers/auth.ts';
+import { startHubProcess, tempDataDir, type HubProcess } from '../test/helpers/hub.ts';
 import { ingestLadder } from './ingest.ts';
 import { alertLatency } from './alerts.ts';
-import type { HubProcess } from '../test/helpers/hub.ts';
 
 /**
  * `npm run bench:profile`: a CPU profile of the bundled hub (both threads) while it carries
  * PROFILE_RATE msg/s from Mosquitto into InfluxDB for PROFILE_S seconds (or alert probes). Prints the functions
  * with the most self time, and leaves the .cpuprofile files for Chrome DevTools.
  */
-const repoRoot = path.resolve(import.meta.dirname, '..');
 const rate = Number(process.env.PROFILE_RATE ?? 10_000);
 const seconds = Number(process.env.PROFILE_S ?? 15);
 const top = Number(process.env.PROFILE_TOP ?? 30);
@@ -33,34 +28,9 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-async function startProfiledHub(env: Record<string, string>, profileDir: string): Promise<HubProcess> {
-  const port = await freePort();
-  const mqttPort = await freePort();
-  const dataDir = tempDataDir('profile');
-  // --cpu-prof covers worker threads too: each thread writes its own file on exit.
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, path.join(repoRoot, 'dist/server/main.js')], {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn', HUB_BOOTSTRAP_ADMIN: TEST_BOOTSTRAP_ADMIN, ...env, PORT: String(port), MQTT_PORT: String(mqttPort), DATA_DIR: dataDir, HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const httpUrl = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error('hub exited');
-    const res = await fetch(`${httpUrl}/healthz`).catch(() => undefined);
-    return res !== undefined && res.status === 200;
-  }, { timeoutMs: 60_000, what: 'profiled hub' });
-  return {
-    httpUrl,
-    mqttUrl: env.MQTT_URL!,
-    dataDir,
-    child,
-    output: () => '',
-    kill: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+/** --cpu-prof covers worker threads too: each thread writes its own file on exit. */
+function startProfiledHub(env: Record<string, string>, profileDir: string): Promise<HubProcess> {
+  return startHubProcess({ LOG_LEVEL: 'warn', ...env }, { bundled: true, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
 }
 
 /** Self time per function, summed over every profile file (main thread and workers). */

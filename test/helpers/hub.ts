@@ -38,13 +38,16 @@ export interface HubProcess {
 }
 
 /** The hub as its own process (`npm start`'s entry), for crash and restart tests. */
-/** `bundled` runs dist/server/main.js, as `npm start` does (benchmarks); otherwise the TypeScript sources. */
-export async function startHubProcess(env: Record<string, string>, { bundled = false } = {}): Promise<HubProcess> {
+/**
+ * `bundled` runs dist/server/main.js, as `npm start` does (benchmarks); otherwise the TypeScript
+ * sources. `nodeArgs` go before the entry (e.g. --cpu-prof).
+ */
+export async function startHubProcess(env: Record<string, string>, { bundled = false, nodeArgs = [] as string[] } = {}): Promise<HubProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const mqttPort = env.MQTT_PORT ? Number(env.MQTT_PORT) : await freePort();
   const dataDir = env.DATA_DIR ?? tempDataDir();
   const entry = bundled ? [path.join(repoRoot, 'dist/server/main.js')] : ['--import', 'tsx', path.join(repoRoot, 'server/src/main.ts')];
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', HUB_BOOTSTRAP_ADMIN: TEST_BOOTSTRAP_ADMIN, ...env, PORT: String(port), MQTT_PORT: String(mqttPort), DATA_DIR: dataDir, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -62,6 +62,8 @@ export class DeviceRegistry {
   private lastSeenFlush = Date.now();
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Prepared once: a background flush runs them slice after slice. */
+  private readonly statements: { upsert: Database.Statement; updateSeen: Database.Statement };
 
   constructor(
     private readonly db: Database.Database,
@@ -72,6 +74,12 @@ export class DeviceRegistry {
       grid_cell_id TEXT, building_id TEXT, floor INTEGER, name TEXT, location TEXT,
       provisioned INTEGER NOT NULL, online INTEGER NOT NULL,
       last_seen_at REAL, first_seen_at REAL NOT NULL)`);
+    this.statements = {
+      upsert: db.prepare(`INSERT OR REPLACE INTO devices
+        (id, kind, community_id, grid_cell_id, building_id, floor, name, location, provisioned, online, last_seen_at, first_seen_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      updateSeen: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+    };
   }
 
   start(): void {
@@ -214,10 +222,7 @@ export class DeviceRegistry {
     for (const id of full) this.seen.delete(id); // the full row carries the last-seen time too
     const seenOnly = includeSeen ? take(this.seen, rows - full.length) : [];
     if (full.length === 0 && seenOnly.length === 0) return false;
-    const upsert = this.db.prepare(`INSERT OR REPLACE INTO devices
-      (id, kind, community_id, grid_cell_id, building_id, floor, name, location, provisioned, online, last_seen_at, first_seen_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const updateSeen = this.db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?');
+    const { upsert, updateSeen } = this.statements;
     this.db.transaction(() => {
       for (const id of full) {
         const d = this.devices.get(id);
