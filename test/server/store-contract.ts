@@ -8,7 +8,9 @@ import type { StoredPoint, TelemetryStore } from '../../server/src/store/types.t
 export function storeContract(name: string, makeStore: () => Promise<TelemetryStore>): void {
   describe(`TelemetryStore contract: ${name}`, () => {
     let store: TelemetryStore;
-    const T0 = Date.UTC(2026, 10, 1, 8, 0, 0);
+    // Relative to now (InfluxDB refuses points past its raw retention), on an hour boundary
+    // so the aggregation windows line up.
+    const T0 = Math.floor((Date.now() - 24 * 3_600_000) / 3_600_000) * 3_600_000;
     const point = (over: Partial<StoredPoint>): StoredPoint => ({
       m: 't', d: 'smoke-1', k: 'smoke', c: 'c1', g: 'g1', ts: T0, rx: T0, r: {}, ...over,
     });
