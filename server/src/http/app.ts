@@ -19,6 +19,8 @@ import { auditRoutes, userRoutes } from './routes/users.ts';
 import { mqttRoutes, provisioningRoutes } from './routes/provisioning.ts';
 import { registerSecurity, type HttpSecurityOptions } from './plugins/security.ts';
 import { installAuth } from './plugins/auth.ts';
+import { refuseNonFiniteNumbers } from './time.ts';
+import { trackRoutes } from './route-table.ts';
 
 export interface AppOptions {
   ctx: HubContext;
@@ -46,9 +48,13 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    void reply.status(status).send({ error: err.code ?? 'INTERNAL', message: status >= 500 && !err.code ? 'internal error' : err.message });
+    // An unexpected error (no status of its own: a driver's, a bug) says nothing of its insides.
+    const expected = status < 500 || (err.statusCode !== undefined && err.code !== undefined);
+    void reply.status(status).send(expected ? { error: err.code ?? 'BAD_REQUEST', message: err.message } : { error: 'INTERNAL', message: 'internal error' });
   });
 
+  trackRoutes(app);
+  refuseNonFiniteNumbers(app);
   await registerSecurity(app, security);
   // Before the auth hook: its own onRequest hook marks upgrade requests, so a refused upgrade's socket gets closed.
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Device } from '../../registry/devices.ts';
 import { FIELD_NAME } from '../../store/types.ts';
 import type { HubContext } from '../context.ts';
-import { parseDuration, parseTimeParam } from '../time.ts';
+import { everyParam, timeRange } from '../time.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
 const ListQuery = Type.Object({
@@ -32,18 +32,6 @@ const EventsQuery = Type.Object({
   type: Type.Optional(Type.String({ pattern: '^[a-z_]{1,64}$' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 });
-
-function timeRange(q: { from?: string; to?: string }, defaultSpanMs: number) {
-  const now = Date.now();
-  const to = parseTimeParam(q.to, now);
-  const from = parseTimeParam(q.from, now);
-  if (to === 'invalid') throw new Errors.BadRange('"to" is not epoch ms, ISO-8601 or -<n>(s|m|h|d)');
-  if (from === 'invalid') throw new Errors.BadRange('"from" is not epoch ms, ISO-8601 or -<n>(s|m|h|d)');
-  const end = to ?? now;
-  const start = from ?? end - defaultSpanMs;
-  if (start > end) throw new Errors.BadRange('"from" is after "to"');
-  return { from: start, to: end };
-}
 
 /** Devices: the registry and each device's stored telemetry and events, within the caller's scope. */
 export const deviceRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
@@ -76,8 +64,7 @@ export const deviceRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app,
       const { field, every, limit = 10_000 } = req.query;
       if (field !== undefined && !FIELD_NAME.test(field)) throw new Errors.BadField(field);
       const { from, to } = timeRange(req.query, 3_600_000);
-      const everyMs = parseDuration(every);
-      if (everyMs === 'invalid' || everyMs === 0) throw new Errors.BadRange('"every" must look like 30s, 5m, 1h or be milliseconds');
+      const everyMs = everyParam(every);
       const base = { deviceId: device.id, kind: device.kind, from, to, limit };
       if (everyMs !== undefined) {
         if (!field) throw new Errors.BadRange('"every" needs "field"');

@@ -3,16 +3,22 @@ import type { HubContext } from '../context.ts';
 
 /** GET /ws: live alert and device changes. Route hooks (authentication) run before the upgrade. */
 export const liveRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  app.get('/ws', { websocket: true }, (socket, req) => {
-    ctx.live.add(socket, ctx.liveScope(req));
-    // The session may end while the socket stays open (logout, expiry, account change): close it then.
-    const session = req.session;
-    const check = setInterval(() => {
-      if (!session || !ctx.auth.sessions.alive(session)) socket.close(4401, 'session ended');
-    }, 10_000);
-    check.unref();
-    socket.on('close', () => clearInterval(check));
-    // Clients only listen; anything they send is ignored (and a flood is cut off by ws limits).
-    socket.on('message', () => {});
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    // A plain GET (no Upgrade) gets a JSON error like every other route, not an empty 404.
+    handler: async (_req, reply) => reply.status(426).header('upgrade', 'websocket').send({ error: 'UPGRADE_REQUIRED', message: '/ws is a WebSocket: connect with "Upgrade: websocket"' }),
+    wsHandler: (socket, req) => {
+      ctx.live.add(socket, ctx.liveScope(req));
+      // The session may end while the socket stays open (logout, expiry, account change): close it then.
+      const session = req.session;
+      const check = setInterval(() => {
+        if (!session || !ctx.auth.sessions.alive(session)) socket.close(4401, 'session ended');
+      }, 10_000);
+      check.unref();
+      socket.on('close', () => clearInterval(check));
+      // Clients only listen; anything they send is ignored (and a flood is cut off by ws limits).
+      socket.on('message', () => {});
+    },
   });
 };
