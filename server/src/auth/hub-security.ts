@@ -41,7 +41,7 @@ export class HubSecurity {
     const { config } = d;
     this.credentials = new MqttCredentialRepository(d.db, d.clock);
     this.acl = new MqttAcl(d.registry);
-    this.auth = new AuthService({ db: d.db, grid: d.grid, log: d.log.child({ component: 'auth' }), sessionTtlMs: config.sessionTtlS * 1000, ...(d.clock ? { clock: d.clock } : {}) });
+    this.auth = new AuthService({ db: d.db, grid: d.grid, log: d.log.child({ component: 'auth' }), sessionTtlMs: config.sessionTtlS * 1000, metricsRegistry: d.metrics.registry, ...(d.clock ? { clock: d.clock } : {}) });
     this.tls = config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
     this.http = {
       corsOrigins: config.corsOrigins,

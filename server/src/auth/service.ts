@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Counter, type Registry } from 'prom-client';
 import type { GridModel } from '../grid/model.ts';
 import type { Logger } from '../log.ts';
 import { AuditLog } from './audit.ts';
@@ -17,6 +18,8 @@ export interface AuthServiceOptions {
   sessionTtlMs: number;
   throttle?: ThrottleOptions;
   clock?: () => number;
+  /** where hub_login_attempts_total is exported (the hub's metrics registry) */
+  metricsRegistry?: Registry;
 }
 
 export interface LoginResult {
@@ -31,6 +34,7 @@ export class AuthService {
   readonly sessions: SessionStore;
   readonly audit: AuditLog;
   readonly throttle: LoginThrottle;
+  readonly loginAttempts: Counter<'result'>;
   private setupToken: string | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
 
@@ -40,6 +44,12 @@ export class AuthService {
     this.sessions = new SessionStore(o.db, o.sessionTtlMs, clock);
     this.audit = new AuditLog(o.db, clock);
     this.throttle = new LoginThrottle({ clock, ...o.throttle });
+    this.loginAttempts = new Counter({
+      name: 'hub_login_attempts_total',
+      help: 'HTTP login attempts by result: ok, failed (wrong name or password, disabled), throttled (refused unchecked)',
+      labelNames: ['result'],
+      registers: o.metricsRegistry ? [o.metricsRegistry] : [],
+    });
   }
 
   /**
@@ -84,22 +94,25 @@ export class AuthService {
     this.audit.record({ actor: user.username, action: 'user.create', target: user.username, ip, detail: { role: 'admin', via: 'setup token' } });
   }
 
-  /** Checks a password under the throttle; audits success and failure. */
+  /** Checks a password under the throttle (by name and source address); audits and counts success and failure. */
   async login(username: string, password: string, ip: string): Promise<LoginResult> {
-    const wait = this.throttle.waitMs(username);
-    if (wait > 0) {
-      this.audit.record({ actor: username, action: 'auth.login_throttled', ip, ok: false, detail: { waitS: Math.ceil(wait / 1000) } });
-      throw new AuthErrors.Throttled(Math.ceil(wait / 1000));
+    const verdict = this.throttle.verdict(username, ip);
+    if (verdict.waitMs > 0) {
+      this.loginAttempts.inc({ result: 'throttled' });
+      this.audit.record({ actor: username, action: 'auth.login_throttled', ip, ok: false, detail: { waitS: Math.ceil(verdict.waitMs / 1000), by: verdict.by } });
+      throw new AuthErrors.Throttled(Math.ceil(verdict.waitMs / 1000));
     }
     const user = this.users.get(username);
     const hash = user ? this.users.passwordHash(user.username) : undefined;
     const ok = hash ? await verifyPassword(hash, password) : (await burnPasswordCheck(password), false);
     if (!ok || !user || user.disabled) {
-      const { locked, waitMs } = this.throttle.failure(username);
-      this.audit.record({ actor: username, action: locked ? 'auth.locked' : 'auth.login_failed', ip, ok: false, detail: { waitS: Math.ceil(waitMs / 1000) } });
+      const next = this.throttle.failure(username, ip);
+      this.loginAttempts.inc({ result: 'failed' });
+      this.audit.record({ actor: username, action: 'auth.login_failed', ip, ok: false, detail: { waitS: Math.ceil(next.waitMs / 1000), ...(next.by ? { by: next.by } : {}) } });
       throw new AuthErrors.BadCredentials();
     }
-    this.throttle.success(username);
+    this.throttle.success(username, ip);
+    this.loginAttempts.inc({ result: 'ok' });
     const { token, session } = this.sessions.create(user.username);
     this.audit.record({ actor: user.username, action: 'auth.login', ip });
     return { token, session, principal: principalFor(user, this.o.grid) };
