@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { Hub } from './hub.ts';
 import { createLogger } from './log.ts';
+import { startupErrorLine } from './startup-error.ts';
 
 /** The only place that reads the environment, listens and traps signals. */
 async function main(): Promise<void> {
@@ -9,13 +10,18 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`);
+      console.error(`hub: cannot start: configuration error: ${err.message}`);
       process.exit(2);
     }
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const hub = new Hub(config, log);
+  let hub: Hub;
+  try {
+    hub = new Hub(config, log);
+  } catch (err) {
+    failStart(err, config.dataDir);
+  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -51,9 +57,18 @@ async function main(): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') log.fatal(`port in use: ${e.message}. Set PORT / MQTT_PORT to free ports.`);
+    else if (startupErrorLine(err, config.dataDir)) failStart(err, config.dataDir);
     else log.fatal({ err }, 'hub failed to start');
     process.exit(1);
   }
+}
+
+/** A problem the operator can fix: one line (file, line, cause), exit 2. A bug: its stack, exit 1. */
+function failStart(err: unknown, dataDir: string): never {
+  const line = startupErrorLine(err, dataDir);
+  if (line === undefined) throw err;
+  process.stderr.write(`${line}\n`);
+  process.exit(2);
 }
 
 void main();
