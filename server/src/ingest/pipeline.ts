@@ -1,4 +1,5 @@
-import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry } from '#devices';
+import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry, type TimeWindow } from '#devices';
+import { ReceiveNumbers } from './identity.ts';
 import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
 import { counterChildren, type HubMetrics } from '../metrics.ts';
@@ -19,6 +20,8 @@ export interface IngestDeps {
   rateLimit?: RateLimit;
   /** Deepest JSON nesting accepted; default 16. */
   maxJsonDepth?: number;
+  /** `ts` the store would not keep is refused before the acknowledgement (store/acceptance.ts ingestWindow). */
+  timeWindow?: TimeWindow;
 }
 
 export const DEFAULT_DEVICE_RATE_LIMIT: RateLimit = { perSecond: 50, burst: 200 };
@@ -46,6 +49,7 @@ export class IngestPipeline {
   private readonly maxDepth: number;
   private readonly received: ReturnType<typeof counterChildren>;
   private readonly accepted: ReturnType<typeof counterChildren>;
+  private readonly receiveNumbers = new ReceiveNumbers();
 
   constructor(private readonly d: IngestDeps) {
     this.received = counterChildren(d.metrics.messagesReceived);
@@ -72,7 +76,7 @@ export class IngestPipeline {
       rejects.record('too_deep', topic, `JSON nested deeper than ${this.maxDepth}`, payload);
       return 'rejected';
     }
-    const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt);
+    const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt, this.d.timeWindow);
     if (!decoded.ok) {
       rejects.record(decoded.reason, topic, decoded.message, payload);
       return 'rejected';
@@ -90,7 +94,7 @@ export class IngestPipeline {
       else this.offlineAt.set(device.id, receivedAt);
       this.setOnline(device, value.online, receivedAt);
     } else {
-      this.d.journal.append(JSON.stringify(toStoredPoint(device, value, receivedAt)));
+      this.d.journal.append(JSON.stringify(toStoredPoint(device, value, receivedAt, this.receiveNumbers)));
       this.d.onAppended();
       // A device that speaks is online, whatever its last will said; except a last word that
       // was sent before the will and arrived just after it on the other MQTT lane.
@@ -111,7 +115,7 @@ export class IngestPipeline {
 }
 
 // Built field by field: object spread was the largest single cost of handle() in the profile.
-function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, receivedAt: number): StoredPoint {
+function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, receivedAt: number, numbers: ReceiveNumbers): StoredPoint {
   const point: StoredPoint = {
     m: value.channel === 'telemetry' ? 't' : 'e',
     d: device.id,
@@ -122,7 +126,9 @@ function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, r
     rx: receivedAt,
     r: value.readings,
   };
+  // Identity (store/types.ts): the device's seq when it sent one, else the hub's receive number.
   if (value.seq !== undefined) point.seq = value.seq;
+  else point.u = numbers.take(device.id);
   if (value.channel === 'event') {
     point.ty = value.type;
     for (const _ in value.detail) {
