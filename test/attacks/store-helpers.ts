@@ -27,14 +27,14 @@ export interface EventPoint {
 }
 
 export async function telemetryOf(hub: Hub, s: HubSession, deviceId: string, query = ''): Promise<TelemetryPoint[]> {
-  const res = await s.fetch(`${hub.httpUrl}/api/devices/${deviceId}/telemetry?from=-5d&to=${Date.now() + 2 * 86_400_000}&limit=10000${query}`);
+  const res = await s.fetch(`${hub.httpUrl}/api/devices/${deviceId}/telemetry?from=-10d&to=${Date.now() + 2 * 86_400_000}&limit=10000${query}`);
   if (res.status === 404) return [];
   if (!res.ok) throw new Error(`telemetry of ${deviceId}: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { points: TelemetryPoint[] }).points;
 }
 
 export async function eventsOf(hub: Hub, s: HubSession, deviceId: string): Promise<EventPoint[]> {
-  const res = await s.fetch(`${hub.httpUrl}/api/devices/${deviceId}/events?from=-5d&to=${Date.now() + 2 * 86_400_000}&limit=10000`);
+  const res = await s.fetch(`${hub.httpUrl}/api/devices/${deviceId}/events?from=-10d&to=${Date.now() + 2 * 86_400_000}&limit=10000`);
   if (res.status === 404) return [];
   if (!res.ok) throw new Error(`events of ${deviceId}: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { events: EventPoint[] }).events;
