@@ -1,5 +1,5 @@
 import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry, type TimeWindow } from '#devices';
-import { ReceiveNumbers } from './identity.ts';
+import { takeReceiveNumber } from './identity.ts';
 import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
 import { counterChildren, type HubMetrics } from '../metrics.ts';
@@ -49,7 +49,6 @@ export class IngestPipeline {
   private readonly maxDepth: number;
   private readonly received: ReturnType<typeof counterChildren>;
   private readonly accepted: ReturnType<typeof counterChildren>;
-  private readonly receiveNumbers = new ReceiveNumbers();
 
   constructor(private readonly d: IngestDeps) {
     this.received = counterChildren(d.metrics.messagesReceived);
@@ -94,7 +93,7 @@ export class IngestPipeline {
       else this.offlineAt.set(device.id, receivedAt);
       this.setOnline(device, value.online, receivedAt);
     } else {
-      this.d.journal.append(JSON.stringify(toStoredPoint(device, value, receivedAt, this.receiveNumbers)));
+      this.d.journal.append(JSON.stringify(toStoredPoint(device, value, receivedAt)));
       this.d.onAppended();
       // A device that speaks is online, whatever its last will said; except a last word that
       // was sent before the will and arrived just after it on the other MQTT lane.
@@ -115,7 +114,7 @@ export class IngestPipeline {
 }
 
 // Built field by field: object spread was the largest single cost of handle() in the profile.
-function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, receivedAt: number, numbers: ReceiveNumbers): StoredPoint {
+function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, receivedAt: number): StoredPoint {
   const point: StoredPoint = {
     m: value.channel === 'telemetry' ? 't' : 'e',
     d: device.id,
@@ -128,7 +127,7 @@ function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, r
   };
   // Identity (store/types.ts): the device's seq when it sent one, else the hub's receive number.
   if (value.seq !== undefined) point.seq = value.seq;
-  else point.u = numbers.take(device.id);
+  else point.u = takeReceiveNumber(device.id);
   if (value.channel === 'event') {
     point.ty = value.type;
     for (const _ in value.detail) {

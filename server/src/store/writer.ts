@@ -89,6 +89,8 @@ export class StoreWriter {
   private readonly window: TimeWindow;
   private readonly now: () => number;
   private writing = 0;
+  /** Bumped by every write, so a probe that raced one does not overrule what the write found. */
+  private writes = 0;
   private stateReported = false;
 
   constructor(private readonly o: StoreWriterOptions) {
@@ -102,8 +104,9 @@ export class StoreWriter {
    */
   async probe(): Promise<void> {
     if (this.writing > 0) return;
+    const writes = this.writes;
     const up = await this.o.store.ping().catch(() => false);
-    if (this.writing > 0) return;
+    if (this.writing > 0 || this.writes !== writes) return;
     // Down → up only when nothing waits: with a backlog, the next successful write says so.
     if (up && !this.storeUp && this.o.journal.pendingBytes() > 0) return;
     if (up === this.storeUp && this.stateReported) return;
@@ -226,6 +229,7 @@ export class StoreWriter {
     const started = performance.now();
     let storeRefused: Refusal[] = [];
     this.writing++;
+    this.writes++;
     try {
       if (toWrite.length > 0) storeRefused = (await store.write(toWrite))?.refused ?? [];
     } catch (err) {
