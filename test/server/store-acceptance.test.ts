@@ -68,6 +68,22 @@ describe('both stores keep the same points', () => {
     }
     expect(kept).toEqual({ sqlite: [2, 4], influxdb: [2, 4] });
   });
+
+  it('InfluxDB names only a count when it refuses part of a batch: the store finds which points, and stores the rest', async () => {
+    const store = new InfluxTelemetryStore(env.influxUrl('bisect'), { rawDays: 7, rollup1mDays: 30, rollup1hDays: 365 });
+    await store.start();
+    const now = Date.now();
+    const points: StoredPoint[] = Array.from({ length: 100 }, (_, i) => ({
+      m: 't', d: 'bis', k: 'smoke', c: 'c1', g: null, ts: i % 17 === 5 ? now - 9 * DAY - i : now - 1000 + i, seq: i, rx: now, r: { battery_pct: i % 100 },
+    }));
+    const outcome = await store.write(points);
+    const refusedSeqs = [5, 22, 39, 56, 73, 90];
+    expect(outcome?.refused.map((r) => points[r.index]!.seq)).toEqual(refusedSeqs);
+    expect(outcome?.refused.every((r) => r.reason === 'beyond_retention' && /retention/.test(r.message))).toBe(true);
+    const rows = await store.queryRaw({ deviceId: 'bis', kind: 'smoke', from: now - 30 * DAY, to: now + 1000, limit: 1000 });
+    expect(rows).toHaveLength(100 - refusedSeqs.length);
+    await store.stop();
+  });
 });
 
 describe('hub_store_up tells the truth', () => {
