@@ -21,6 +21,7 @@ import { InfluxTelemetryStore } from './store/influx.ts';
 import { SqliteTelemetryStore } from './store/sqlite.ts';
 import type { TelemetryStore } from './store/types.ts';
 import { StoreWriterHost } from './store/writer-host.ts';
+import { ingestWindow } from './store/acceptance.ts';
 import { SharedJournalState } from './spool/shared-state.ts';
 import { AlertRepository } from './alerts/repository.ts';
 import { AlertService } from './alerts/service.ts';
@@ -107,6 +108,7 @@ export class Hub {
     });
     this.writer.onCommit = () => this.releaseSpoolWaiters();
     this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
+    this.writer.onRefused = (refused) => this.rejects.recordStoreRefusals(refused);
     this.pipeline = new IngestPipeline({
       registry: this.registry,
       journal: this.journal,
@@ -115,6 +117,7 @@ export class Hub {
       metrics: this.metrics,
       onAppended: () => this.writer.notify(),
       rateLimit: { perSecond: config.deviceRateLimit, burst: config.deviceRateBurst },
+      timeWindow: ingestWindow(config.retentionRawDays),
     });
     this.snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.security = new HubSecurity({ config, db: this.db, grid: this.grid, registry: this.registry, metrics: this.metrics, log, clock: this.clock });

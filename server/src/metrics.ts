@@ -28,7 +28,8 @@ export class HubMetrics {
   });
   readonly pointsDropped = new Counter({
     name: 'hub_points_dropped_total',
-    help: 'Points the store refused as data errors (e.g. a field type conflict)',
+    help: 'Acknowledged points the store refused, one per point, by reason (beyond_retention, type_conflict, store_refused)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly storeWriteErrors = new Counter({

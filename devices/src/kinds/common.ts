@@ -1,8 +1,8 @@
 import { Type, type TSchema, type TObject, type TProperties } from '@sinclair/typebox';
 
-/** Epoch milliseconds (fractions allowed) or an ISO-8601 string; checked further in normalizeTimestamp. */
+/** Epoch milliseconds (fractions allowed) or an ISO-8601 string; normalizeTimestamp checks both against one range. */
 export const Timestamp = Type.Union([
-  Type.Number({ minimum: 0, maximum: 4102444800000 }),
+  Type.Number(),
   Type.String({ minLength: 10, maxLength: 40 }),
 ]);
 export const Sequence = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });

@@ -1,4 +1,5 @@
-import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry } from '#devices';
+import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry, type TimeWindow } from '#devices';
+import { takeReceiveNumber } from './identity.ts';
 import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
 import { counterChildren, type HubMetrics } from '../metrics.ts';
@@ -19,6 +20,8 @@ export interface IngestDeps {
   rateLimit?: RateLimit;
   /** Deepest JSON nesting accepted; default 16. */
   maxJsonDepth?: number;
+  /** `ts` the store would not keep is refused before the acknowledgement (store/acceptance.ts ingestWindow). */
+  timeWindow?: TimeWindow;
 }
 
 export const DEFAULT_DEVICE_RATE_LIMIT: RateLimit = { perSecond: 50, burst: 200 };
@@ -72,7 +75,7 @@ export class IngestPipeline {
       rejects.record('too_deep', topic, `JSON nested deeper than ${this.maxDepth}`, payload);
       return 'rejected';
     }
-    const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt);
+    const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt, this.d.timeWindow);
     if (!decoded.ok) {
       rejects.record(decoded.reason, topic, decoded.message, payload);
       return 'rejected';
@@ -122,7 +125,9 @@ function toStoredPoint(device: Device, value: DecodedTelemetry | DecodedEvent, r
     rx: receivedAt,
     r: value.readings,
   };
+  // Identity (store/types.ts): the device's seq when it sent one, else the hub's receive number.
   if (value.seq !== undefined) point.seq = value.seq;
+  else point.u = takeReceiveNumber(device.id);
   if (value.channel === 'event') {
     point.ty = value.type;
     for (const _ in value.detail) {

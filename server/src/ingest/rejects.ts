@@ -1,6 +1,8 @@
 import type { Logger } from '../log.ts';
 import { RateLimitedLog } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
+import type { StoreRefusalReason } from '../store/acceptance.ts';
+import type { RefusedPoint } from '../store/writer.ts';
 
 export type IngestRejectReason =
   | 'unknown_topic'
@@ -14,7 +16,9 @@ export type IngestRejectReason =
   | 'bad_status'
   | 'device_mismatch'
   | 'too_deep'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'beyond_retention'
+  | StoreRefusalReason;
 
 export interface RejectedMessage {
   at: number;
@@ -22,8 +26,10 @@ export interface RejectedMessage {
   reason: IngestRejectReason;
   message: string;
   bytes: number;
-  /** The first bytes of the payload, as text, for inspection. */
+  /** The first bytes of the payload, as text, for inspection (for a store refusal: the stored point). */
   sample: string;
+  /** 'store' when the message was acknowledged and then refused by the store (hub_points_dropped_total). */
+  stage?: 'store';
 }
 
 /** Counts every rejected message by reason, keeps the last N for inspection, logs each cause rate-limited. */
@@ -52,10 +58,23 @@ export class RejectLog {
       bytes: payload.length,
       sample: Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, 200)).toString('utf8'),
     };
+    this.keep(entry);
+    this.rateLimited.warn(reason, { topic: entry.topic, detail: message }, 'rejected device message');
+  }
+
+  /** Points the store refused after the acknowledgement: listed and counted here, measured as hub_points_dropped_total. */
+  recordStoreRefusals(refused: RefusedPoint[]): void {
+    const at = Date.now();
+    for (const r of refused) {
+      this.counts.set(r.reason, (this.counts.get(r.reason) ?? 0) + 1);
+      this.keep({ at, topic: r.topic.slice(0, 256), reason: r.reason, message: r.message, bytes: r.sample.length, sample: r.sample, stage: 'store' });
+    }
+  }
+
+  private keep(entry: RejectedMessage): void {
     if (this.ring.length < this.capacity) this.ring.push(entry);
     else this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
-    this.rateLimited.warn(reason, { topic: entry.topic, detail: message }, 'rejected device message');
   }
 
   /** Newest first. */

@@ -5,6 +5,8 @@ import type { DeviceKind, Readings } from '#devices';
 import { parseInfluxUrl } from '../config.ts';
 import { DEFAULT_RETENTION, rollupFor, type Retention } from './types.ts';
 import { EVENTS_MEASUREMENT, LineProtocolEncoder } from './line-protocol.ts';
+import { classifyInfluxRefusal, EXTRA_PREFIX, readingNameOf, type Refusal, type WriteOutcome } from './acceptance.ts';
+import { isKnownReading } from '#devices';
 import type {
   AggregateRow,
   EventQuery,
@@ -15,8 +17,18 @@ import type {
   TelemetryStore,
 } from './types.ts';
 
-/** The store rejected the data itself (e.g. a field type conflict); retrying cannot help. */
-export class StoreRejectedError extends Error {}
+function influxErrorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error.slice(0, 500);
+  } catch {
+    /* not JSON */
+  }
+  return body.slice(0, 500);
+}
+
+/** Tags are read as tags even where a field of the same name exists (written before extras were namespaced). */
+const tagIs = (tag: string, value: string) => `"${tag}"::tag = ${Influx.escape.stringLit(value)}`;
 
 const nanoToMs = (t: Influx.INanoDate) => Number(BigInt(t.getNanoTime()) / 1000n) / 1000;
 const msToNanoLiteral = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n}`;
@@ -107,20 +119,38 @@ export class InfluxTelemetryStore implements TelemetryStore {
   /**
    * One POST of line protocol to /write (InfluxDB 1.x, and any store that speaks it), through
    * node:http with keep-alive: with fetch() InfluxDB spent twice the CPU on the same writes.
+   * When InfluxDB refuses part of the batch (a 4xx partial write names only a count), the batch
+   * is halved and written again until each refused point is found: the stored ones are
+   * overwritten with themselves, and only the refused ones are reported.
    */
-  async write(points: StoredPoint[]): Promise<void> {
+  async write(points: StoredPoint[]): Promise<WriteOutcome | void> {
     await this.ensureDatabase();
-    const { status, text } = await this.post(this.encoder.encode(points));
+    const lines = points.map((p) => this.encoder.line(p));
+    const refused: Refusal[] = [];
+    await this.writeLines(lines, 0, refused);
+    if (refused.length > 0) return { refused };
+  }
+
+  private async writeLines(lines: string[], offset: number, refused: Refusal[]): Promise<void> {
+    const { status, text } = await this.post(lines.join('\n'));
     if (status === 204 || status === 200) return;
     const message = `A ${status} error occurred: ${text}`;
     if (/database not found/.test(message)) {
       this.databaseReady = false;
       throw new Error(message);
     }
-    // A 4xx other than a missing database means the data itself was refused; InfluxDB has
-    // already stored the rest of a partial write, so replaying would block the journal forever.
-    if (status >= 400 && status < 500) throw new StoreRejectedError(message);
-    throw new Error(message);
+    // Any other 4xx refuses the data itself, not the store being down: retrying the same lines cannot help.
+    if (status < 400 || status >= 500) throw new Error(message);
+    const dropped = Number(/dropped=(\d+)/.exec(text)?.[1] ?? NaN);
+    if (lines.length === 1 || dropped === lines.length) {
+      const reason = classifyInfluxRefusal(text);
+      const detail = influxErrorText(text);
+      for (let i = 0; i < lines.length; i++) refused.push({ index: offset + i, reason, message: detail });
+      return;
+    }
+    const half = lines.length >> 1;
+    await this.writeLines(lines.slice(0, half), offset, refused);
+    await this.writeLines(lines.slice(half), offset + half, refused);
   }
 
   private post(body: string): Promise<{ status: number; text: string }> {
@@ -143,18 +173,20 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async queryRaw(q: TelemetryQuery): Promise<TelemetryRow[]> {
-    const select = q.field ? `${Influx.escape.quoted(q.field)}, "seq"` : '*';
+    const select = q.field ? [...fieldKeysFor(q.kind, q.field), 'seq'].map((k) => Influx.escape.quoted(k)).join(', ') : '*';
     const rows = await this.influx.query<Record<string, unknown> & { time: Influx.INanoDate }>(
-      `SELECT ${select} FROM ${Influx.escape.quoted(q.kind)} WHERE "device" = ${Influx.escape.stringLit(q.deviceId)}
+      `SELECT ${select} FROM ${Influx.escape.quoted(q.kind)} WHERE ${tagIs('device', q.deviceId)}
        AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)} ORDER BY time ASC LIMIT ${q.limit}`,
     );
     const out: TelemetryRow[] = [];
     for (const row of rows) {
       const readings: Readings = {};
-      for (const [key, value] of Object.entries(row)) {
-        if (key === 'time' || key === 'seq' || value === null) continue;
-        if (['community', 'cell', 'device', 'kind'].includes(key)) continue;
-        if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') readings[key] = value;
+      for (const key in row) {
+        const value = row[key];
+        if (value === null || value === undefined) continue;
+        const name = readingNameOf(key);
+        if (name === undefined) continue;
+        if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') readings[name] = value;
       }
       if (q.field && !(q.field in readings)) continue;
       const seq = typeof row.seq === 'number' && row.seq >= 0 ? row.seq : undefined;
@@ -168,16 +200,16 @@ export class InfluxTelemetryStore implements TelemetryStore {
     // or the range is too recent for the continuous query), fall back to raw points.
     const res = rollupFor(q.everyMs);
     if (res && q.to - q.from >= (res === '1h' ? 86_400_000 : 6 * 3_600_000)) {
-      const rows = await this.aggregateFrom(`"rollup_${res}"`, `mean_${q.field}`, q);
+      const rows = await this.aggregateFrom(`"rollup_${res}"`, `mean_${numericKeyFor(q.kind, q.field)}`, q);
       if (rows.length > 0) return rows;
     }
-    return this.aggregateFrom('"raw"', q.field, q);
+    return this.aggregateFrom('"raw"', numericKeyFor(q.kind, q.field), q);
   }
 
   private async aggregateFrom(policy: string, field: string, q: TelemetryQuery & { everyMs: number }): Promise<AggregateRow[]> {
     const rows = await this.influx.query<{ time: Influx.INanoDate; value: number | null }>(
       `SELECT mean(${Influx.escape.quoted(field)}) AS value FROM ${Influx.escape.quoted(this.database)}.${policy}.${Influx.escape.quoted(q.kind)}
-       WHERE "device" = ${Influx.escape.stringLit(q.deviceId)}
+       WHERE ${tagIs('device', q.deviceId)}
        AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)}
        GROUP BY time(${Math.max(1, Math.round(q.everyMs))}ms) fill(none) LIMIT ${q.limit}`,
     );
@@ -186,17 +218,19 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async queryEvents(q: EventQuery): Promise<EventRow[]> {
     const where = [`time >= ${msToNanoLiteral(q.from)}`, `time <= ${msToNanoLiteralEnd(q.to)}`];
-    if (q.deviceId) where.push(`"device" = ${Influx.escape.stringLit(q.deviceId)}`);
-    if (q.communityId) where.push(`"community" = ${Influx.escape.stringLit(q.communityId)}`);
-    if (q.type) where.push(`"type" = ${Influx.escape.stringLit(q.type)}`);
+    if (q.deviceId) where.push(tagIs('device', q.deviceId));
+    if (q.communityId) where.push(tagIs('community', q.communityId));
+    if (q.type) where.push(tagIs('type', q.type));
     const rows = await this.influx.query<Record<string, unknown> & { time: Influx.INanoDate }>(
       `SELECT * FROM ${EVENTS_MEASUREMENT} WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${q.limit}`,
     );
     return rows.map((row) => {
       const readings: Readings = {};
-      for (const [key, value] of Object.entries(row)) {
-        if (['time', 'seq', 'detail', 'community', 'cell', 'device', 'kind', 'type'].includes(key) || value === null) continue;
-        if (typeof value === 'number' || typeof value === 'boolean') readings[key] = value;
+      for (const key in row) {
+        const value = row[key];
+        if (typeof value !== 'number' && typeof value !== 'boolean') continue;
+        const name = readingNameOf(key);
+        if (name !== undefined) readings[name] = value;
       }
       const seq = typeof row.seq === 'number' && row.seq >= 0 ? row.seq : undefined;
       return {
@@ -226,4 +260,16 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const rows = await this.influx.query<{ count: number }>(`SELECT count("seq") AS count FROM ${Influx.escape.quoted(measurement)}`);
     return rows[0]?.count ?? 0;
   }
+}
+
+/** The field keys a reading may be stored under: its own name if the contract defines it, else each typed extra key (and the pre-namespacing name). */
+function fieldKeysFor(kind: DeviceKind, name: string): string[] {
+  if (isKnownReading(kind, name)) return [name];
+  const keys: string[] = [EXTRA_PREFIX.number + name, EXTRA_PREFIX.boolean + name];
+  if (readingNameOf(name) === name) keys.push(name);
+  return keys;
+}
+
+function numericKeyFor(kind: DeviceKind, name: string): string {
+  return isKnownReading(kind, name) ? name : EXTRA_PREFIX.number + name;
 }

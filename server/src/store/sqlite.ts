@@ -72,7 +72,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
     );
     this.writeMany = this.db.transaction((points: StoredPoint[]) => {
       for (const p of points) {
-        const seq = p.seq ?? -1;
+        // The key's seq column: the device's seq, or below zero the hub's receive number (reads show only the device's).
+        const seq = p.seq ?? -1 - (p.u ?? 0);
         if (p.m === 't') {
           this.insertTelemetry.run(p.d, toMicros(p.ts), seq, p.k, p.c, p.g, JSON.stringify(p.r));
         } else {

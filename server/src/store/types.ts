@@ -1,4 +1,5 @@
 import type { DeviceKind, Readings } from '#devices';
+import type { WriteOutcome } from './acceptance.ts';
 
 /** One stored message: a telemetry point or an event. The unit both stores and the journal hold. */
 export interface StoredPoint {
@@ -13,7 +14,14 @@ export interface StoredPoint {
   g: string | null;
   /** device time, epoch ms */
   ts: number;
+  /** the device's own counter, when it sent one */
   seq?: number;
+  /**
+   * Hub-assigned receive number, only when the device sent no seq: with (d, ts) it makes the
+   * point's identity, so messages without seq never overwrite each other, and a replay of the
+   * spooled line lands on the same point. Never shown as the device's seq.
+   */
+  u?: number;
   /** receive time at the hub, epoch ms (for publish-to-stored latency) */
   rx: number;
   r: Readings;
@@ -64,8 +72,9 @@ export interface EventRow {
 }
 
 /**
- * A time-series store. Writes must be idempotent: the same device, ts and seq give the same point,
- * because the journal may replay a batch after a crash.
+ * A time-series store. Writes must be idempotent: the same device, ts and seq (or u) give the same
+ * point, because the journal may replay a batch after a crash. A write that throws stored nothing
+ * for sure (retried); one that resolves stored every point except those it names as refused.
  */
 export interface TelemetryStore {
   readonly name: string;
@@ -73,7 +82,7 @@ export interface TelemetryStore {
   readonly location: string;
   start(): Promise<void>;
   stop(): Promise<void>;
-  write(points: StoredPoint[]): Promise<void>;
+  write(points: StoredPoint[]): Promise<WriteOutcome | void>;
   /** Raw readings of one field (or all) in [from, to], oldest first. */
   queryRaw(q: TelemetryQuery): Promise<TelemetryRow[]>;
   /** Mean of one numeric field per window. */

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { SharedJournalState } from '../spool/shared-state.ts';
-import { metricsSink, type WriterSink } from './writer.ts';
+import { metricsSink, type RefusedPoint, type WriterSink } from './writer.ts';
 import type { Retention } from './types.ts';
 
 export type StoreSpec = { kind: 'sqlite'; file: string } | { kind: 'influx'; url: string };
@@ -22,7 +22,7 @@ export type WriterWorkerMessage =
   | { t: 'ready' }
   | { t: 'stopped' }
   | { t: 'stored'; points: number; writeS: number; ingest: Float64Array; device: Float64Array }
-  | { t: 'dropped'; points: number }
+  | { t: 'dropped'; refused: RefusedPoint[] }
   | { t: 'writeFailed' }
   | { t: 'state'; up: boolean; lastError?: string }
   | { t: 'committed'; pendingBytes: number };
@@ -49,12 +49,14 @@ export class StoreWriterHost {
   lastError: string | undefined;
   /** Called after each commit, e.g. to release ingest waiting on a full spool. */
   onCommit: (() => void) | undefined;
+  /** Acknowledged points the store refused (they are counted in hub_points_dropped_total either way). */
+  onRefused: ((refused: RefusedPoint[]) => void) | undefined;
   private worker: Worker | undefined;
   private sink: WriterSink;
   private stopping = false;
 
   constructor(private readonly o: StoreWriterHostOptions) {
-    this.sink = metricsSink(o.metrics, () => this.onCommit?.());
+    this.sink = metricsSink(o.metrics, () => this.onCommit?.(), (refused) => this.onRefused?.(refused));
   }
 
   async start(): Promise<void> {
@@ -116,7 +118,7 @@ export class StoreWriterHost {
         this.sink.stored(m.points, m.writeS, m.ingest, m.device);
         break;
       case 'dropped':
-        this.sink.dropped(m.points);
+        this.sink.dropped(m.refused);
         break;
       case 'writeFailed':
         this.sink.writeFailed();

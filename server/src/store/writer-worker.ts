@@ -13,6 +13,8 @@ import type { WriterWorkerData, WriterWorkerMessage } from './writer-host.ts';
  * I/O itself (SQLite transactions are synchronous) never stall ingest or alert delivery.
  */
 const data = workerData as WriterWorkerData;
+/** How soon hub_store_up and /healthz notice a store that went away (or came back) while idle. */
+const PROBE_MS = 2000;
 const port = parentPort!;
 const post = (m: WriterWorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
 const log = pino({ level: data.logLevel, base: { component: 'store-writer' }, timestamp: pino.stdTimeFunctions.isoTime });
@@ -26,13 +28,15 @@ await store.start();
 
 const sink: WriterSink = {
   stored: (points, writeS, ingest, device) => post({ t: 'stored', points, writeS, ingest, device }, [ingest.buffer as ArrayBuffer, device.buffer as ArrayBuffer]),
-  dropped: (points) => post({ t: 'dropped', points }),
+  dropped: (refused) => post({ t: 'dropped', refused }),
   writeFailed: () => post({ t: 'writeFailed' }),
   storeState: (up, lastError) => post({ t: 'state', up, ...(lastError ? { lastError } : {}) }),
   committed: (pendingBytes) => post({ t: 'committed', pendingBytes }),
 };
-const writer = new StoreWriter({ journal, store, sink, log, batchSize: data.batchSize, flushMs: data.flushMs, concurrency: data.concurrency });
+const writer = new StoreWriter({ journal, store, sink, log, batchSize: data.batchSize, flushMs: data.flushMs, concurrency: data.concurrency, retention });
+await writer.probe();
 writer.start();
+const probe = setInterval(() => void writer.probe(), PROBE_MS);
 
 // The appender publishes its head in shared memory; a cheap poll replaces a message per append.
 let lastHead = -1;
@@ -53,6 +57,7 @@ const firstMaintenance = setTimeout(() => void maintain(), 10_000);
 port.on('message', async (m: { t: 'stop'; deadlineMs: number }) => {
   if (m.t !== 'stop') return;
   clearInterval(poll);
+  clearInterval(probe);
   clearInterval(maintenance);
   clearTimeout(firstMaintenance);
   await writer.stop(m.deadlineMs);

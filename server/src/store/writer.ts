@@ -1,8 +1,9 @@
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { JournalBatch, JournalPosition } from '../spool/journal.ts';
-import { StoreRejectedError } from './influx.ts';
-import type { StoredPoint, TelemetryStore } from './types.ts';
+import type { TimeWindow } from '#devices';
+import { refusalOf, storeWindow, type Refusal, type StoreRefusalReason } from './acceptance.ts';
+import { DEFAULT_RETENTION, type Retention, type StoredPoint, type TelemetryStore } from './types.ts';
 
 /** The journal as the writer sees it: the Journal itself, or a JournalReader in a worker. */
 export interface JournalSource {
@@ -12,16 +13,26 @@ export interface JournalSource {
   pendingBytes(): number;
 }
 
+/** One acknowledged point that the store did not keep, as /api/ingest/rejected shows it. */
+export interface RefusedPoint {
+  reason: StoreRefusalReason;
+  message: string;
+  /** The topic it came on, rebuilt from the point (scope filters read the community from it). */
+  topic: string;
+  /** The spooled point as JSON, cut short. */
+  sample: string;
+}
+
 /** Where the writer reports what it did (metrics in this thread, or messages from a worker). */
 export interface WriterSink {
   stored(points: number, writeS: number, ingestToStoredS: Float64Array, deviceToStoredS: Float64Array): void;
-  dropped(points: number): void;
+  dropped(refused: RefusedPoint[]): void;
   writeFailed(): void;
   storeState(up: boolean, lastError?: string): void;
   committed(pendingBytes: number): void;
 }
 
-export function metricsSink(metrics: HubMetrics, onCommit?: () => void): WriterSink {
+export function metricsSink(metrics: HubMetrics, onCommit?: () => void, onRefused?: (refused: RefusedPoint[]) => void): WriterSink {
   return {
     stored(points, writeS, ingest, device) {
       metrics.storeLatency.observe(writeS);
@@ -30,7 +41,10 @@ export function metricsSink(metrics: HubMetrics, onCommit?: () => void): WriterS
       for (const v of ingest) metrics.ingestToStored.observe(v);
       for (const v of device) metrics.deviceToStored.observe(v);
     },
-    dropped: (points) => metrics.pointsDropped.inc(points),
+    dropped(refused) {
+      for (const r of refused) metrics.pointsDropped.inc({ reason: r.reason });
+      onRefused?.(refused);
+    },
     writeFailed: () => metrics.storeWriteErrors.inc(),
     storeState: (up) => metrics.storeUp.set(up ? 1 : 0),
     committed(pending) {
@@ -50,6 +64,9 @@ export interface StoreWriterOptions {
   flushMs: number;
   /** Batches written at once. */
   concurrency?: number;
+  /** What the store keeps; points past it are refused (and reported) before either store sees them. */
+  retention?: Retention;
+  now?: () => number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -69,8 +86,36 @@ export class StoreWriter {
   lastError: string | undefined;
   /** Called after each commit, e.g. to release ingest waiting on a full spool. */
   onCommit: (() => void) | undefined;
+  private readonly window: TimeWindow;
+  private readonly now: () => number;
+  private writing = 0;
+  /** Bumped by every write, so a probe that raced one does not overrule what the write found. */
+  private writes = 0;
+  private stateReported = false;
 
-  constructor(private readonly o: StoreWriterOptions) {}
+  constructor(private readonly o: StoreWriterOptions) {
+    this.window = storeWindow(o.retention ?? DEFAULT_RETENTION);
+    this.now = o.now ?? Date.now;
+  }
+
+  /**
+   * Keeps the reported store state true while no writes tell: an idle writer would otherwise
+   * report "up" through an outage, or "down" long after the store came back with nothing to replay.
+   */
+  async probe(): Promise<void> {
+    if (this.writing > 0) return;
+    const writes = this.writes;
+    const up = await this.o.store.ping().catch(() => false);
+    if (this.writing > 0 || this.writes !== writes) return;
+    // Down → up only when nothing waits: with a backlog, the next successful write says so.
+    if (up && !this.storeUp && this.o.journal.pendingBytes() > 0) return;
+    if (up === this.storeUp && this.stateReported) return;
+    this.storeUp = up;
+    if (up) this.lastError = undefined;
+    else this.lastError ??= `${this.o.store.name} does not answer`;
+    this.stateReported = true;
+    this.o.sink.storeState(up, this.lastError);
+  }
 
   start(): void {
     this.running = true;
@@ -171,38 +216,73 @@ export class StoreWriter {
   private async writeBatch(records: string[]): Promise<boolean> {
     const { store, sink, log } = this.o;
     const points = records.map((r) => JSON.parse(r) as StoredPoint);
+    const now = this.now();
+    let refused: RefusedPoint[] | undefined;
+    let late: Set<StoredPoint> | undefined;
+    for (const p of points) {
+      const r = refusalOf(p, now, this.window);
+      if (!r) continue;
+      (refused ??= []).push(describeRefusal(p, r));
+      (late ??= new Set()).add(p);
+    }
+    const toWrite = late ? points.filter((p) => !late.has(p)) : points;
     const started = performance.now();
+    let storeRefused: Refusal[] = [];
+    this.writing++;
+    this.writes++;
     try {
-      await store.write(points);
+      if (toWrite.length > 0) storeRefused = (await store.write(toWrite))?.refused ?? [];
     } catch (err) {
-      if (err instanceof StoreRejectedError) {
-        // The data itself was refused; InfluxDB kept the valid part of the batch.
-        sink.dropped(points.length);
-        log.error({ err: err.message, points: points.length }, 'store refused part of a batch as invalid data');
-        return true;
-      }
       sink.writeFailed();
       this.lastError = err instanceof Error ? err.message : String(err);
       if (this.storeUp) log.error({ store: store.name, err: this.lastError }, 'store write failed; spooling to disk until it returns');
       this.storeUp = false;
+      this.stateReported = true;
       sink.storeState(false, this.lastError);
       return false;
+    } finally {
+      this.writing--;
     }
-    if (!this.storeUp) {
-      log.info({ store: store.name }, 'store is back; replaying the spool');
+    if (!this.storeUp || !this.stateReported) {
+      if (!this.storeUp) log.info({ store: store.name }, 'store is back; replaying the spool');
+      this.stateReported = true;
       sink.storeState(true);
     }
     this.storeUp = true;
     this.lastError = undefined;
     this.backoffMs = 0;
-    const now = Date.now();
-    const ingest = new Float64Array(points.length);
-    const device = new Float64Array(points.length);
-    for (let i = 0; i < points.length; i++) {
-      ingest[i] = (now - points[i]!.rx) / 1000;
-      device[i] = Math.max(0, now - points[i]!.ts) / 1000;
+    let stored = toWrite;
+    if (storeRefused.length > 0) {
+      const indices = new Set<number>();
+      for (const r of storeRefused) {
+        indices.add(r.index);
+        (refused ??= []).push(describeRefusal(toWrite[r.index]!, r));
+      }
+      stored = toWrite.filter((_, i) => !indices.has(i));
     }
-    sink.stored(points.length, (performance.now() - started) / 1000, ingest, device);
+    if (refused) {
+      sink.dropped(refused);
+      log.warn({ store: store.name, refused: refused.length, reason: refused[0]!.reason, err: refused[0]!.message }, 'store refused acknowledged points; they are in /api/ingest/rejected');
+    }
+    const done = Date.now();
+    const ingest = new Float64Array(stored.length);
+    const device = new Float64Array(stored.length);
+    for (let i = 0; i < stored.length; i++) {
+      ingest[i] = (done - stored[i]!.rx) / 1000;
+      device[i] = Math.max(0, done - stored[i]!.ts) / 1000;
+    }
+    if (stored.length > 0) sink.stored(stored.length, (performance.now() - started) / 1000, ingest, device);
     return true;
   }
+}
+
+const MEASURED_CHANNEL = { t: 'telemetry', e: 'event' } as const;
+
+function describeRefusal(p: StoredPoint, r: Omit<Refusal, 'index'>): RefusedPoint {
+  return {
+    reason: r.reason,
+    message: r.message,
+    topic: `community/${p.c}/${p.k}/${p.d}/${MEASURED_CHANNEL[p.m]}`,
+    sample: JSON.stringify(p).slice(0, 200),
+  };
 }
