@@ -52,6 +52,8 @@ export const DEFAULT_MAX_LEAD_MS = 5000;
  */
 export class DeviceRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Per device: where a new bucket's clock may start at the earliest. */
+  private readonly floors = new Map<string, number>();
   private sinceSweep = 0;
   private readonly maxLeadMs: number;
 
@@ -60,20 +62,29 @@ export class DeviceRateLimiter {
   }
 
   /**
-   * `deviceTs`: the message's own timestamp (receive time when it has none); `lastHeardAt`: when
-   * the hub last received anything from this device (persisted, so it survives a restart).
+   * `lane`: the device's telemetry and its events/status reach the hub on separate connections,
+   * each in order but not with each other (events run ahead while telemetry is held), so each
+   * lane has its own bucket. `deviceTs`: the message's own timestamp (receive time when it has
+   * none). `lastHeardAt`: when the hub last received anything from this device (persisted, so it
+   * survives a restart); read once, when the limiter first meets the device, before either lane
+   * moves it on.
    */
-  allow(deviceId: string, deviceTs: number, receivedAt: number, lastHeardAt?: number | null): boolean {
+  allow(deviceId: string, lane: 'telemetry' | 'events', deviceTs: number, receivedAt: number, lastHeardAt?: number | null): boolean {
     if (this.limit.perSecond <= 0) return true;
+    const key = lane === 'telemetry' ? deviceId : `${deviceId}\u0000e`;
     const lead = receivedAt + this.maxLeadMs;
     let at = Number.isFinite(deviceTs) ? Math.min(deviceTs, lead) : receivedAt;
-    let b = this.buckets.get(deviceId);
+    let b = this.buckets.get(key);
     if (!b) {
       // No bucket (first message, after a restart or a sweep): the credit starts when the hub last heard the device.
-      const floor = Math.min(lastHeardAt ?? receivedAt, receivedAt);
+      let floor = this.floors.get(deviceId);
+      if (floor === undefined) {
+        floor = Math.min(lastHeardAt ?? receivedAt, receivedAt);
+        this.floors.set(deviceId, floor);
+      }
       if (at < floor) at = floor;
       b = { tokens: this.limit.burst, at };
-      this.buckets.set(deviceId, b);
+      this.buckets.set(key, b);
       if (++this.sinceSweep > 100_000) this.sweep(receivedAt);
     } else if (at > b.at) {
       b.tokens = Math.min(this.limit.burst, b.tokens + ((at - b.at) / 1000) * this.limit.perSecond);
@@ -88,6 +99,7 @@ export class DeviceRateLimiter {
     this.sinceSweep = 0;
     const fullAfterMs = (this.limit.burst / this.limit.perSecond) * 1000;
     // A swept bucket comes back from the registry's last-heard time, which is later than its clock: no credit is gained.
-    for (const [id, b] of this.buckets) if (now - b.at > fullAfterMs + this.maxLeadMs) this.buckets.delete(id);
+    for (const [key, b] of this.buckets) if (now - b.at > fullAfterMs + this.maxLeadMs) this.buckets.delete(key);
+    for (const id of this.floors.keys()) if (!this.buckets.has(id) && !this.buckets.has(`${id}\u0000e`)) this.floors.delete(id);
   }
 }

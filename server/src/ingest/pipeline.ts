@@ -78,7 +78,8 @@ export class IngestPipeline {
       return 'rejected';
     }
     // Judged on the device's own clock, after decoding gave its ts: a replayed backlog is not a flood (limits.ts).
-    if (!this.limiter.allow(parsed.deviceId, decoded.value.ts, receivedAt, registry.get(parsed.deviceId)?.lastSeenAt)) {
+    const lane = parsed.channel === 'telemetry' ? 'telemetry' : 'events';
+    if (!this.limiter.allow(parsed.deviceId, lane, decoded.value.ts, receivedAt, registry.get(parsed.deviceId)?.lastSeenAt)) {
       rejects.record('rate_limited', topic, `device ${parsed.deviceId} is over its message budget`, payload);
       return 'rejected';
     }
