@@ -10,6 +10,7 @@ import type { HealthReport, HubContext } from './http/context.ts';
 import { EmbeddedBroker } from './ingest/broker.ts';
 import { MqttAdapter } from './ingest/mqtt.ts';
 import type { InboundMessage } from './ingest/batch-subscriber.ts';
+import { isAlertTopic, parseDeviceTopic, type SubscriptionLane } from '#devices';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import { RejectLog } from './ingest/rejects.ts';
 import type { Logger } from './log.ts';
@@ -75,7 +76,10 @@ export class Hub {
   app!: FastifyInstance;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
-  private spoolWaiters: (() => void)[] = [];
+  /** Batches waiting for spool space, events' ahead of telemetry's. */
+  private readonly spoolWaiters: Record<SubscriptionLane, (() => void)[]> = { events: [], telemetry: [] };
+  /** Telemetry published to the embedded broker, gathered for one append and one release of PUBACKs. */
+  private embeddedBatch: { messages: InboundMessage[]; dones: (() => void)[] } | undefined;
   private mqttCaPem: Buffer | undefined;
   private started = false;
 
@@ -107,6 +111,7 @@ export class Hub {
       retention: { rawDays: config.retentionRawDays, rollup1mDays: config.retention1mDays, rollup1hDays: config.retention1hDays },
     });
     this.writer.onCommit = () => this.releaseSpoolWaiters();
+    this.journal.onWritable = () => this.releaseSpoolWaiters();
     this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
     this.writer.onRefused = (refused) => this.rejects.recordStoreRefusals(refused);
     this.pipeline = new IngestPipeline({
@@ -121,7 +126,9 @@ export class Hub {
     });
     this.snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.security = new HubSecurity({ config, db: this.db, grid: this.grid, registry: this.registry, metrics: this.metrics, log, clock: this.clock });
-    this.broker = config.mqttUrl ? undefined : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions() });
+    this.broker = config.mqttUrl
+      ? undefined
+      : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions(), onPublish: (packet, done) => this.onEmbeddedPublish(packet, done) });
     this.alerts = new AlertService({
       repo: new AlertRepository(this.db),
       grid: this.grid,
@@ -200,7 +207,10 @@ export class Hub {
       ...(this.config.communities ? { communities: this.config.communities } : {}),
       log: this.log.child({ component: 'mqtt' }),
       metrics: this.metrics,
-      onBatch: (messages, ack) => this.onBatch(messages, ack),
+      onBatch: (messages, ack, lane) => this.onBatch(messages, ack, lane),
+      // The embedded broker hands device messages over in process, before its PUBACK (onEmbeddedPublish):
+      // the hub's own connection only publishes alerts, or it would ingest everything twice.
+      subscribe: !this.broker,
     });
     await this.mqtt.start();
     const onvif = (this.configFile as { onvif?: unknown }).onvif;
@@ -254,21 +264,35 @@ export class Hub {
 
   /**
    * Spools what the budget allows, then holds the rest (and so the broker's delivery: the ack
-   * comes only once every message is spooled) until the writer frees space. Backpressure, not loss.
+   * comes only once every message is spooled) until the writer frees space or the disk takes
+   * writes again. Backpressure, not loss. Telemetry stops short of the events' reserve; events
+   * and status may use it, and an event that finds even the reserve used up is still evaluated
+   * at once (rules, alerts, live views) and only its spooling and its ack wait.
    */
-  private onBatch(messages: InboundMessage[], ack: () => void): void {
+  private onBatch(messages: InboundMessage[], ack: () => void, lane: SubscriptionLane): void {
+    const journal = this.journal;
+    const blocked = lane === 'events' ? () => journal.full : () => journal.telemetryFull;
     let next = 0;
+    let held: string[] = [];
     const spoolSome = () => {
       const receivedAt = Date.now();
       const sliceEnd = Math.min(messages.length, next + BATCH_SLICE);
-      this.journal.batch(() => {
-        while (next < sliceEnd && !this.journal.full) {
+      journal.batch(() => {
+        if (held.length > 0 && !blocked()) {
+          for (const line of held) journal.append(line);
+          held = [];
+        }
+        while (next < sliceEnd && held.length === 0 && !blocked()) {
           const m = messages[next++]!;
           this.pipeline.handle(m.topic, m.payload, receivedAt);
         }
+        if (lane === 'events' && held.length === 0 && next < sliceEnd && blocked()) {
+          const m = messages[next++]!;
+          this.pipeline.handle(m.topic, m.payload, receivedAt, (line) => held.push(line));
+        }
       });
-      if (next >= messages.length) ack();
-      else if (this.journal.full) this.spoolWaiters.push(spoolSome);
+      if (next >= messages.length && held.length === 0 && !journal.holding) ack();
+      else if (blocked()) this.spoolWaiters[lane].push(spoolSome);
       // A long batch yields between slices, so an alarm on the events lane never waits behind it.
       else setImmediate(spoolSome);
     };
@@ -276,7 +300,34 @@ export class Hub {
   }
 
   private releaseSpoolWaiters(): void {
-    while (this.spoolWaiters.length > 0 && !this.journal.full) this.spoolWaiters.shift()!();
+    const { events, telemetry } = this.spoolWaiters;
+    while (events.length > 0 && !this.journal.full) events.shift()!();
+    while (telemetry.length > 0 && !this.journal.telemetryFull) telemetry.shift()!();
+  }
+
+  /**
+   * The embedded broker's publish path: aedes writes a QoS 1 PUBACK once this calls `done`, so it
+   * is called only after the journal append (or the rejection). Events and status go through on
+   * their own at once; telemetry that arrives in the same turn of the event loop (a socket read,
+   * several clients) is spooled with one write and released together. A full spool holds `done`,
+   * and aedes reads nothing more from that client meanwhile: backpressure.
+   */
+  private onEmbeddedPublish(packet: { topic: string; payload: Buffer | string }, done: () => void): void {
+    const message = { topic: packet.topic, payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload };
+    if (isAlertTopic(message.topic)) return done();
+    const parsed = parseDeviceTopic(message.topic);
+    if (typeof parsed !== 'string' && parsed.channel !== 'telemetry') return this.onBatch([message], done, 'events');
+    if (!this.embeddedBatch) {
+      const batch = (this.embeddedBatch = { messages: [] as InboundMessage[], dones: [] as (() => void)[] });
+      setImmediate(() => {
+        this.embeddedBatch = undefined;
+        this.onBatch(batch.messages, () => {
+          for (const d of batch.dones) d();
+        }, 'telemetry');
+      });
+    }
+    this.embeddedBatch.messages.push(message);
+    this.embeddedBatch.dones.push(done);
   }
 
   private provisionFromFile(file: HubConfigFile): void {
@@ -310,13 +361,20 @@ export class Hub {
     };
   }
 
+  private spoolHold(): Pick<HealthReport['spool'], 'reason' | 'lastError'> {
+    const reason = this.journal.holdReason();
+    const lastError = this.journal.lastWriteError;
+    return { ...(reason ? { reason } : {}), ...(lastError ? { lastError } : {}) };
+  }
+
   async health(): Promise<HealthReport> {
     const storeUp = this.writer.storeUp && (await this.store.ping());
     const mqttUp = this.mqtt?.connected ?? false;
     const pendingBytes = this.journal.pendingBytes();
     this.metrics.spoolBytes.set(pendingBytes);
+    const diskRefuses = this.journal.holding;
     return {
-      status: !this.started ? 'starting' : mqttUp && storeUp ? 'ok' : 'degraded',
+      status: !this.started ? 'starting' : mqttUp && storeUp && !diskRefuses ? 'ok' : 'degraded',
       mqtt: { connected: mqttUp, url: this.mqttUrl, embedded: Boolean(this.broker) },
       store: {
         name: this.store.name,
@@ -324,7 +382,7 @@ export class Hub {
         location: this.store.location,
         ...(this.writer.lastError ? { lastError: this.writer.lastError } : {}),
       },
-      spool: { pendingBytes, full: this.journal.full },
+      spool: { pendingBytes, full: this.journal.full, ...this.spoolHold() },
       devices: this.registry.size,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
     };

@@ -43,7 +43,7 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'starting';
   mqtt: { connected: boolean; url: string; embedded: boolean };
   store: { name: string; up: boolean; location: string; lastError?: string };
-  spool: { pendingBytes: number; full: boolean };
+  spool: { pendingBytes: number; full: boolean; reason?: 'budget' | 'disk_full' | 'io_error'; lastError?: string };
   devices: number;
   uptimeS: number;
 }

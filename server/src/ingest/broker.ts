@@ -9,6 +9,11 @@ export interface EmbeddedBrokerOptions {
   hooks?: Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>;
   /** Also listen for MQTT over TLS (mqtts://) on this port, with this PEM certificate and key. */
   tls?: { port: number; cert: Buffer; key: Buffer };
+  /**
+   * Every authorized publish (device messages, wills) before aedes acknowledges or forwards it:
+   * aedes writes the QoS 1 PUBACK only once `done` is called, so the hub calls it after spooling.
+   */
+  onPublish?: (packet: { topic: string; payload: Buffer | string }, done: () => void) => void;
 }
 
 /** The zero-setup broker: aedes on a TCP port, used when MQTT_URL is not set. */
@@ -22,7 +27,18 @@ export class EmbeddedBroker {
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
   async start(): Promise<void> {
-    this.aedes = await Aedes.createBroker({ ...(this.opts.hooks ?? {}) });
+    const hooks = { ...(this.opts.hooks ?? {}) };
+    const onPublish = this.opts.onPublish;
+    if (onPublish) {
+      const authorize = hooks.authorizePublish;
+      // aedes runs authorizePublish, then the PUBACK, then the forward: holding the callback holds the PUBACK.
+      hooks.authorizePublish = (client, packet, done) => {
+        const pass = () => onPublish(packet, () => done(null));
+        if (!authorize) return pass();
+        authorize(client, packet, (err) => (err ? done(err) : pass()));
+      };
+    }
+    this.aedes = await Aedes.createBroker(hooks);
     const server = net.createServer(this.aedes.handle);
     this.server = server;
     await new Promise<void>((resolve, reject) => {

@@ -26,33 +26,69 @@ export function jsonTooDeep(bytes: Uint8Array, max: number): boolean {
 }
 
 export interface RateLimit {
-  /** sustained messages per second per device */
+  /** sustained messages per second per device, in the device's own time */
   perSecond: number;
   /** messages a device may send at once before the sustained rate applies */
   burst: number;
+  /** How far a device's `ts` may run ahead of the hub's clock before it counts as the hub's clock. */
+  maxLeadMs?: number;
 }
 
+export const DEFAULT_MAX_LEAD_MS = 5000;
+
 /**
- * Per-device token buckets. A device over its budget has the excess dropped (counted by the
- * caller), never queued, so one chatty or hijacked device cannot crowd out the others or grow
- * memory. Buckets of devices idle long enough to have refilled are swept.
+ * Per-device token buckets that run on the device's own clock (its `ts`), not on when the hub
+ * happens to receive the message. A backlog the broker replays in a rush after an outage carries
+ * the timestamps it was made at, spread at the device's real rate, so it passes: a limiter on
+ * receive time refused it after the PUBACK, which lost acknowledged messages.
+ *
+ * Against forged timestamps the device clock is clamped: never more than `maxLeadMs` ahead of
+ * receive time, and never before the bucket's own clock (it only moves forward) or, for a device
+ * the limiter has no bucket for, before the hub last heard from it. So the credit a device can
+ * ever claim is what its budget allowed over the time the hub did not hear from it; a flooder
+ * with current, future or old timestamps is held to `perSecond` of receive time, and its excess
+ * is refused (counted by the caller), never queued, so it cannot crowd out other devices.
+ * Buckets idle long enough to have refilled are swept.
  */
 export class DeviceRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Per device: where a new bucket's clock may start at the earliest. */
+  private readonly floors = new Map<string, number>();
   private sinceSweep = 0;
+  private readonly maxLeadMs: number;
 
-  constructor(private readonly limit: RateLimit) {}
+  constructor(private readonly limit: RateLimit) {
+    this.maxLeadMs = limit.maxLeadMs ?? DEFAULT_MAX_LEAD_MS;
+  }
 
-  allow(deviceId: string, now: number): boolean {
+  /**
+   * `lane`: the device's telemetry and its events/status reach the hub on separate connections,
+   * each in order but not with each other (events run ahead while telemetry is held), so each
+   * lane has its own bucket. `deviceTs`: the message's own timestamp (receive time when it has
+   * none). `lastHeardAt`: when the hub last received anything from this device (persisted, so it
+   * survives a restart); read once, when the limiter first meets the device, before either lane
+   * moves it on.
+   */
+  allow(deviceId: string, lane: 'telemetry' | 'events', deviceTs: number, receivedAt: number, lastHeardAt?: number | null): boolean {
     if (this.limit.perSecond <= 0) return true;
-    let b = this.buckets.get(deviceId);
+    const key = lane === 'telemetry' ? deviceId : `${deviceId}\u0000e`;
+    const lead = receivedAt + this.maxLeadMs;
+    let at = Number.isFinite(deviceTs) ? Math.min(deviceTs, lead) : receivedAt;
+    let b = this.buckets.get(key);
     if (!b) {
-      b = { tokens: this.limit.burst, at: now };
-      this.buckets.set(deviceId, b);
-      if (++this.sinceSweep > 100_000) this.sweep(now);
-    } else {
-      b.tokens = Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.perSecond);
-      b.at = now;
+      // No bucket (first message, after a restart or a sweep): the credit starts when the hub last heard the device.
+      let floor = this.floors.get(deviceId);
+      if (floor === undefined) {
+        floor = Math.min(lastHeardAt ?? receivedAt, receivedAt);
+        this.floors.set(deviceId, floor);
+      }
+      if (at < floor) at = floor;
+      b = { tokens: this.limit.burst, at };
+      this.buckets.set(key, b);
+      if (++this.sinceSweep > 100_000) this.sweep(receivedAt);
+    } else if (at > b.at) {
+      b.tokens = Math.min(this.limit.burst, b.tokens + ((at - b.at) / 1000) * this.limit.perSecond);
+      b.at = at;
     }
     if (b.tokens < 1) return false;
     b.tokens -= 1;
@@ -62,6 +98,8 @@ export class DeviceRateLimiter {
   private sweep(now: number): void {
     this.sinceSweep = 0;
     const fullAfterMs = (this.limit.burst / this.limit.perSecond) * 1000;
-    for (const [id, b] of this.buckets) if (now - b.at > fullAfterMs) this.buckets.delete(id);
+    // A swept bucket comes back from the registry's last-heard time, which is later than its clock: no credit is gained.
+    for (const [key, b] of this.buckets) if (now - b.at > fullAfterMs + this.maxLeadMs) this.buckets.delete(key);
+    for (const id of this.floors.keys()) if (!this.buckets.has(id) && !this.buckets.has(`${id}\u0000e`)) this.floors.delete(id);
   }
 }

@@ -23,7 +23,12 @@ export interface MqttAdapterOptions {
    * from that connection until then, so the handler must be quick (it appends to the spool and
    * returns; the store write happens later).
    */
-  onBatch: (messages: InboundMessage[], ack: () => void) => void;
+  onBatch: (messages: InboundMessage[], ack: () => void, lane: SubscriptionLane) => void;
+  /**
+   * false: connect only to publish (alerts), subscribe to nothing. The embedded broker hands
+   * device messages to the hub in process, before its PUBACK, so they must not come in here too.
+   */
+  subscribe?: boolean;
   extraOptions?: IClientOptions;
 }
 
@@ -42,8 +47,12 @@ export class MqttAdapter {
 
   constructor(private readonly o: MqttAdapterOptions) {}
 
+  private get lanes(): SubscriptionLane[] {
+    return this.o.subscribe === false ? ['events'] : ['events', 'telemetry'];
+  }
+
   get connected(): boolean {
-    return this.up.size === 2;
+    return this.up.size === this.lanes.length;
   }
 
   subscriptions(lane: SubscriptionLane): string[] {
@@ -52,7 +61,7 @@ export class MqttAdapter {
 
   /** Resolves on the first successful connection of both lanes; they keep reconnecting on their own. */
   async start(): Promise<void> {
-    await Promise.all((['events', 'telemetry'] as const).map((lane) => this.connectLane(lane)));
+    await Promise.all(this.lanes.map((lane) => this.connectLane(lane)));
   }
 
   private connectLane(lane: SubscriptionLane): Promise<void> {
@@ -78,7 +87,7 @@ export class MqttAdapter {
     // handleMessage runs before mqtt.js sends the PUBACK, for every protocol version
     // (customHandleAcks only works with MQTT 5, which aedes does not speak).
     client.handleMessage = (packet, callback) => {
-      onBatch([{ topic: packet.topic, payload: packet.payload as Buffer }], () => callback());
+      onBatch([{ topic: packet.topic, payload: packet.payload as Buffer }], () => callback(), lane);
     };
     client.on('close', () => {
       if (this.up.delete(lane)) log.warn({ url: this.o.url, lane }, 'MQTT connection lost; reconnecting');
@@ -90,6 +99,7 @@ export class MqttAdapter {
         this.up.add(lane);
         metrics.mqttConnected.set(this.connected ? 1 : 0);
         log.info({ url: this.o.url, lane, clientId, sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+        if (this.o.subscribe === false) return resolve();
         client.subscribe(this.subscriptions(lane), { qos: 1 }, (err) => {
           if (err) log.error({ err: err.message, lane }, 'MQTT subscribe failed');
           resolve();
@@ -108,7 +118,7 @@ export class MqttAdapter {
       ...(this.o.ca ? { ca: this.o.ca } : {}),
       topics: this.subscriptions('telemetry'),
       log,
-      onBatch: this.o.onBatch,
+      onBatch: (messages, ack) => this.o.onBatch(messages, ack, 'telemetry'),
       onConnectionChange: (up) => {
         if (up) this.up.add('telemetry');
         else this.up.delete('telemetry');

@@ -57,7 +57,11 @@ export class IngestPipeline {
     this.maxDepth = d.maxJsonDepth ?? 16;
   }
 
-  handle(topic: string, payload: Uint8Array, receivedAt = Date.now()): 'accepted' | 'rejected' | 'ignored' {
+  /**
+   * `spool`, when given, takes the line instead of the journal: an event held for spool space is
+   * still evaluated (rules, alerts) now, and the caller appends it, and acknowledges, later.
+   */
+  handle(topic: string, payload: Uint8Array, receivedAt = Date.now(), spool?: (line: string) => void): 'accepted' | 'rejected' | 'ignored' {
     const { registry, rejects } = this.d;
     if (isAlertTopic(topic)) return 'ignored'; // the hubs' own alert publications
     const parsed = parseDeviceTopic(topic);
@@ -67,10 +71,6 @@ export class IngestPipeline {
       return 'rejected';
     }
     this.received(parsed.channel).inc();
-    if (!this.limiter.allow(parsed.deviceId, receivedAt)) {
-      rejects.record('rate_limited', topic, `device ${parsed.deviceId} is over its message budget`, payload);
-      return 'rejected';
-    }
     if (payload.length <= MAX_PAYLOAD_BYTES && jsonTooDeep(payload, this.maxDepth)) {
       rejects.record('too_deep', topic, `JSON nested deeper than ${this.maxDepth}`, payload);
       return 'rejected';
@@ -78,6 +78,12 @@ export class IngestPipeline {
     const decoded = decodePayload(parsed.kind, parsed.channel, payload, receivedAt, this.d.timeWindow);
     if (!decoded.ok) {
       rejects.record(decoded.reason, topic, decoded.message, payload);
+      return 'rejected';
+    }
+    // Judged on the device's own clock, after decoding gave its ts: a replayed backlog is not a flood (limits.ts).
+    const lane = parsed.channel === 'telemetry' ? 'telemetry' : 'events';
+    if (!this.limiter.allow(parsed.deviceId, lane, decoded.value.ts, receivedAt, registry.get(parsed.deviceId)?.lastSeenAt)) {
+      rejects.record('rate_limited', topic, `device ${parsed.deviceId} is over its message budget`, payload);
       return 'rejected';
     }
     const device = registry.resolve(parsed, receivedAt);
@@ -93,7 +99,9 @@ export class IngestPipeline {
       else this.offlineAt.set(device.id, receivedAt);
       this.setOnline(device, value.online, receivedAt);
     } else {
-      this.d.journal.append(JSON.stringify(toStoredPoint(device, value, receivedAt)));
+      const line = JSON.stringify(toStoredPoint(device, value, receivedAt));
+      if (spool) spool(line);
+      else this.d.journal.append(line);
       this.d.onAppended();
       // A device that speaks is online, whatever its last will said; except a last word that
       // was sent before the will and arrived just after it on the other MQTT lane.

@@ -18,6 +18,8 @@ export class JournalReader {
   private readFdSeg = -1;
   private readonly buf = Buffer.allocUnsafe(8 * 1024 * 1024);
   private readonly sealedSizes = new Map<number, number>();
+  /** Why the last checkpoint write failed, while it does. */
+  persistError: string | undefined;
 
   constructor(
     private readonly dir: string,
@@ -81,8 +83,20 @@ export class JournalReader {
     clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
     const tmp = path.join(this.dir, 'checkpoint.json.tmp');
-    fs.writeFileSync(tmp, JSON.stringify(pos));
-    fs.renameSync(tmp, path.join(this.dir, 'checkpoint.json'));
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(pos));
+      fs.renameSync(tmp, path.join(this.dir, 'checkpoint.json'));
+    } catch (err) {
+      // A full disk: the old checkpoint stays valid (a restart replays a little more, harmlessly);
+      // nothing is published or deleted until this one is on disk. Try again shortly.
+      this.persistError = (err as Error).message;
+      this.persistTimer ??= setTimeout(() => {
+        this.persistTimer = undefined;
+        this.commit(this.checkpoint, true);
+      }, 500);
+      return;
+    }
+    this.persistError = undefined;
     this.persistedAt = Date.now();
     // Publish only what is on disk, so the appender never reuses budget a crash would replay.
     this.shared.setCommitted(pos.seg, pos.off);
@@ -98,6 +112,7 @@ export class JournalReader {
 
   close(): void {
     this.commit(this.checkpoint, true);
+    clearTimeout(this.persistTimer);
     this.closeFd();
   }
 

@@ -19,8 +19,18 @@ export interface JournalOptions {
   shared?: SharedJournalState;
   /** Total bytes the unconsumed journal may hold; past it appends must wait (backpressure, not loss). */
   maxBytes: number;
+  /**
+   * Part of `maxBytes` only events and status may use (default 10%, 64 KiB–64 MiB): a telemetry
+   * backlog that fills the spool never holds an alarm back.
+   */
+  eventReserveBytes?: number;
   segmentBytes?: number;
+  /** How often a write that failed (disk full) is tried again. */
+  retryMs?: number;
 }
+
+/** Why appends are held: the budget is used up, or the disk refused the last write. */
+export type SpoolHoldReason = 'budget' | 'disk_full' | 'io_error';
 
 const SEGMENT_RE = /^seg-(\d{12})\.log$/;
 const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
@@ -45,12 +55,20 @@ export class Journal {
   private pending: string[] | undefined;
   /** Characters gathered by the current batch: counted against the budget before they are written. */
   private pendingLength = 0;
+  /** Bytes a failed write(2) could not put on disk; they go first once the disk takes them. */
+  private unwritten: Buffer | undefined;
+  private writeError: { code: string; message: string } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly reserve: number;
 
   readonly shared: SharedJournalState;
+  /** Told when held writes reached the disk (appends may go on). */
+  onWritable: (() => void) | undefined;
 
   constructor(private readonly opts: JournalOptions) {
     this.shared = opts.shared ?? new SharedJournalState();
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.reserve = Math.min(opts.maxBytes / 2, opts.eventReserveBytes ?? Math.min(64 * 1024 * 1024, Math.max(64 * 1024, opts.maxBytes * 0.1)));
   }
 
   open(): void {
@@ -72,6 +90,9 @@ export class Journal {
   }
 
   close(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.unwritten) this.retryWrite();
     if (this.headFd >= 0) fs.closeSync(this.headFd);
     this.headFd = -1;
   }
@@ -88,8 +109,29 @@ export class Journal {
     return total - off + this.pendingLength;
   }
 
+  /** Events and status wait: the whole budget is used, or the disk refuses writes. */
   get full(): boolean {
-    return this.pendingBytes() >= this.opts.maxBytes;
+    return this.unwritten !== undefined || this.pendingBytes() >= this.opts.maxBytes;
+  }
+
+  /** Telemetry waits: only the events' reserve is left (or the disk refuses writes). */
+  get telemetryFull(): boolean {
+    return this.unwritten !== undefined || this.pendingBytes() >= this.opts.maxBytes - this.reserve;
+  }
+
+  /** True while what was appended is not all on disk: acknowledgements must wait. */
+  get holding(): boolean {
+    return this.unwritten !== undefined;
+  }
+
+  /** Why appends are held right now, if they are. */
+  holdReason(): SpoolHoldReason | undefined {
+    if (this.writeError) return this.writeError.code === 'ENOSPC' || this.writeError.code === 'EDQUOT' ? 'disk_full' : 'io_error';
+    return this.full ? 'budget' : undefined;
+  }
+
+  get lastWriteError(): string | undefined {
+    return this.writeError?.message;
   }
 
   /** Appends one line; inside `batch()` it joins the batch's single write. */
@@ -119,17 +161,65 @@ export class Journal {
   }
 
   private write(data: string): void {
-    const bytes = Buffer.byteLength(data);
-    let size = this.sizes.get(this.headSeg) ?? 0;
-    if (size > 0 && size + bytes > this.segmentBytes) {
-      fs.closeSync(this.headFd);
-      this.headSeg++;
-      this.headFd = fs.openSync(this.segPath(this.headSeg), 'a');
-      size = 0;
+    const buf = Buffer.from(data);
+    if (this.unwritten) {
+      // Held behind a failed write: keeps the order, and the caller already sees holding.
+      this.unwritten = Buffer.concat([this.unwritten, buf]);
+      return;
     }
-    fs.writeSync(this.headFd, data);
-    this.sizes.set(this.headSeg, size + bytes);
-    this.shared.setHead(this.headSeg, size + bytes);
+    this.tryWrite(buf);
+  }
+
+  /**
+   * All of `buf` reaches the segment, or none of it does: after a failed or short write the
+   * segment is cut back to its last whole line (a torn line is never counted as spooled) and
+   * `buf` is held and tried again, so a full disk is backpressure, not a crash.
+   */
+  private tryWrite(buf: Buffer): boolean {
+    const before = this.sizes.get(this.headSeg) ?? 0;
+    let size = before;
+    try {
+      if (size > 0 && size + buf.length > this.segmentBytes) {
+        const fd = fs.openSync(this.segPath(this.headSeg + 1), 'a');
+        fs.closeSync(this.headFd);
+        this.headSeg++;
+        this.headFd = fd;
+        this.sizes.set(this.headSeg, 0);
+        size = 0;
+      }
+      let done = 0;
+      while (done < buf.length) done += fs.writeSync(this.headFd, buf, done, buf.length - done);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      try {
+        fs.ftruncateSync(this.headFd, size);
+      } catch {
+        // The next open() cuts a torn tail anyway (truncateTornTail).
+      }
+      this.hold(buf, e);
+      return false;
+    }
+    this.sizes.set(this.headSeg, size + buf.length);
+    this.shared.setHead(this.headSeg, size + buf.length);
+    return true;
+  }
+
+  private hold(buf: Buffer, err: NodeJS.ErrnoException): void {
+    this.unwritten = buf;
+    this.writeError = { code: err.code ?? 'EIO', message: err.message };
+    this.retryTimer ??= setInterval(() => this.retryWrite(), this.opts.retryMs ?? 250);
+    this.retryTimer.unref();
+  }
+
+  private retryWrite(): void {
+    const buf = this.unwritten;
+    if (!buf) return;
+    this.unwritten = undefined;
+    if (!this.tryWrite(buf)) return;
+    this.writeError = undefined;
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    this.onWritable?.();
   }
 
   private segPath(seg: number): string {
