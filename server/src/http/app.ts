@@ -19,6 +19,7 @@ import { auditRoutes, userRoutes } from './routes/users.ts';
 import { mqttRoutes, provisioningRoutes } from './routes/provisioning.ts';
 import { registerSecurity, type HttpSecurityOptions } from './plugins/security.ts';
 import { installAuth } from './plugins/auth.ts';
+import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
   ctx: HubContext;
@@ -39,9 +40,25 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
     bodyLimit: 64 * 1024,
     // A stuck or hostile client must not hold up the hub's shutdown.
     forceCloseConnections: true,
+    connectionTimeout: HTTP_TIMEOUTS.connectionTimeoutMs,
+    keepAliveTimeout: HTTP_TIMEOUTS.keepAliveTimeoutMs,
+    requestTimeout: HTTP_TIMEOUTS.requestTimeoutMs,
+    http: { headersTimeout: HTTP_TIMEOUTS.headersTimeoutMs, requestTimeout: HTTP_TIMEOUTS.requestTimeoutMs, connectionsCheckingInterval: HTTP_TIMEOUTS.checkIntervalMs },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    ...(tls
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            headersTimeout: HTTP_TIMEOUTS.headersTimeoutMs,
+            requestTimeout: HTTP_TIMEOUTS.requestTimeoutMs,
+            connectionsCheckingInterval: HTTP_TIMEOUTS.checkIntervalMs,
+            handshakeTimeout: HTTP_TIMEOUTS.headersTimeoutMs,
+          },
+        }
+      : {}),
   }) as unknown as FastifyInstance;
+  limitConnectionsPerAddress(app.server, { perAddress: HTTP_CONNECTIONS_PER_ADDRESS, metrics: ctx.metrics, log: log.child({ component: 'http' }) });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
