@@ -67,20 +67,29 @@ class ManagedProcess implements Service {
   }
 }
 
-export async function startMosquitto(opts: { extraConfig?: string } = {}): Promise<Service> {
+/**
+ * `perListener` puts `per_listener_settings true` first (Mosquitto refuses it later), for a second
+ * listener in extraConfig with its own password file. Without a password_file in extraConfig the
+ * broker is anonymous, and hub.conf's use_username_as_clientid (which refuses clients without a
+ * username) is left out.
+ */
+export async function startMosquitto(opts: { extraConfig?: string; perListener?: boolean } = {}): Promise<Service> {
   const dir = tempDir('mosquitto');
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
+  const anonymous = !/^password_file /m.test(opts.extraConfig ?? '');
+  const hubConf = fs.readFileSync(path.join(repoRoot, 'config', 'mosquitto', 'hub.conf'), 'utf8');
   fs.writeFileSync(
     conf,
     [
+      ...(opts.perListener ? ['per_listener_settings true'] : []),
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       `persistence_location ${dir}/`,
       'log_dest stdout',
       'log_type error',
       'log_type warning',
-      fs.readFileSync(path.join(repoRoot, 'config', 'mosquitto', 'hub.conf'), 'utf8'),
+      anonymous ? hubConf.replace(/^use_username_as_clientid .*$/m, '') : hubConf,
       opts.extraConfig ?? '',
     ].join('\n'),
   );

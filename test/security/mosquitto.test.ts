@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,8 @@ import type { Hub } from '../../server/src/hub.ts';
 import { SqliteTelemetryStore } from '../../server/src/store/sqlite.ts';
 import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
-import { startMosquitto, type Service } from '../helpers/services.ts';
+import type { Service } from '../helpers/services.ts';
+import { startSecureMosquitto } from '../helpers/secure-mosquitto.ts';
 import { adminSession, provisionDevice, type HubSession, type MqttLogin } from '../helpers/auth.ts';
 
 const connect = (url: string, o: mqtt.IClientOptions = {}) => mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...o });
@@ -22,6 +22,7 @@ describe('real Mosquitto with the generated password_file and acl_file', () => {
   let s: HubSession;
   let d1: MqttLogin;
   let d2: MqttLogin;
+  let hubUrl: string;
   const dataDir = tempDataDir('mosq-sec');
 
   beforeAll(async () => {
@@ -29,17 +30,12 @@ describe('real Mosquitto with the generated password_file and acl_file', () => {
     s = await adminSession(setupHub.httpUrl, 'sim-gw');
     d1 = await provisionDevice(setupHub.httpUrl, s.token, { id: 'mq-d1', kind: 'smoke', communityId: 'c1', gridCellId: 'g1' });
     d2 = await provisionDevice(setupHub.httpUrl, s.token, { id: 'mq-d2', kind: 'gate', communityId: 'c1', gridCellId: 'g1' });
-    const files = (await (await s.fetch(`${setupHub.httpUrl}/api/mqtt/mosquitto-config`)).json()) as { passwordFile: string; aclFile: string };
+    const files = (await (await s.fetch(`${setupHub.httpUrl}/api/mqtt/mosquitto-config`)).json()) as { passwordFile: string; aclFile: string; hubPasswordFile: string };
     await setupHub.stop();
-    const dir = path.join(dataDir, 'mosquitto');
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'password_file'), files.passwordFile, { mode: 0o600 });
-    fs.writeFileSync(path.join(dir, 'acl_file'), files.aclFile, { mode: 0o600 });
-    // Started as root (CI), Mosquitto drops to the `mosquitto` user, which cannot read these 0600
-    // files in a private temp dir; a deployment chowns them to mosquitto instead.
-    const asRoot = process.getuid?.() === 0 ? 'user root\n' : '';
-    mosquitto = await startMosquitto({ extraConfig: `${asRoot}allow_anonymous false\npassword_file ${dir}/password_file\nacl_file ${dir}/acl_file\n` });
-    hub = await startHub({ dataDir, mqttUrl: mosquitto.url, mqttClientId: 'hub-mosq-sec' });
+    const broker = await startSecureMosquitto(path.join(dataDir, 'mosquitto'), files);
+    mosquitto = broker.service;
+    hubUrl = broker.hubUrl;
+    hub = await startHub({ dataDir, mqttUrl: hubUrl, mqttClientId: 'hub-mosq-sec' });
     s = { ...s, ...(await adminSession(hub.httpUrl, 'unused-gw')), gateway: s.gateway };
   });
   afterAll(async () => {
@@ -50,6 +46,11 @@ describe('real Mosquitto with the generated password_file and acl_file', () => {
   it('the hub logs in with its own generated credential', async () => {
     expect(hub.mqtt.connected).toBe(true);
     expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("the hub's listener takes only the hub's login", async () => {
+    await expect(connect(hubUrl, { ...d1, clientId: 'hub-mosq-sec' })).rejects.toThrow(/Not authorized|Bad username/i);
+    expect(hub.mqtt.connected).toBe(true);
   });
 
   it('refuses no credentials, a wrong password and an unknown user', async () => {

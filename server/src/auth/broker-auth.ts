@@ -4,9 +4,23 @@ import type { HubMetrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
 import { RateLimitedLog } from '../log.ts';
 import type { MqttAcl } from './mqtt-acl.ts';
+import { isShared } from './topic-filter.ts';
 import type { MqttCredential, MqttCredentialRepository } from './mqtt-credentials.ts';
 
-export type MqttRefusal = 'no_credentials' | 'bad_credentials' | 'publish_denied' | 'subscribe_denied' | 'credential_revoked';
+export type MqttRefusal =
+  | 'no_credentials'
+  | 'bad_credentials'
+  | 'client_id_mismatch'
+  | 'client_id_reserved'
+  | 'publish_denied'
+  | 'retain_denied'
+  | 'subscribe_denied'
+  | 'shared_subscription_denied'
+  | 'credential_revoked'
+  | ConnectionRefusal;
+
+/** Refusals of the connection guard (server/src/ingest/connection-guard.ts), before any MQTT is parsed. */
+export type ConnectionRefusal = 'too_many_connections' | 'too_many_pending' | 'preauth_too_large' | 'packet_too_large' | 'not_connect_first';
 
 /** Prometheus counter for refused MQTT operations; registered on the hub's own registry. */
 export function mqttRefusalCounter(metrics: HubMetrics): Counter<'reason'> {
@@ -21,6 +35,22 @@ export function mqttRefusalCounter(metrics: HubMetrics): Counter<'reason'> {
 }
 
 const NOT_AUTHORIZED = 5;
+const IDENTIFIER_REJECTED = 2;
+
+/**
+ * The client ids only the hub may use: its two lanes and its ONVIF bridges. A device provisioned
+ * under one of them could otherwise take over the hub's session.
+ */
+export function hubClientIds(base: string): (clientId: string) => boolean {
+  return (id) => id === base || id === `${base}-events` || id.startsWith(`${base}-onvif-`);
+}
+
+/**
+ * A gateway runs several connections (site uplinks, the simulator's pool) under one login, so its
+ * client ids are namespaced by its username inside the broker: `/` occurs in no username, device id
+ * or hub id, so a gateway can never collide with any of them, nor with another gateway.
+ */
+export const gatewaySessionId = (username: string, clientId: string) => `${username}/${clientId}`;
 
 /**
  * The embedded broker's policy hooks: every connection authenticates (CONNACK 5 "not
@@ -34,6 +64,8 @@ export function brokerAuthHooks(deps: {
   acl: MqttAcl;
   metrics: HubMetrics;
   log: Logger;
+  /** The hub's own client ids (hubClientIds(MQTT_CLIENT_ID)); nobody else may use them. */
+  reservedClientId?: (clientId: string) => boolean;
 }): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
   const principals = new WeakMap<Client, MqttCredential>();
   const loginMarks = new WeakMap<Client, number>();
@@ -43,8 +75,10 @@ export function brokerAuthHooks(deps: {
   const log = new RateLimitedLog(deps.log);
   const refuse = (reason: MqttRefusal, detail: Record<string, unknown>) => {
     refused.inc({ reason });
-    log.warn(reason, detail, `MQTT ${reason.replace('_', ' ')}`);
+    log.warn(reason, detail, `MQTT ${reason.replaceAll('_', ' ')}`);
   };
+  const reserved = deps.reservedClientId ?? (() => false);
+  const rejectId = (done: (err: never, ok: boolean) => void) => done(Object.assign(new Error('identifier rejected'), { returnCode: IDENTIFIER_REJECTED }) as never, false);
   return {
     authenticate: (client, username, password, done) => {
       if (!username || !password) {
@@ -57,6 +91,16 @@ export function brokerAuthHooks(deps: {
             refuse('bad_credentials', { clientId: client.id, username: username.slice(0, 64) });
             return done(Object.assign(new Error('not authorized'), { returnCode: NOT_AUTHORIZED }) as never, false);
           }
+          // Checked before aedes registers the id: a refused CONNECT disconnects nobody.
+          if (credential.type === 'device' && client.id !== credential.username) {
+            refuse('client_id_mismatch', { clientId: client.id.slice(0, 64), username: credential.username });
+            return rejectId(done);
+          }
+          if (credential.type === 'device' && reserved(client.id)) {
+            refuse('client_id_reserved', { clientId: client.id.slice(0, 64), username: credential.username });
+            return rejectId(done);
+          }
+          if (credential.type === 'gateway') (client as { id: string }).id = gatewaySessionId(credential.username, client.id);
           principals.set(client, credential);
           loginMarks.set(client, deps.credentials.loginMark());
           done(null, true);
@@ -71,6 +115,12 @@ export function brokerAuthHooks(deps: {
         refuse('credential_revoked', { username: credential.username, clientId: client.id });
         return done(new Error('credential revoked')); // closes the connection
       }
+      // A retained event or reading would be replayed to the hub at every resubscribe: an alarm
+      // raised again at each restart. Only a status is state.
+      if (credential && credential.type !== 'hub' && packet.retain && !deps.acl.mayRetain(packet.topic)) {
+        refuse('retain_denied', { username: credential.username, topic: packet.topic.slice(0, 200) });
+        return done(new Error('retain not allowed'));
+      }
       if (credential && deps.acl.canPublish(credential, packet.topic)) return done(null);
       refuse('publish_denied', { username: credential?.username, topic: packet.topic.slice(0, 200) });
       done(new Error('publish not authorized'));
@@ -80,6 +130,11 @@ export function brokerAuthHooks(deps: {
       if (client && credential && revoked(client, credential)) {
         refuse('credential_revoked', { username: credential.username, clientId: client.id });
         client.close();
+        return done(null, null);
+      }
+      // A member of the hub's share group would take its turn of the hub's messages.
+      if (credential && credential.type !== 'hub' && isShared(sub.topic)) {
+        refuse('shared_subscription_denied', { username: credential.username, topic: sub.topic.slice(0, 200) });
         return done(null, null);
       }
       if (credential && deps.acl.canSubscribe(credential, sub.topic)) return done(null, sub);

@@ -8,6 +8,7 @@ import { GridModel } from '../grid/model.ts';
 import { DeviceRegistry } from '../registry/devices.ts';
 import { writeCredentialsFile } from './credentials-file.ts';
 import { exportedCredentials, mosquittoFiles, writeMosquittoFiles } from './mosquitto-files.ts';
+import { hubClientIds } from './broker-auth.ts';
 import { MqttAcl } from './mqtt-acl.ts';
 import { MqttCredentialRepository } from './mqtt-credentials.ts';
 import { MIN_PASSWORD_LENGTH, passwordAcceptable } from './passwords.ts';
@@ -162,9 +163,15 @@ async function main(): Promise<void> {
       case 'mosquitto-files': {
         if (!values.out) fail('--out <dir> is needed');
         const all = exportedCredentials(credentials, config);
-        const files = writeMosquittoFiles(path.resolve(values.out), mosquittoFiles(all, new MqttAcl(registry), registry));
+        const files = writeMosquittoFiles(path.resolve(values.out), mosquittoFiles(all, new MqttAcl(registry), registry, { reservedClientId: hubClientIds(config.mqttClientId) }));
         audit.record({ actor, action: 'mqtt.config_export', target: values.out });
-        process.stdout.write(`wrote ${files.passwordFile} and ${files.aclFile}\nin mosquitto.conf: password_file ${files.passwordFile}\n                   acl_file ${files.aclFile}\n                   allow_anonymous false\nthen reload Mosquitto (SIGHUP) after each change\n`);
+        process.stdout.write(
+          `wrote ${files.passwordFile}, ${files.hubPasswordFile} and ${files.aclFile}\n` +
+            `in mosquitto.conf (see docs/security.md): per_listener_settings true, then\n` +
+            `  the hub's listener:    allow_anonymous false, password_file ${files.hubPasswordFile}, acl_file ${files.aclFile}\n` +
+            `  the devices' listener: allow_anonymous false, password_file ${files.passwordFile}, acl_file ${files.aclFile}, use_username_as_clientid true\n` +
+            `then reload Mosquitto (SIGHUP) after each change\n`,
+        );
         break;
       }
       default:

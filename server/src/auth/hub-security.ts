@@ -7,7 +7,7 @@ import type { HubMetrics } from '../metrics.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { EmbeddedBrokerOptions } from '../ingest/broker.ts';
 import type { HttpSecurityOptions } from '../http/plugins/security.ts';
-import { brokerAuthHooks } from './broker-auth.ts';
+import { brokerAuthHooks, hubClientIds } from './broker-auth.ts';
 import { loadOrCreateHubCredential } from './hub-credential.ts';
 import { exportedCredentials, mosquittoFiles, type MosquittoFiles } from './mosquitto-files.ts';
 import { MqttAcl } from './mqtt-acl.ts';
@@ -62,9 +62,17 @@ export class HubSecurity {
   }
 
   /** The embedded broker's auth hooks and optional TLS listener. */
-  brokerOptions(): Pick<EmbeddedBrokerOptions, 'hooks' | 'tls'> {
+  brokerOptions(): Pick<EmbeddedBrokerOptions, 'hooks' | 'tls' | 'metrics' | 'log'> {
     return {
-      hooks: brokerAuthHooks({ credentials: this.credentials, acl: this.acl, metrics: this.d.metrics, log: this.d.log.child({ component: 'mqtt-auth' }) }),
+      hooks: brokerAuthHooks({
+        credentials: this.credentials,
+        acl: this.acl,
+        metrics: this.d.metrics,
+        log: this.d.log.child({ component: 'mqtt-auth' }),
+        reservedClientId: hubClientIds(this.d.config.mqttClientId),
+      }),
+      metrics: this.d.metrics,
+      log: this.d.log.child({ component: 'mqtt-guard' }),
       ...(this.tls && this.d.config.mqttTlsPort !== undefined ? { tls: { port: this.d.config.mqttTlsPort, ...this.tls } } : {}),
     };
   }
@@ -81,6 +89,6 @@ export class HubSecurity {
   }
 
   mosquittoFiles(): MosquittoFiles {
-    return mosquittoFiles(exportedCredentials(this.credentials, this.d.config), this.acl, this.d.registry);
+    return mosquittoFiles(exportedCredentials(this.credentials, this.d.config), this.acl, this.d.registry, { reservedClientId: hubClientIds(this.d.config.mqttClientId) });
   }
 }

@@ -2,7 +2,7 @@ import { CHANNELS, deviceTopicRoot } from '#devices';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import { ALL } from './roles.ts';
 import type { MqttCredential } from './mqtt-credentials.ts';
-import { filterWithin, stripShare, topicMatches } from './topic-filter.ts';
+import { filterWithin, isShared, stripShare, topicMatches } from './topic-filter.ts';
 
 const KNOWN_CHANNELS: ReadonlySet<string> = new Set(CHANNELS);
 
@@ -46,13 +46,19 @@ export class MqttAcl {
     }
   }
 
+  /** Only a status (online/offline) is state worth keeping for later subscribers. */
+  mayRetain(topic: string): boolean {
+    return topic.endsWith('/status');
+  }
+
   canSubscribe(c: MqttCredential, filter: string): boolean {
     switch (c.type) {
       case 'device': {
         const root = this.deviceRoot(c.username);
-        return root !== undefined && filterWithin(filter, `${root}#`);
+        return root !== undefined && !isShared(filter) && filterWithin(filter, `${root}#`);
       }
       case 'gateway':
+        if (isShared(filter)) return false;
         if (c.communities.includes(ALL)) return filterWithin(filter, 'community/+/alerts/+');
         return c.communities.some((community) => filterWithin(filter, `community/${community}/alerts/+`));
       case 'hub':

@@ -34,3 +34,8 @@ export function stripShare(filter: string): string {
   const m = /^\$share\/[^/]+\/(.*)$/.exec(filter);
   return m ? m[1]! : filter;
 }
+
+/** A shared subscription (`$share/<group>/…`), in any letter case a broker might accept. */
+export function isShared(filter: string): boolean {
+  return /^\$share\//i.test(filter);
+}

@@ -21,6 +21,7 @@ import { registerSecurity, type HttpSecurityOptions } from './plugins/security.t
 import { installAuth } from './plugins/auth.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
+import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
   ctx: HubContext;
@@ -41,9 +42,25 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
     bodyLimit: 64 * 1024,
     // A stuck or hostile client must not hold up the hub's shutdown.
     forceCloseConnections: true,
+    connectionTimeout: HTTP_TIMEOUTS.connectionTimeoutMs,
+    keepAliveTimeout: HTTP_TIMEOUTS.keepAliveTimeoutMs,
+    requestTimeout: HTTP_TIMEOUTS.requestTimeoutMs,
+    http: { headersTimeout: HTTP_TIMEOUTS.headersTimeoutMs, requestTimeout: HTTP_TIMEOUTS.requestTimeoutMs, connectionsCheckingInterval: HTTP_TIMEOUTS.checkIntervalMs },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    ...(tls
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            headersTimeout: HTTP_TIMEOUTS.headersTimeoutMs,
+            requestTimeout: HTTP_TIMEOUTS.requestTimeoutMs,
+            connectionsCheckingInterval: HTTP_TIMEOUTS.checkIntervalMs,
+            handshakeTimeout: HTTP_TIMEOUTS.headersTimeoutMs,
+          },
+        }
+      : {}),
   }) as unknown as FastifyInstance;
+  limitConnectionsPerAddress(app.server, { perAddress: HTTP_CONNECTIONS_PER_ADDRESS, metrics: ctx.metrics, log: log.child({ component: 'http' }) });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
