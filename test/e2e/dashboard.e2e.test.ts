@@ -92,7 +92,8 @@ describe.skipIf(!hasChromium)('dashboard against the real hub', () => {
       }
     }
     const client = await mqtt.connectAsync(hub.mqttUrl, {
-      clientId: `e2e-${id}-${randomBytes(3).toString('hex')}`,
+      // A device connects with its own id as client id (the broker refuses any other).
+      clientId: id,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
       ...(creds ? { username: creds.username, password: creds.password } : {}),
