@@ -55,8 +55,10 @@ export function asStartupError(err: unknown, file: string): unknown {
   if (err instanceof StartupError) return err;
   const reason = fileErrorReason(err);
   if (!reason) return err;
-  const errPath = (err as { path?: unknown }).path;
-  return new StartupError(typeof errPath === 'string' ? errPath : file, reason);
+  const e = err as { path?: unknown; address?: unknown; port?: unknown };
+  // A listen error (EACCES on port 80) concerns an address, not DATA_DIR.
+  if (typeof e.port === 'number') return new StartupError(`${typeof e.address === 'string' ? e.address : ''}:${e.port}`, reason);
+  return new StartupError(typeof e.path === 'string' ? e.path : file, reason);
 }
 
 /** The one line to print for a start-up failure, or undefined when it is a bug (keep the stack). */
