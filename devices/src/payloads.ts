@@ -78,9 +78,11 @@ export function normalizeTimestamp(ts: unknown, receivedAt: number): number | un
   return ms >= TS_MIN_MS && ms <= TS_MAX_MS ? ms : undefined;
 }
 
+const MONTH_DAYS = [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
   if (month < 1 || month > 12) return 0;
-  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : MONTH_DAYS[month - 1]!;
 }
 
 /** How far from its receive time a point's `ts` may lie (the store's retention and a clock-skew allowance). */
@@ -91,10 +93,13 @@ export interface TimeWindow {
 
 /** Why `ts` falls outside the window around `now`, or undefined when it is inside. */
 export function outsideWindow(ts: number, now: number, window: TimeWindow): string | undefined {
-  if (ts < now - window.maxAgeMs) return `ts ${new Date(ts).toISOString()} is older than the store keeps (${Math.round(window.maxAgeMs / 3_600_000)} h)`;
-  if (ts > now + window.maxAheadMs) return `ts ${new Date(ts).toISOString()} is more than ${Math.round(window.maxAheadMs / 3_600_000)} h ahead of the hub's clock`;
+  if (ts < now - window.maxAgeMs) return `ts ${isoOf(ts)} is older than the store keeps (${Math.round(window.maxAgeMs / 3_600_000)} h)`;
+  if (ts > now + window.maxAheadMs) return `ts ${isoOf(ts)} is more than ${Math.round(window.maxAheadMs / 3_600_000)} h ahead of the hub's clock`;
   return undefined;
 }
+
+// Spool lines from older hubs may hold a ts that Date cannot show.
+const isoOf = (ts: number) => (Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
 
 const ENVELOPE = new Set(['ts', 'seq', 'type']);
 

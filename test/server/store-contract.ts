@@ -77,6 +77,30 @@ export function storeContract(name: string, makeStore: () => Promise<TelemetrySt
       expect(rows.map((r) => r.readings.battery_pct).sort()).toEqual([1, 2]);
     });
 
+    it('keeps points without seq apart by the hub receive number u, shows no seq for them, and a rewrite of one stays one', async () => {
+      const points = Array.from({ length: 5 }, (_, u) => point({ d: 'smoke-3', ts: T0 + 7, u, r: { battery_pct: 50 } }));
+      await store.write(points);
+      await store.write([points[2]!]);
+      const rows = await store.queryRaw({ deviceId: 'smoke-3', kind: 'smoke', from: T0, to: T0 + 10, limit: 10 });
+      expect(rows).toEqual(Array.from({ length: 5 }, () => ({ ts: T0 + 7, readings: { battery_pct: 50 } })));
+      const events = Array.from({ length: 3 }, (_, u) => point({ m: 'e', d: 'smoke-3', ts: T0 + 7, u, ty: 'test', r: {} }));
+      await store.write([...events, events[0]!]);
+      const stored = await store.queryEvents({ deviceId: 'smoke-3', from: T0, to: T0 + 10, limit: 10 });
+      expect(stored).toHaveLength(3);
+      expect(stored.every((e) => e.seq === undefined)).toBe(true);
+    });
+
+    it('reads extras back under their own names, even those named like tags or reserved fields, whatever their type', async () => {
+      const r = { device: 1, community: true, seq: 3, detail: 4, time: 5, battery_pct: 6 };
+      await store.write([point({ d: 'smoke-4', ts: T0 + 9, seq: 1, r }), point({ d: 'smoke-5', ts: T0 + 9, seq: 1, r: { device: false, community: 2 } })]);
+      expect(await store.queryRaw({ deviceId: 'smoke-4', kind: 'smoke', from: T0, to: T0 + 10, limit: 10 })).toEqual([{ ts: T0 + 9, seq: 1, readings: r }]);
+      expect(await store.queryRaw({ deviceId: 'smoke-5', kind: 'smoke', from: T0, to: T0 + 10, limit: 10 })).toEqual([{ ts: T0 + 9, seq: 1, readings: { device: false, community: 2 } }]);
+      // Neither hides smoke-1 (the field "device" once took the tag's place in InfluxDB queries).
+      expect(await store.queryRaw({ deviceId: 'smoke-1', kind: 'smoke', from: T0, to: T0 + 10_000, limit: 10 })).toHaveLength(2);
+      const one = await store.queryRaw({ deviceId: 'smoke-4', kind: 'smoke', field: 'device', from: T0, to: T0 + 10, limit: 10 });
+      expect(one.map((row) => row.readings.device)).toEqual([1]);
+    });
+
     it('answers ping', async () => {
       expect(await store.ping()).toBe(true);
     });

@@ -139,8 +139,9 @@ export class InfluxTelemetryStore implements TelemetryStore {
       this.databaseReady = false;
       throw new Error(message);
     }
-    // Any other 4xx refuses the data itself, not the store being down: retrying the same lines cannot help.
-    if (status < 400 || status >= 500) throw new Error(message);
+    // 400 (a partial write, a line it cannot take) and 413 (too large) are about the data: retrying
+    // the same lines cannot help. Anything else (401/403 credentials, 5xx) is the store, retried.
+    if (status !== 400 && status !== 413) throw new Error(message);
     const dropped = Number(/dropped=(\d+)/.exec(text)?.[1] ?? NaN);
     if (lines.length === 1 || dropped === lines.length) {
       const reason = classifyInfluxRefusal(text);
