@@ -77,7 +77,7 @@ describe('both stores keep the same points', () => {
     const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000;
     const res = await fetch(`http://127.0.0.1:${env.influx.port}/write?db=bisect&precision=ms`, { method: 'POST', body: `smoke,community=c1,device=bis0,kind=smoke xn_level="x",seq=-1 ${base}` });
     expect(res.status).toBe(204);
-    const points: StoredPoint[] = Array.from({ length: 100 }, (_, i) => ({
+    const points = Array.from({ length: 100 }, (_, i): StoredPoint => ({
       m: 't', d: 'bis', k: 'smoke', c: 'c1', g: null, ts: base + i, seq: i, rx: base, r: i % 17 === 5 ? { level: i } : { battery_pct: i % 100 },
     }));
     const outcome = await store.write(points);
