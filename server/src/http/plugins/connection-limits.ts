@@ -14,10 +14,10 @@ export const HTTP_TIMEOUTS = {
   headersTimeoutMs: 10_000,
   /** Whole request, body included (bodies are at most 64 KiB). */
   requestTimeoutMs: 30_000,
-  /** An idle keep-alive connection between requests. */
-  keepAliveTimeoutMs: 10_000,
-  /** Any socket with no traffic at all (WebSockets are exempt once upgraded). */
-  connectionTimeoutMs: 60_000,
+  /** An idle keep-alive connection between requests: Fastify's default, above a reverse proxy's usual 60 s, so the proxy closes first. */
+  keepAliveTimeoutMs: 72_000,
+  /** Any socket with no traffic at all (WebSockets are exempt once upgraded); above keepAliveTimeoutMs. */
+  connectionTimeoutMs: 120_000,
   /** How often Node checks the header and request deadlines. */
   checkIntervalMs: 1_000,
 };
