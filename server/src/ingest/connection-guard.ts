@@ -8,7 +8,7 @@ export interface ConnectionLimits {
   pendingPerAddress: number;
   /** Declared size of the CONNECT packet (client id, will, username, password). */
   connectBytes: number;
-  /** Everything read from a connection before it has logged in. */
+  /** Everything read from a connection before it has logged in: the CONNECT and, from a client that does not wait for the CONNACK, one contract-size publish. */
   preAuthBytes: number;
   /** Any packet after login: Mosquitto's message_size_limit plus room for the topic. */
   packetBytes: number;
@@ -18,7 +18,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   perAddress: 1000,
   pendingPerAddress: 64,
   connectBytes: 8 * 1024,
-  preAuthBytes: 16 * 1024,
+  preAuthBytes: 32 * 1024,
   packetBytes: 1024 * 1024 + 64 * 1024,
 };
 
