@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../server/src/hub.ts';
 import { EmbeddedBroker } from '../../server/src/ingest/broker.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS } from '../../server/src/http/plugins/connection-limits.ts';
-import { DEFAULT_CONNECTION_LIMITS } from '../../server/src/ingest/connection-guard.ts';
+import { addressKey, DEFAULT_CONNECTION_LIMITS } from '../../server/src/ingest/connection-guard.ts';
 import { SqliteTelemetryStore } from '../../server/src/store/sqlite.ts';
 import { startHub } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
@@ -230,6 +230,19 @@ describe('slow clients: Mosquitto with config/mosquitto/hub.conf (max_packet_siz
     await c.endAsync();
     process.stdout.write(`SLOW mosquitto-huge-connect ${JSON.stringify({ conns, attackerSentMb: sentMb, rssGrowthMb: Math.round(growthMb * 10) / 10 })}\n`);
   }, 60_000);
+});
+
+describe('connection guard: what one address is', () => {
+  it('an IPv4 address (also IPv4-mapped) on its own; an IPv6 address by its /64', () => {
+    expect(addressKey('127.0.0.2')).toBe('127.0.0.2');
+    expect(addressKey('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(addressKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0db8:0001:0002:ffff::9')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey(undefined)).toBe('unknown');
+  });
 });
 
 describe('connection guard: the per-address cap of the embedded broker', () => {

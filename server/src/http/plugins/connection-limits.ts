@@ -3,6 +3,7 @@ import type net from 'node:net';
 import { Counter } from 'prom-client';
 import type { HubMetrics } from '../../metrics.ts';
 import { RateLimitedLog, type Logger } from '../../log.ts';
+import { addressKey } from '../../ingest/connection-guard.ts';
 
 /**
  * How long a client may take, set once for the HTTP(S) server. Without them a client that never
@@ -39,7 +40,7 @@ export function limitConnectionsPerAddress(server: http.Server, opts: { perAddre
   const log = new RateLimitedLog(opts.log);
   const open = new Map<string, number>();
   server.on('connection', (socket: net.Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressKey(socket.remoteAddress);
     const n = open.get(address) ?? 0;
     if (n >= opts.perAddress) {
       refused.inc({ reason: 'too_many_connections' });
