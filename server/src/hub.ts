@@ -33,6 +33,8 @@ import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
 import { HubSecurity } from './auth/hub-security.ts';
+import { hubClientIds } from './auth/broker-auth.ts';
+import { AuthErrors } from './auth/errors.ts';
 import { CameraService } from './cameras/camera-service.ts';
 import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
@@ -353,6 +355,8 @@ export class Hub {
       auth: this.security.auth,
       credentials: this.security.credentials,
       provisionDevice: (input) => {
+        // Its login would be bound to that client id: the hub's own session.
+        if (hubClientIds(this.config.mqttClientId)(input.id)) throw new AuthErrors.ReservedId(input.id);
         const device = this.registry.provision(input);
         this.registry.flush();
         return device;

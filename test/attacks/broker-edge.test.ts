@@ -124,4 +124,19 @@ describe('broker edge: real Mosquitto with the generated files', () => {
     await spy.endAsync();
     await v.endAsync();
   });
+
+  it('a retained alarm is handled once; replayed to a fresh session of the hub it is ignored and counted, never a new alert', async () => {
+    const c = await mqtt.connectAsync(broker.deviceUrl, { ...p.attacker, reconnectPeriod: 0 });
+    await c.publishAsync('community/c1/smoke/edge-attacker/event', JSON.stringify({ type: 'alarm', ts: Date.now() - 1000, seq: 7 }), { qos: 1, retain: true });
+    await c.endAsync();
+    const alert = await waitFor(() => hub.alerts.unresolved().find((a) => a.deviceId === 'edge-attacker'), { what: 'the live alarm raised once' });
+    hub.alerts.resolve(alert.id, 'admin', 'checked: no fire');
+    await hub.stop();
+    // A new client id is a new session: Mosquitto sends it every retained message it subscribes to.
+    hub = await startHub({ dataDir, mqttUrl: broker.hubUrl, mqttClientId: 'edge-fresh' });
+    const replays = async () => ((await hub.metrics.registry.getSingleMetric('hub_mqtt_retained_ignored_total')?.get())?.values[0]?.value ?? 0);
+    await waitFor(async () => (await replays()) >= 1 || undefined, { what: 'the retained alarm replayed and ignored' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hub.alerts.unresolved().some((a) => a.deviceId === 'edge-attacker')).toBe(false);
+  });
 });

@@ -14,5 +14,6 @@ export const AuthErrors = {
   SetupClosed: createError('SETUP_CLOSED', 'setup is closed: an account already exists, or the setup token is wrong', 403),
   CredentialExists: createError<[string]>('CREDENTIAL_EXISTS', 'MQTT user %s already has a credential; rotate it with POST /api/devices/{id}/credentials', 409),
   CredentialNotFound: createError<[string]>('CREDENTIAL_NOT_FOUND', 'MQTT user %s has no credential', 404),
+  ReservedId: createError<[string]>('RESERVED_ID', "%s is one of the hub's own MQTT client ids (MQTT_CLIENT_ID); choose another device id", 409),
   BadScope: createError<[string]>('BAD_SCOPE', '%s', 400),
 };

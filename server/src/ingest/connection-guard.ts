@@ -8,7 +8,7 @@ export interface ConnectionLimits {
   pendingPerAddress: number;
   /** Declared size of the CONNECT packet (client id, will, username, password). */
   connectBytes: number;
-  /** Everything read from a connection before it has logged in. */
+  /** Everything read from a connection before it has logged in: the CONNECT and, from a client that does not wait for the CONNACK, one contract-size publish. */
   preAuthBytes: number;
   /** Any packet after login: Mosquitto's message_size_limit plus room for the topic. */
   packetBytes: number;
@@ -18,9 +18,23 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   perAddress: 1000,
   pendingPerAddress: 64,
   connectBytes: 8 * 1024,
-  preAuthBytes: 16 * 1024,
+  preAuthBytes: 32 * 1024,
   packetBytes: 1024 * 1024 + 64 * 1024,
 };
+
+/**
+ * The unit a per-address cap counts: an IPv4 address, or an IPv6 /64 (one site's subnet: its hosts
+ * can pick any of 2^64 addresses, so counting single IPv6 addresses would cap nothing).
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (!address.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.replace(/^::ffff:/i, '');
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
 
 interface Ticket {
   address: string;
@@ -49,7 +63,7 @@ export class ConnectionGuard {
 
   /** Counts a new connection; false (and the socket destroyed) when its address is over a cap. */
   admit(socket: net.Socket): boolean {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressKey(socket.remoteAddress);
     const open = this.open.get(address) ?? 0;
     const pending = this.pending.get(address) ?? 0;
     if (open >= this.limits.perAddress || pending >= this.limits.pendingPerAddress) {
@@ -61,7 +75,7 @@ export class ConnectionGuard {
     this.open.set(address, open + 1);
     this.pending.set(address, pending + 1);
     this.tickets.set(socket, ticket);
-    const peer = `${address}|${socket.remotePort}`;
+    const peer = `${socket.remoteAddress}|${socket.remotePort}`;
     this.byPeer.set(peer, ticket);
     socket.once('close', () => {
       this.byPeer.delete(peer);
@@ -75,7 +89,7 @@ export class ConnectionGuard {
 
   /** The TLS socket of an admitted raw connection. */
   adopt(secure: net.Socket): void {
-    const ticket = this.byPeer.get(`${secure.remoteAddress ?? 'unknown'}|${secure.remotePort}`);
+    const ticket = this.byPeer.get(`${secure.remoteAddress}|${secure.remotePort}`);
     if (ticket) this.tickets.set(secure, ticket);
   }
 

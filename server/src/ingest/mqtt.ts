@@ -1,4 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Counter } from 'prom-client';
+import { RateLimitedLog } from '../log.ts';
 import { hubSubscriptions, type SubscriptionLane } from '#devices';
 import type { Logger } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
@@ -86,7 +88,17 @@ export class MqttAdapter {
     this.clients.set(lane, client);
     // handleMessage runs before mqtt.js sends the PUBACK, for every protocol version
     // (customHandleAcks only works with MQTT 5, which aedes does not speak).
+    const replays = retainedReplays(metrics);
+    const replayLog = new RateLimitedLog(log);
     client.handleMessage = (packet, callback) => {
+      // A retained event is a replay of an old one (sent again at each new subscription): an
+      // alarm raised anew at every fresh session. Only a status is state. Mosquitto's acl_file
+      // cannot refuse the retain flag, so the hub drops the replay (the embedded broker refuses it).
+      if (packet.retain && !packet.topic.endsWith('/status')) {
+        replays.inc();
+        replayLog.warn('retained_replay', { topic: packet.topic.slice(0, 200), lane }, 'ignored a retained event replayed by the broker');
+        return callback();
+      }
       onBatch([{ topic: packet.topic, payload: packet.payload as Buffer }], () => callback(), lane);
     };
     client.on('close', () => {
@@ -140,4 +152,14 @@ export class MqttAdapter {
     ]);
     this.up.clear();
   }
+}
+
+function retainedReplays(metrics: HubMetrics): Counter {
+  const existing = metrics.registry.getSingleMetric('hub_mqtt_retained_ignored_total');
+  if (existing) return existing as Counter;
+  return new Counter({
+    name: 'hub_mqtt_retained_ignored_total',
+    help: 'Retained events the broker replayed to the hub at a new subscription, ignored (only a status is retained state)',
+    registers: [metrics.registry],
+  });
 }

@@ -3,6 +3,7 @@ import type net from 'node:net';
 import { Counter } from 'prom-client';
 import type { HubMetrics } from '../../metrics.ts';
 import { RateLimitedLog, type Logger } from '../../log.ts';
+import { addressKey } from '../../ingest/connection-guard.ts';
 
 /**
  * How long a client may take, set once for the HTTP(S) server. Without them a client that never
@@ -14,10 +15,10 @@ export const HTTP_TIMEOUTS = {
   headersTimeoutMs: 10_000,
   /** Whole request, body included (bodies are at most 64 KiB). */
   requestTimeoutMs: 30_000,
-  /** An idle keep-alive connection between requests. */
-  keepAliveTimeoutMs: 10_000,
-  /** Any socket with no traffic at all (WebSockets are exempt once upgraded). */
-  connectionTimeoutMs: 60_000,
+  /** An idle keep-alive connection between requests: Fastify's default, above a reverse proxy's usual 60 s, so the proxy closes first. */
+  keepAliveTimeoutMs: 72_000,
+  /** Any socket with no traffic at all (WebSockets are exempt once upgraded); above keepAliveTimeoutMs. */
+  connectionTimeoutMs: 120_000,
   /** How often Node checks the header and request deadlines. */
   checkIntervalMs: 1_000,
 };
@@ -39,7 +40,7 @@ export function limitConnectionsPerAddress(server: http.Server, opts: { perAddre
   const log = new RateLimitedLog(opts.log);
   const open = new Map<string, number>();
   server.on('connection', (socket: net.Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressKey(socket.remoteAddress);
     const n = open.get(address) ?? 0;
     if (n >= opts.perAddress) {
       refused.inc({ reason: 'too_many_connections' });
