@@ -386,7 +386,7 @@ export class Hub {
         location: this.store.location,
         ...(this.writer.lastError ? { lastError: this.writer.lastError } : {}),
       },
-      spool: { pendingBytes, full: this.journal.full, ...this.spoolHold() },
+      spool: { pendingBytes, full: this.journal.telemetryFull, eventsFull: this.journal.full, ...this.spoolHold() },
       devices: this.registry.size,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
     };

@@ -43,7 +43,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'starting';
   mqtt: { connected: boolean; url: string; embedded: boolean };
   store: { name: string; up: boolean; location: string; lastError?: string };
-  spool: { pendingBytes: number; full: boolean; reason?: 'budget' | 'disk_full' | 'io_error'; lastError?: string };
+  /** `full`: telemetry is held (only the events' reserve is left, or the disk refuses); `eventsFull`: the reserve is used up too. */
+  spool: { pendingBytes: number; full: boolean; eventsFull: boolean; reason?: 'budget' | 'disk_full' | 'io_error'; lastError?: string };
   devices: number;
   uptimeS: number;
 }

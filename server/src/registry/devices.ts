@@ -61,6 +61,8 @@ export class DeviceRegistry {
   private readonly seen = new Set<string>();
   private lastSeenFlush = Date.now();
   private draining = false;
+  /** Why the last background write failed (e.g. a full disk), while it does. */
+  writeError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Prepared once: a background flush runs them slice after slice. */
   private readonly statements: { upsert: Database.Statement; updateSeen: Database.Statement };
@@ -209,7 +211,17 @@ export class DeviceRegistry {
     const seenDue = Date.now() - this.lastSeenFlush >= SEEN_FLUSH_MS;
     if (seenDue) this.lastSeenFlush = Date.now();
     const step = () => {
-      if (this.writeSlice(FLUSH_SLICE_ROWS, seenDue)) setImmediate(step);
+      let more: boolean;
+      try {
+        more = this.writeSlice(FLUSH_SLICE_ROWS, seenDue);
+      } catch (err) {
+        // A full disk (SQLITE_FULL) must not take the hub down: the rows stay pending for the next tick.
+        this.draining = false;
+        this.writeError = (err as Error).message;
+        return;
+      }
+      this.writeError = undefined;
+      if (more) setImmediate(step);
       else this.draining = false;
     };
     this.draining = true;
@@ -222,6 +234,17 @@ export class DeviceRegistry {
     for (const id of full) this.seen.delete(id); // the full row carries the last-seen time too
     const seenOnly = includeSeen ? take(this.seen, rows - full.length) : [];
     if (full.length === 0 && seenOnly.length === 0) return false;
+    try {
+      this.writeRows(full, seenOnly);
+    } catch (err) {
+      for (const id of full) this.dirty.add(id);
+      for (const id of seenOnly) this.seen.add(id);
+      throw err;
+    }
+    return this.dirty.size > 0 || (includeSeen && this.seen.size > 0);
+  }
+
+  private writeRows(full: string[], seenOnly: string[]): void {
     const { upsert, updateSeen } = this.statements;
     this.db.transaction(() => {
       for (const id of full) {
@@ -235,7 +258,6 @@ export class DeviceRegistry {
         if (d) updateSeen.run(d.lastSeenAt, id);
       }
     })();
-    return this.dirty.size > 0 || (includeSeen && this.seen.size > 0);
   }
 }
 

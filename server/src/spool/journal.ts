@@ -127,7 +127,7 @@ export class Journal {
   /** Why appends are held right now, if they are. */
   holdReason(): SpoolHoldReason | undefined {
     if (this.writeError) return this.writeError.code === 'ENOSPC' || this.writeError.code === 'EDQUOT' ? 'disk_full' : 'io_error';
-    return this.full ? 'budget' : undefined;
+    return this.telemetryFull ? 'budget' : undefined;
   }
 
   get lastWriteError(): string | undefined {
