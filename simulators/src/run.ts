@@ -43,6 +43,8 @@ export interface SentMessage {
   topic: string;
   body: Record<string, unknown>;
   publishedAt: number;
+  /** False when the publish failed (e.g. "Connection closed" for a message mqtt.js never sent): the broker never acknowledged it. */
+  acked?: boolean;
 }
 
 export interface SimulationSummary extends SimulationProgress {
@@ -117,7 +119,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
     const isEvent = rng() < eventShare;
     const body = { ...(isEvent ? routineEventFor(d, rng) : telemetryFor(d, rng, now)), ts: now, seq: ++d.seq };
     const topic = deviceTopic({ communityId: d.communityId, kind: d.kind, deviceId: d.id, channel: isEvent ? 'event' : 'telemetry' });
-    messages?.push({ topic, body, publishedAt: now });
+    const record: SentMessage = { topic, body, publishedAt: now };
+    messages?.push(record);
     sent++;
     if (o.qos === 0) {
       clients[c]!.publish(topic, JSON.stringify(body), { qos: 0 });
@@ -127,6 +130,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
     inflight[c]!++;
     clients[c]!.publish(topic, JSON.stringify(body), { qos: 1 }, (err) => {
       inflight[c]!--;
+      record.acked = !err;
       if (err) errors++;
       else acked++;
     });
