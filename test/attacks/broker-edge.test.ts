@@ -6,21 +6,14 @@ import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { adminSession, provisionDevice, type MqttLogin } from '../helpers/auth.ts';
 import { startSecureMosquitto, type SecureMosquitto } from '../helpers/secure-mosquitto.ts';
+import { countedReason, grants } from '../helpers/mqtt-checks.ts';
 
 /**
  * Attacks on the broker edge beyond the issue's list, by a provisioned device: a last will on
  * another device's status topic, a retained alarm (replayed to the hub at each resubscribe), and
  * wildcard or $SYS subscriptions.
  */
-const refused = async (hub: Hub, reason: string) => {
-  const m = (await hub.metrics.registry.getSingleMetric('hub_mqtt_refused_total')?.get())?.values ?? [];
-  return m.find((v) => v.labels.reason === reason)?.value ?? 0;
-};
-const grants = async (c: mqtt.MqttClient, filters: string[]) => {
-  const out: number[] = [];
-  for (const f of filters) out.push(await c.subscribeAsync(f, { qos: 1 }).then((g) => g[0]!.qos, () => 128));
-  return out;
-};
+const refused = (hub: Hub, reason: string) => countedReason(hub, reason);
 const VICTIM_STATUS = 'community/c1/gate/edge-victim/status';
 
 async function provision(hub: Hub) {

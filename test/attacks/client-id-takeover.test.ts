@@ -7,6 +7,7 @@ import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { adminSession, provisionDevice, type MqttLogin } from '../helpers/auth.ts';
 import { startSecureMosquitto, type SecureMosquitto } from '../helpers/secure-mosquitto.ts';
+import { countedReason } from '../helpers/mqtt-checks.ts';
 
 /**
  * Issue 13 item 1: a provisioned device looping CONNECTs with the hub's client ids (and a victim
@@ -20,10 +21,7 @@ const ATTACK_MS = 10_000 * SCALE;
 const HUB_ID = 'community-safety-hub';
 const TARGET_IDS = [HUB_ID, `${HUB_ID}-events`, `${HUB_ID}-onvif-c1`, 'tk-victim'];
 
-const refused = async (hub: Hub, reason: string) => {
-  const m = (await hub.metrics.registry.getSingleMetric('hub_mqtt_refused_total')?.get())?.values ?? [];
-  return m.find((v) => v.labels.reason === reason)?.value ?? 0;
-};
+const refused = (hub: Hub, reason: string) => countedReason(hub, reason);
 
 /** One CONNECT as `clientId`; resolves with the CONNACK return code (0 accepted), then disconnects. */
 function attempt(url: string, login: MqttLogin, clientId: string): Promise<number> {

@@ -7,6 +7,7 @@ import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { adminSession, createGateway, provisionDevice, type MqttLogin } from '../helpers/auth.ts';
 import { startSecureMosquitto, type SecureMosquitto } from '../helpers/secure-mosquitto.ts';
+import { countedReason, grants } from '../helpers/mqtt-checks.ts';
 
 /**
  * Issue 13 item 13: a device joining `$share/<group>/…` took its turn of the hub's messages. A
@@ -17,16 +18,7 @@ const SCALE = Number(process.env.FAULT_SCALE ?? 1);
 const EVENTS = 100 * SCALE;
 const SHARED = (own: string) => ['$share/hub/community/#', '$share/g/#', `$share/g/${own}#`, '$SHARE/g/community/#', '$share/community-safety-hub/community/+/+/+/event'];
 
-/** The granted QoS per filter (128: refused); mqtt.js rejects a SUBACK that refuses any, so ask one by one. */
-const grants = async (c: mqtt.MqttClient, filters: string[]) => {
-  const out: number[] = [];
-  for (const f of filters) out.push(await c.subscribeAsync(f, { qos: 1 }).then((g) => g[0]!.qos, () => 128));
-  return out;
-};
-const refused = async (hub: Hub, reason: string) => {
-  const m = (await hub.metrics.registry.getSingleMetric('hub_mqtt_refused_total')?.get())?.values ?? [];
-  return m.find((v) => v.labels.reason === reason)?.value ?? 0;
-};
+const refused = (hub: Hub, reason: string) => countedReason(hub, reason);
 const stored = (hub: Hub) => (hub.store as SqliteTelemetryStore).count('events');
 
 async function victimSends(url: string, victim: MqttLogin, n: number): Promise<number> {

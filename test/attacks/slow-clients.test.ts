@@ -12,6 +12,7 @@ import { startHub } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { adminSession, provisionDevice, type MqttLogin } from '../helpers/auth.ts';
 import { startMosquitto, type Service } from '../helpers/services.ts';
+import { countedReason } from '../helpers/mqtt-checks.ts';
 
 /**
  * Issue 13 item 9: slow and oversized clients from one address must not exhaust the hub. The
@@ -93,10 +94,7 @@ async function hugeConnects(port: number, conns: number): Promise<{ closedEarly:
   return { closedEarly, sentMb: Math.round(sentTotal / 1048576) };
 }
 
-const refused = async (hub: Hub, metric: string, reason: string) => {
-  const m = (await hub.metrics.registry.getSingleMetric(metric)?.get())?.values ?? [];
-  return m.find((v) => v.labels.reason === reason)?.value ?? 0;
-};
+const refused = (hub: Hub, metric: string, reason: string) => countedReason(hub, reason, metric);
 
 describe('slow clients: one address cannot exhaust the hub', () => {
   let hub: Hub;

@@ -5,17 +5,9 @@ import { SqliteTelemetryStore } from '../../server/src/store/sqlite.ts';
 import { startHub } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { adminSession, createGateway, provisionDevice, type HubSession, type MqttLogin } from '../helpers/auth.ts';
+import { countedReason, grants } from '../helpers/mqtt-checks.ts';
 
-const refused = async (hub: Hub, reason: string) => {
-  const m = (await hub.metrics.registry.getSingleMetric('hub_mqtt_refused_total')?.get())?.values ?? [];
-  return m.find((v) => v.labels.reason === reason)?.value ?? 0;
-};
-/** The granted QoS per filter (128: refused); mqtt.js rejects a SUBACK that refuses any, so ask one by one. */
-const grants = async (c: mqtt.MqttClient, filters: string[]) => {
-  const out: number[] = [];
-  for (const f of filters) out.push(await c.subscribeAsync(f, { qos: 1 }).then((g) => g[0]!.qos, () => 128));
-  return out;
-};
+const refused = (hub: Hub, reason: string) => countedReason(hub, reason);
 /** A device's client id must be its username (a gateway's may be anything: it is namespaced by the broker). */
 const connect = (url: string, o: mqtt.IClientOptions = {}) =>
   mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...(o.username ? { clientId: o.username } : {}), ...o });
