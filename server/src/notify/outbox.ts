@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { severityRank, type Severity } from '#devices';
 import type { Logger } from '../log.ts';
 
 export interface OutboxItem {
@@ -43,13 +44,18 @@ export class WebhookOutbox {
   ) {
     db.exec(`CREATE TABLE IF NOT EXISTS webhook_outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, url TEXT NOT NULL, format TEXT NOT NULL,
-      body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, first_failure_at REAL)`);
+      body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, first_failure_at REAL,
+      priority INTEGER NOT NULL DEFAULT 2)`);
+    // Outboxes from before priorities: their rows count as minor.
+    const columns = db.prepare('PRAGMA table_info(webhook_outbox)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'priority')) db.exec('ALTER TABLE webhook_outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2');
   }
 
-  enqueue(alertId: string, url: string, format: string, body: unknown): void {
+  /** `severity` orders each endpoint's queue: a critical notification never waits behind minor ones. */
+  enqueue(alertId: string, url: string, format: string, body: unknown, severity: Severity = 'minor'): void {
     this.db
-      .prepare('INSERT INTO webhook_outbox (alert_id, url, format, body, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
-      .run(alertId, url, format, JSON.stringify(body), this.clock());
+      .prepare('INSERT INTO webhook_outbox (alert_id, url, format, body, next_attempt_at, priority) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(alertId, url, format, JSON.stringify(body), this.clock(), severityRank[severity]);
     void this.deliverDue();
   }
 
@@ -82,9 +88,9 @@ export class WebhookOutbox {
       .prepare(
         `SELECT id, alertId, url, format, body, attempts, nextAttemptAt, firstFailureAt FROM (
            SELECT id, alert_id AS alertId, url, format, body, attempts, next_attempt_at AS nextAttemptAt, first_failure_at AS firstFailureAt,
-             row_number() OVER (PARTITION BY url ORDER BY id) AS rn
+             priority, row_number() OVER (PARTITION BY url ORDER BY priority, id) AS rn
            FROM webhook_outbox WHERE next_attempt_at <= ?)
-         WHERE rn <= ? ORDER BY id LIMIT ?`,
+         WHERE rn <= ? ORDER BY priority, id LIMIT ?`,
       )
       .all(this.clock(), MAX_PER_URL * 2, MAX_IN_FLIGHT * 2) as OutboxItem[];
     const started: Promise<void>[] = [];
