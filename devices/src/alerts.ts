@@ -100,6 +100,8 @@ export interface Alert {
   floor?: number | null;
   /** extension: when the next escalation happens while unacknowledged */
   ackDeadlineAt?: number | null;
+  /** extension: how many of the device's own repeats, clears and snapshots were dropped from `history` (it keeps the latest) */
+  historyOmitted?: number;
   /** extension: camera snapshots taken for this alert */
   snapshots?: { url: string; cameraId: string; takenAt: number }[];
 }

@@ -41,6 +41,8 @@ const ConfigSchema = Type.Object({
   metricsToken: Type.Optional(Type.String({ minLength: 16 })),
   deviceRateLimit: Type.Number({ minimum: 0 }),
   deviceRateBurst: Type.Integer({ minimum: 1 }),
+  maxUnprovisionedPerCommunity: Type.Integer({ minimum: 0 }),
+  maxUnprovisionedDevices: Type.Integer({ minimum: 0 }),
   httpRateLimit: Type.Integer({ minimum: 1 }),
   loginRateLimit: Type.Integer({ minimum: 1 }),
 });
@@ -98,6 +100,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
     metricsToken: opt(env, 'METRICS_TOKEN'),
     deviceRateLimit: Number(opt(env, 'DEVICE_RATE_LIMIT') ?? 50),
     deviceRateBurst: int(env, 'DEVICE_RATE_BURST', 200),
+    maxUnprovisionedPerCommunity: int(env, 'MAX_UNPROVISIONED_PER_COMMUNITY', 100_000),
+    maxUnprovisionedDevices: int(env, 'MAX_UNPROVISIONED_DEVICES', 500_000),
     httpRateLimit: int(env, 'HTTP_RATE_LIMIT', 1200),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 30),
     ...overrides,

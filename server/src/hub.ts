@@ -96,7 +96,7 @@ export class Hub {
     this.metrics = new HubMetrics();
     this.bus = new EventBus(log);
     this.db = openStateDb(config.dataDir);
-    this.registry = new DeviceRegistry(this.db);
+    this.registry = new DeviceRegistry(this.db, undefined, { perCommunity: config.maxUnprovisionedPerCommunity, total: config.maxUnprovisionedDevices });
     this.journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, shared: this.sharedJournal });
     this.store = config.influxUrl
       ? new InfluxTelemetryStore(config.influxUrl)

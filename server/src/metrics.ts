@@ -28,7 +28,7 @@ export class HubMetrics {
   });
   readonly pointsDropped = new Counter({
     name: 'hub_points_dropped_total',
-    help: 'Acknowledged points the store refused, one per point, by reason (beyond_retention, type_conflict, store_refused)',
+    help: 'Acknowledged points the store refused, one per point, by reason (beyond_retention, type_conflict, store_refused, corrupt_spool)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -258,6 +258,14 @@ export class AlertService {
   }
 
   private commit(alert: Alert, entry: AlertHistoryEntry, notification?: Notification): Alert {
+    // Each change saves and sends the whole alert: a device repeating within its rate budget grew it by megabytes an hour.
+    if (alert.history.length >= MAX_HISTORY && DEVICE_CHURN.has(entry.action)) {
+      const oldest = alert.history.findIndex((h) => DEVICE_CHURN.has(h.action));
+      if (oldest >= 0) {
+        alert.history.splice(oldest, 1);
+        alert.historyOmitted = (alert.historyOmitted ?? 0) + 1;
+      }
+    }
     alert.history.push(entry);
     this.d.repo.save(alert);
     const change: AlertChange = { alert, action: entry.action, ...(notification ? { notification } : {}) };
@@ -273,6 +281,11 @@ export class AlertService {
 }
 
 const key = (deviceId: string, type: string) => `${deviceId}|${type}`;
+
+/** History entries an alert keeps before the device's own churn makes room for newer churn. */
+export const MAX_HISTORY = 200;
+/** What a device can repeat at its message rate; people's actions, notifications and the opening are never dropped. */
+const DEVICE_CHURN: ReadonlySet<AlertHistoryEntry['action']> = new Set(['repeated', 'recurred', 'cleared', 'snapshot']);
 
 function severityOf(type: AlertType, device: Device): Severity {
   if (type === 'device_offline') return kindSpecs[device.kind].offlineSeverity;

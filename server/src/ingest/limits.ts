@@ -42,17 +42,19 @@ export const DEFAULT_MAX_LEAD_MS = 5000;
  * the timestamps it was made at, spread at the device's real rate, so it passes: a limiter on
  * receive time refused it after the PUBACK, which lost acknowledged messages.
  *
- * Against forged timestamps the device clock is clamped: never more than `maxLeadMs` ahead of
- * receive time, and never before the bucket's own clock (it only moves forward) or, for a device
- * the limiter has no bucket for, before the hub last heard from it. So the credit a device can
- * ever claim is what its budget allowed over the time the hub did not hear from it; a flooder
- * with current, future or old timestamps is held to `perSecond` of receive time, and its excess
- * is refused (counted by the caller), never queued, so it cannot crowd out other devices.
- * Buckets idle long enough to have refilled are swept.
+ * A bucket's clock starts at the device's own first `ts`, whatever its offset from the hub's
+ * clock: it started at the hub's time once, and a device whose clock lagged (local time west of
+ * UTC) got no refill for hours. Against forged timestamps, the device clock may advance no faster
+ * than the hub's own clock did since the bucket was made, plus an allowance: the time the hub did
+ * not hear from the device before (what its budget allowed over that silence, so a replayed backlog
+ * passes) and `maxLeadMs`. It never runs more than `maxLeadMs` ahead of receive time and never
+ * backwards. So a flooder with current, future or old timestamps is held to `perSecond` of receive
+ * time, and its excess is refused (counted by the caller), never queued, so it cannot crowd out
+ * other devices. Buckets idle long enough to have refilled are swept.
  */
 export class DeviceRateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  /** Per device: where a new bucket's clock may start at the earliest. */
+  private readonly buckets = new Map<string, { tokens: number; at: number; at0: number; rx0: number; allowance: number; rx: number }>();
+  /** Per device: when the hub last heard it before the limiter met it (the silence allowance starts there). */
   private readonly floors = new Map<string, number>();
   private sinceSweep = 0;
   private readonly maxLeadMs: number;
@@ -72,23 +74,24 @@ export class DeviceRateLimiter {
   allow(deviceId: string, lane: 'telemetry' | 'events', deviceTs: number, receivedAt: number, lastHeardAt?: number | null): boolean {
     if (this.limit.perSecond <= 0) return true;
     const key = lane === 'telemetry' ? deviceId : `${deviceId}\u0000e`;
-    const lead = receivedAt + this.maxLeadMs;
-    let at = Number.isFinite(deviceTs) ? Math.min(deviceTs, lead) : receivedAt;
+    let at = Math.min(Number.isFinite(deviceTs) ? deviceTs : receivedAt, receivedAt + this.maxLeadMs);
     let b = this.buckets.get(key);
     if (!b) {
-      // No bucket (first message, after a restart or a sweep): the credit starts when the hub last heard the device.
       let floor = this.floors.get(deviceId);
       if (floor === undefined) {
         floor = Math.min(lastHeardAt ?? receivedAt, receivedAt);
         this.floors.set(deviceId, floor);
       }
-      if (at < floor) at = floor;
-      b = { tokens: this.limit.burst, at };
+      b = { tokens: this.limit.burst, at, at0: at, rx0: receivedAt, allowance: receivedAt - floor + this.maxLeadMs, rx: receivedAt };
       this.buckets.set(key, b);
       if (++this.sinceSweep > 100_000) this.sweep(receivedAt);
-    } else if (at > b.at) {
-      b.tokens = Math.min(this.limit.burst, b.tokens + ((at - b.at) / 1000) * this.limit.perSecond);
-      b.at = at;
+    } else {
+      if (receivedAt > b.rx) b.rx = receivedAt;
+      at = Math.min(at, b.at0 + (b.rx - b.rx0) + b.allowance);
+      if (at > b.at) {
+        b.tokens = Math.min(this.limit.burst, b.tokens + ((at - b.at) / 1000) * this.limit.perSecond);
+        b.at = at;
+      }
     }
     if (b.tokens < 1) return false;
     b.tokens -= 1;
@@ -98,8 +101,8 @@ export class DeviceRateLimiter {
   private sweep(now: number): void {
     this.sinceSweep = 0;
     const fullAfterMs = (this.limit.burst / this.limit.perSecond) * 1000;
-    // A swept bucket comes back from the registry's last-heard time, which is later than its clock: no credit is gained.
-    for (const [key, b] of this.buckets) if (now - b.at > fullAfterMs + this.maxLeadMs) this.buckets.delete(key);
+    // Judged on receive time (a lagging device's clock is always far behind now). A bucket idle that long would be full again.
+    for (const [key, b] of this.buckets) if (now - b.rx > fullAfterMs + this.maxLeadMs) this.buckets.delete(key);
     for (const id of this.floors.keys()) if (!this.buckets.has(id) && !this.buckets.has(`${id}\u0000e`)) this.floors.delete(id);
   }
 }

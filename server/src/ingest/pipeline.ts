@@ -80,6 +80,11 @@ export class IngestPipeline {
       rejects.record(decoded.reason, topic, decoded.message, payload);
       return 'rejected';
     }
+    // Before the limiter, so ids refused here leave no bucket behind either.
+    if (!registry.get(parsed.deviceId) && !registry.canRegister(parsed.communityId)) {
+      rejects.record('registry_full', topic, `device ${parsed.deviceId} is not provisioned and community ${parsed.communityId} (or the hub) has as many unprovisioned devices as allowed`, payload);
+      return 'rejected';
+    }
     // Judged on the device's own clock, after decoding gave its ts: a replayed backlog is not a flood (limits.ts).
     const lane = parsed.channel === 'telemetry' ? 'telemetry' : 'events';
     if (!this.limiter.allow(parsed.deviceId, lane, decoded.value.ts, receivedAt, registry.get(parsed.deviceId)?.lastSeenAt)) {
@@ -87,6 +92,10 @@ export class IngestPipeline {
       return 'rejected';
     }
     const device = registry.resolve(parsed, receivedAt);
+    if (device === 'full') {
+      rejects.record('registry_full', topic, `device ${parsed.deviceId} is not provisioned and there is no room for it`, payload);
+      return 'rejected';
+    }
     if (device === 'mismatch') {
       rejects.record('device_mismatch', topic, `device ${parsed.deviceId} is registered with another kind or community`, payload);
       return 'rejected';

@@ -17,6 +17,7 @@ export type IngestRejectReason =
   | 'device_mismatch'
   | 'too_deep'
   | 'rate_limited'
+  | 'registry_full'
   | 'beyond_retention'
   | StoreRefusalReason;
 

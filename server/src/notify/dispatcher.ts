@@ -37,7 +37,7 @@ export class AlertDispatcher {
     for (const hook of this.d.grid.webhooks(alert.communityId, alert.gridCellId)) {
       if (severityRank[alert.severity] > severityRank[hook.minSeverity ?? 'minor']) continue;
       const body = hook.format === 'wecom' ? wecomMessage(alert, notification) : dingtalkMessage(alert, notification);
-      this.d.outbox.enqueue(alert.id, hook.url, hook.format, body);
+      this.d.outbox.enqueue(alert.id, hook.url, hook.format, body, alert.severity);
     }
   }
 }

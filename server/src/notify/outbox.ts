@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { severityRank, type Severity } from '#devices';
 import type { Logger } from '../log.ts';
 
 export interface OutboxItem {
@@ -24,10 +25,15 @@ export interface DeliveryResult {
  * attempt, retried with exponential backoff while the receiver is down, and only removed once
  * delivered, so a receiver that is away for a while (or a hub restart) loses nothing.
  */
+/** Deliveries in flight at once, in all and per endpoint URL. */
+const MAX_IN_FLIGHT = 50;
+const MAX_PER_URL = 4;
+
 export class WebhookOutbox {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private busy = false;
+  private readonly inFlight = new Set<number>();
+  private readonly perUrl = new Map<string, number>();
   onResult: ((r: DeliveryResult) => void) | undefined;
 
   constructor(
@@ -38,13 +44,18 @@ export class WebhookOutbox {
   ) {
     db.exec(`CREATE TABLE IF NOT EXISTS webhook_outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, url TEXT NOT NULL, format TEXT NOT NULL,
-      body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, first_failure_at REAL)`);
+      body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, first_failure_at REAL,
+      priority INTEGER NOT NULL DEFAULT 2)`);
+    // Outboxes from before priorities: their rows count as minor.
+    const columns = db.prepare('PRAGMA table_info(webhook_outbox)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'priority')) db.exec('ALTER TABLE webhook_outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2');
   }
 
-  enqueue(alertId: string, url: string, format: string, body: unknown): void {
+  /** `severity` orders each endpoint's queue: a critical notification never waits behind minor ones. */
+  enqueue(alertId: string, url: string, format: string, body: unknown, severity: Severity = 'minor'): void {
     this.db
-      .prepare('INSERT INTO webhook_outbox (alert_id, url, format, body, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
-      .run(alertId, url, format, JSON.stringify(body), this.clock());
+      .prepare('INSERT INTO webhook_outbox (alert_id, url, format, body, next_attempt_at, priority) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(alertId, url, format, JSON.stringify(body), this.clock(), severityRank[severity]);
     void this.deliverDue();
   }
 
@@ -63,21 +74,43 @@ export class WebhookOutbox {
     clearInterval(this.timer);
   }
 
-  /** Sends every due item once; failures are rescheduled. */
+  /**
+   * Sends due items, each once, at most MAX_PER_URL at a time per endpoint: the oldest 50 due, all
+   * awaited together, let one endpoint that never answers hold every other one's notifications
+   * (a fire alarm waited behind its retries for more than 30 s). Resolves when the deliveries it
+   * started have settled; failures are rescheduled.
+   */
   async deliverDue(): Promise<void> {
-    if (this.busy || !this.running) return;
-    this.busy = true;
-    try {
-      const due = this.db
-        .prepare(
-          `SELECT id, alert_id AS alertId, url, format, body, attempts, next_attempt_at AS nextAttemptAt, first_failure_at AS firstFailureAt
-           FROM webhook_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT 50`,
-        )
-        .all(this.clock()) as OutboxItem[];
-      await Promise.all(due.map((item) => this.deliver(item)));
-    } finally {
-      this.busy = false;
+    if (!this.running) return;
+    const free = MAX_IN_FLIGHT - this.inFlight.size;
+    if (free <= 0) return;
+    const due = this.db
+      .prepare(
+        `SELECT id, alertId, url, format, body, attempts, nextAttemptAt, firstFailureAt FROM (
+           SELECT id, alert_id AS alertId, url, format, body, attempts, next_attempt_at AS nextAttemptAt, first_failure_at AS firstFailureAt,
+             priority, row_number() OVER (PARTITION BY url ORDER BY priority, id) AS rn
+           FROM webhook_outbox WHERE next_attempt_at <= ?)
+         WHERE rn <= ? ORDER BY priority, id LIMIT ?`,
+      )
+      .all(this.clock(), MAX_PER_URL * 2, MAX_IN_FLIGHT * 2) as OutboxItem[];
+    const started: Promise<void>[] = [];
+    for (const item of due) {
+      if (started.length >= free) break;
+      if (this.inFlight.has(item.id)) continue;
+      const n = this.perUrl.get(item.url) ?? 0;
+      if (n >= MAX_PER_URL) continue;
+      this.inFlight.add(item.id);
+      this.perUrl.set(item.url, n + 1);
+      started.push(
+        this.deliver(item).finally(() => {
+          this.inFlight.delete(item.id);
+          const left = (this.perUrl.get(item.url) ?? 1) - 1;
+          if (left > 0) this.perUrl.set(item.url, left);
+          else this.perUrl.delete(item.url);
+        }),
+      );
     }
+    await Promise.all(started);
   }
 
   private async deliver(item: OutboxItem): Promise<void> {

@@ -43,6 +43,14 @@ interface Row {
   first_seen_at: number;
 }
 
+/** How many devices may register themselves (unprovisioned, on their first message). */
+export interface UnprovisionedLimits {
+  perCommunity: number;
+  total: number;
+}
+
+export const DEFAULT_UNPROVISIONED_LIMITS: UnprovisionedLimits = { perCommunity: 100_000, total: 500_000 };
+
 /** Rows written per slice of a background flush: a slice blocks the event loop for about a millisecond. */
 const FLUSH_SLICE_ROWS = 200;
 /** Last-seen times are persisted at this cadence; the live value is in memory. */
@@ -55,6 +63,9 @@ const SEEN_FLUSH_MS = 60_000;
  */
 export class DeviceRegistry {
   private readonly devices = new Map<string, Device>();
+  /** Unprovisioned devices per community, and in all. */
+  private readonly unprovisioned = new Map<string, number>();
+  private unprovisionedTotal = 0;
   /** Devices whose row must be rewritten. */
   private readonly dirty = new Set<string>();
   /** Devices whose only change is the last-seen time. */
@@ -70,6 +81,7 @@ export class DeviceRegistry {
   constructor(
     private readonly db: Database.Database,
     private readonly flushMs = 1000,
+    private readonly limits: UnprovisionedLimits = DEFAULT_UNPROVISIONED_LIMITS,
   ) {
     db.exec(`CREATE TABLE IF NOT EXISTS devices (
       id TEXT PRIMARY KEY, kind TEXT NOT NULL, community_id TEXT NOT NULL,
@@ -100,6 +112,7 @@ export class DeviceRegistry {
         lastSeenAt: row.last_seen_at,
         firstSeenAt: row.first_seen_at,
       });
+      if (row.provisioned !== 1) this.countUnprovisioned(row.community_id, 1);
     }
     this.timer = setInterval(() => this.drainInSlices(), this.flushMs);
     this.timer.unref();
@@ -137,15 +150,26 @@ export class DeviceRegistry {
   }
 
   /**
-   * The device a topic speaks for. Unknown devices are registered (unprovisioned);
-   * a topic that contradicts a known device's kind or community is refused ('mismatch').
+   * Whether a device the registry does not know may register itself in this community. A gateway
+   * speaks for any id of its communities (a `*` one invents communities too): without a bound, a
+   * loop over fresh ids grows this map, and every per-device map behind it, until memory runs out.
    */
-  resolve(topic: DeviceTopic, now: number): Device | 'mismatch' {
+  canRegister(communityId: string): boolean {
+    return this.unprovisionedTotal < this.limits.total && (this.unprovisioned.get(communityId) ?? 0) < this.limits.perCommunity;
+  }
+
+  /**
+   * The device a topic speaks for. Unknown devices are registered (unprovisioned) while
+   * canRegister allows ('full' otherwise); a topic that contradicts a known device's kind or
+   * community is refused ('mismatch').
+   */
+  resolve(topic: DeviceTopic, now: number): Device | 'mismatch' | 'full' {
     const known = this.devices.get(topic.deviceId);
     if (known) {
       if (known.kind !== topic.kind || known.communityId !== topic.communityId) return 'mismatch';
       return known;
     }
+    if (!this.canRegister(topic.communityId)) return 'full';
     const device: Device = {
       id: topic.deviceId,
       kind: topic.kind,
@@ -161,8 +185,16 @@ export class DeviceRegistry {
       firstSeenAt: now,
     };
     this.devices.set(device.id, device);
+    this.countUnprovisioned(device.communityId, 1);
     this.dirty.add(device.id);
     return device;
+  }
+
+  private countUnprovisioned(communityId: string, delta: 1 | -1): void {
+    const n = (this.unprovisioned.get(communityId) ?? 0) + delta;
+    if (n > 0) this.unprovisioned.set(communityId, n);
+    else this.unprovisioned.delete(communityId);
+    this.unprovisionedTotal += delta;
   }
 
   touch(device: Device, now: number): void {
@@ -194,6 +226,7 @@ export class DeviceRegistry {
       lastSeenAt: existing?.lastSeenAt ?? null,
       firstSeenAt: existing?.firstSeenAt ?? now,
     };
+    if (existing && !existing.provisioned) this.countUnprovisioned(existing.communityId, -1);
     this.devices.set(device.id, device);
     this.dirty.add(device.id);
     return device;

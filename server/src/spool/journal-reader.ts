@@ -10,6 +10,9 @@ const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
  * the appender published, and commits the checkpoint (file written at most every 200 ms; segments
  * wholly before it are deleted).
  */
+/** Starts a record that stands for an over-long stretch of a segment: never JSON, so the writer reports it as corrupt_spool. */
+const CORRUPT_MARK = '\u0000corrupt spool stretch: ';
+
 export class JournalReader {
   private checkpoint: JournalPosition;
   private persistedAt = 0;
@@ -64,10 +67,37 @@ export class JournalReader {
         if (nl > start) records.push(this.buf.toString('utf8', start, nl));
         start = nl + 1;
       }
-      if (start === 0) break;
+      if (start === 0) {
+        // No newline in what was read. Waiting for the rest is right only at the head, for a line
+        // shorter than the buffer: a sealed segment never grows, and no point is 8 MiB long.
+        if (n === this.buf.length) {
+          records.push(`${CORRUPT_MARK}${this.buf.toString('latin1', 0, 200)}`);
+          pos = { seg: pos.seg, off: this.nextLineStart(fd, pos.off + n, size) };
+          continue;
+        }
+        if (pos.seg < this.shared.headSeg) {
+          // The torn end of a sealed segment: intact but for its newline, the writer still stores it.
+          records.push(this.buf.toString('utf8', 0, n));
+          pos = { seg: pos.seg, off: size };
+          continue;
+        }
+        break;
+      }
       pos = { seg: pos.seg, off: pos.off + start };
     }
     return { records, end: pos };
+  }
+
+  /** Offset just past the next newline at or after `off`, or the segment's end. */
+  private nextLineStart(fd: number, off: number, size: number): number {
+    while (off < size) {
+      const m = fs.readSync(fd, this.buf, 0, Math.min(this.buf.length, size - off), off);
+      if (m <= 0) break;
+      const nl = this.buf.indexOf(10);
+      if (nl >= 0 && nl < m) return off + nl + 1;
+      off += m;
+    }
+    return size;
   }
 
   commit(pos: JournalPosition, force = false): void {

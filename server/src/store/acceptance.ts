@@ -6,9 +6,10 @@ const DAY = 24 * HOUR;
 
 /**
  * Why a store did not keep a point it was given. `beyond_retention` and `type_conflict` are what
- * InfluxDB names in a partial write; `store_refused` is anything else it refuses per point.
+ * InfluxDB names in a partial write; `store_refused` is anything else it refuses per point;
+ * `corrupt_spool` is a spool line that is no point at all (the writer never hands it to a store).
  */
-export type StoreRefusalReason = 'beyond_retention' | 'type_conflict' | 'store_refused';
+export type StoreRefusalReason = 'beyond_retention' | 'type_conflict' | 'store_refused' | 'corrupt_spool';
 
 export interface Refusal {
   /** Index of the point in the batch given to write(). */

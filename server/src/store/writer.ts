@@ -215,9 +215,15 @@ export class StoreWriter {
 
   private async writeBatch(records: string[]): Promise<boolean> {
     const { store, sink, log } = this.o;
-    const points = records.map((r) => JSON.parse(r) as StoredPoint);
     const now = this.now();
     let refused: RefusedPoint[] | undefined;
+    // A line that throws here would stop the loop, and a restarted writer would meet it again: report it and go on.
+    const points: StoredPoint[] = [];
+    for (const r of records) {
+      const p = parsePoint(r);
+      if (typeof p === 'string') (refused ??= []).push({ reason: 'corrupt_spool', message: p, topic: '', sample: r.slice(0, 200) });
+      else points.push(p);
+    }
     let late: Set<StoredPoint> | undefined;
     for (const p of points) {
       const r = refusalOf(p, now, this.window);
@@ -277,6 +283,23 @@ export class StoreWriter {
 }
 
 const MEASURED_CHANNEL = { t: 'telemetry', e: 'event' } as const;
+
+/** A spool line as a point, or why it is none. */
+function parsePoint(line: string): StoredPoint | string {
+  let p: unknown;
+  try {
+    p = JSON.parse(line);
+  } catch (err) {
+    return `spool line is not JSON (${(err as Error).message.slice(0, 80)})`;
+  }
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'spool line is not a JSON object';
+  const o = p as Record<string, unknown>;
+  if ((o.m !== 't' && o.m !== 'e') || typeof o.d !== 'string' || typeof o.k !== 'string' || typeof o.c !== 'string'
+    || typeof o.ts !== 'number' || !Number.isFinite(o.ts) || typeof o.rx !== 'number' || typeof o.r !== 'object' || o.r === null) {
+    return 'spool line is not a stored point';
+  }
+  return o as unknown as StoredPoint;
+}
 
 function describeRefusal(p: StoredPoint, r: Omit<Refusal, 'index'>): RefusedPoint {
   return {
