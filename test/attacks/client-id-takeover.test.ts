@@ -70,7 +70,8 @@ async function attack(o: { hub: Hub; deviceUrl: string; attacker: MqttLogin; vic
   const base = Date.now() - 60_000;
   const gap = ATTACK_MS / EVENTS;
   for (let seq = 1; seq <= EVENTS; seq++) {
-    await victim.publishAsync('community/c1/gate/tk-victim/event', JSON.stringify({ type: 'access_granted', ts: base + seq, seq }), { qos: 1 });
+    // Stamped at the pace it sends: the rate budget runs on the device's clock.
+    await victim.publishAsync('community/c1/gate/tk-victim/event', JSON.stringify({ type: 'access_granted', ts: base + seq * gap, seq }), { qos: 1 });
     out.acked++;
     await new Promise((r) => setTimeout(r, gap * 0.8));
   }

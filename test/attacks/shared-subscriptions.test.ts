@@ -26,9 +26,9 @@ async function victimSends(url: string, victim: MqttLogin, n: number): Promise<n
   const base = Date.now() - 60_000;
   let acked = 0;
   for (let seq = 1; seq <= n; seq++) {
-    await c.publishAsync('community/c1/gate/sh-victim/event', JSON.stringify({ type: 'access_granted', ts: base + seq, seq }), { qos: 1 });
+    // Stamped at the pace it sends (~40 events/s), under the per-device budget on the device's own clock at any FAULT_SCALE.
+    await c.publishAsync('community/c1/gate/sh-victim/event', JSON.stringify({ type: 'access_granted', ts: base + seq * 25, seq }), { qos: 1 });
     acked++;
-    // ~40 events/s: under the per-device rate budget at any FAULT_SCALE.
     await new Promise((r) => setTimeout(r, 25));
   }
   await c.endAsync();
