@@ -58,14 +58,15 @@ function writeAcks(acks: number[], socket: net.Socket): void {
 }
 
 /**
- * An MQTT 3.1.1 subscriber for the telemetry lane: QoS 1, persistent session, and
- * acknowledgements in batches.
+ * An MQTT 3.1.1 subscriber for both lanes: QoS 1, persistent session, and acknowledgements in
+ * batches (and, for the events lane, QoS 1 publication of the hub's alerts).
  *
  * mqtt.js hands messages over one per tick and writes each PUBACK with its own write(2); at
  * 10,000 msg/s that was the largest cost in the hub's profile (see docs/performance.md). Here
  * what arrives within a couple of milliseconds is parsed (by mqtt-packet), spooled with one
  * write(2), and acknowledged with one socket write. The guarantee is unchanged: no PUBACK
- * before the message is in the spool. Alarms do not pay the wait: they travel on the events lane.
+ * before the message is in the spool. Alarms do not wait behind telemetry: they travel on the
+ * events lane, its own connection.
  */
 export class BatchSubscriber {
   private socket: net.Socket | undefined;

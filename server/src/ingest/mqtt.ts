@@ -21,9 +21,10 @@ export interface MqttAdapterOptions {
   metrics: HubMetrics;
   /**
    * Handles messages in arrival order. For QoS 1 the PUBACKs go out only when `ack` is called,
-   * so the handler calls it once they are durably spooled (or rejected). Nothing more is read
-   * from that connection until then, so the handler must be quick (it appends to the spool and
-   * returns; the store write happens later).
+   * so the handler calls it once they are durably spooled (or rejected). On the telemetry lane
+   * nothing more is read from that connection until then; the events lane keeps reading (up to
+   * a bound) and its PUBACKs follow in arrival order. The handler must be quick (it appends to
+   * the spool and returns; the store write happens later).
    */
   onBatch: (messages: InboundMessage[], ack: () => void, lane: SubscriptionLane) => void;
   /**
