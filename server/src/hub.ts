@@ -268,8 +268,9 @@ export class Hub {
    * Spools what the budget allows, then holds the rest (and so the broker's delivery: the ack
    * comes only once every message is spooled) until the writer frees space or the disk takes
    * writes again. Backpressure, not loss. Telemetry stops short of the events' reserve; events
-   * and status may use it, and an event that finds even the reserve used up is still evaluated
-   * at once (rules, alerts, live views) and only its spooling and its ack wait.
+   * and status may use it, and events that find even the reserve used up are still evaluated
+   * at once (rules, alerts, live views) and only their spooling and their acks wait; on an
+   * external broker the events lane keeps reading meanwhile (BatchSubscriber maxHeldMessages).
    */
   private onBatch(messages: InboundMessage[], ack: () => void, lane: SubscriptionLane): void {
     const journal = this.journal;
@@ -281,16 +282,21 @@ export class Hub {
       const sliceEnd = Math.min(messages.length, next + BATCH_SLICE);
       journal.batch(() => {
         if (held.length > 0 && !blocked()) {
-          for (const line of held) journal.append(line);
-          held = [];
+          let i = 0;
+          while (i < held.length && !blocked()) journal.append(held[i++]!);
+          held = i === held.length ? [] : held.slice(i);
         }
         while (next < sliceEnd && held.length === 0 && !blocked()) {
           const m = messages[next++]!;
           this.pipeline.handle(m.topic, m.payload, receivedAt);
         }
-        if (lane === 'events' && held.length === 0 && next < sliceEnd && blocked()) {
-          const m = messages[next++]!;
-          this.pipeline.handle(m.topic, m.payload, receivedAt, (line) => held.push(line));
+        // Every held event is evaluated now, not one per freed slot: an alarm behind routine
+        // events must not wait for the store either.
+        if (lane === 'events' && next < messages.length && (held.length > 0 || blocked())) {
+          while (next < messages.length) {
+            const m = messages[next++]!;
+            this.pipeline.handle(m.topic, m.payload, receivedAt, (line) => held.push(line));
+          }
         }
       });
       if (next >= messages.length && held.length === 0 && !journal.holding) ack();

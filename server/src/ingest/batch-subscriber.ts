@@ -6,6 +6,8 @@ import type { Logger } from '../log.ts';
 export interface InboundMessage {
   topic: string;
   payload: Buffer;
+  /** The broker's retain flag: set on a replay at a new subscription. */
+  retain?: boolean;
 }
 
 export interface BatchSubscriberOptions {
@@ -26,6 +28,14 @@ export interface BatchSubscriberOptions {
    */
   onBatch: (messages: InboundMessage[], ack: () => void) => void;
   onConnectionChange: (up: boolean) => void;
+  /** For the logs. */
+  lane?: string;
+  /**
+   * Keep reading while batches wait for `ack`, up to this many unacknowledged messages; their
+   * PUBACKs still go out strictly in the order the PUBLISHes arrived (MQTT 3.1.1 §4.6). Unset:
+   * nothing more is read until the pending batch is acknowledged.
+   */
+  maxHeldMessages?: number;
 }
 
 const PROTOCOL = { protocolId: 'MQTT', protocolVersion: 4 } as const;
@@ -33,6 +43,7 @@ const PROTOCOL = { protocolId: 'MQTT', protocolVersion: 4 } as const;
 /** Messages read within this window are spooled and acknowledged together. */
 const COALESCE_MS = 2;
 const MAX_BATCH = 4096;
+const MAX_OUTGOING = 10_000;
 
 function writeAcks(acks: number[], socket: net.Socket): void {
   if (acks.length === 0 || socket.destroyed) return;
@@ -47,14 +58,15 @@ function writeAcks(acks: number[], socket: net.Socket): void {
 }
 
 /**
- * An MQTT 3.1.1 subscriber for the telemetry lane: QoS 1, persistent session, and
- * acknowledgements in batches.
+ * An MQTT 3.1.1 subscriber for both lanes: QoS 1, persistent session, and acknowledgements in
+ * batches (and, for the events lane, QoS 1 publication of the hub's alerts).
  *
  * mqtt.js hands messages over one per tick and writes each PUBACK with its own write(2); at
  * 10,000 msg/s that was the largest cost in the hub's profile (see docs/performance.md). Here
  * what arrives within a couple of milliseconds is parsed (by mqtt-packet), spooled with one
  * write(2), and acknowledged with one socket write. The guarantee is unchanged: no PUBACK
- * before the message is in the spool. Alarms do not pay the wait: they travel on the events lane.
+ * before the message is in the spool. Alarms do not wait behind telemetry: they travel on the
+ * events lane, its own connection.
  */
 export class BatchSubscriber {
   private socket: net.Socket | undefined;
@@ -74,6 +86,11 @@ export class BatchSubscriber {
   private firstConnect: { resolve: () => void } | undefined;
   /** QoS 2 ids received and not yet released; the broker downgrades to QoS 1, so only in case. */
   private readonly qos2Pending = new Set<number>();
+  /** Batches handed over and not all acknowledged yet, in arrival order (keep-reading mode). */
+  private pending: { acks: number[]; count: number; acked: boolean }[] = [];
+  private heldMessages = 0;
+  /** Our QoS 1 publications not yet acknowledged by the broker: sent again (dup) on reconnect. */
+  private readonly outgoing = new Map<number, { topic: string; payload: Buffer }>();
 
   constructor(private readonly o: BatchSubscriberOptions) {}
 
@@ -123,6 +140,8 @@ export class BatchSubscriber {
     this.holding = false;
     this.batch = [];
     this.acks = [];
+    this.pending = [];
+    this.heldMessages = 0;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     parser.on('packet', (packet: Packet) => this.onPacket(packet, socket));
@@ -154,9 +173,31 @@ export class BatchSubscriber {
       // Once per outage: a broker that is down for a minute would otherwise log every retry.
       if (this.stopped || this.errorLogged) return;
       this.errorLogged = true;
-      this.o.log.error({ err: err.message, url: this.o.url, lane: 'telemetry' }, 'MQTT connection error; retrying every second');
+      this.o.log.error({ err: err.message, url: this.o.url, lane: this.lane }, 'MQTT connection error; retrying every second');
     });
     socket.once('close', () => this.onClose(socket));
+  }
+
+  private get lane(): string {
+    return this.o.lane ?? 'telemetry';
+  }
+
+  /**
+   * QoS 0 is sent only while connected; QoS 1 is kept until the broker's PUBACK and sent again
+   * (with dup) after a reconnect.
+   */
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): void {
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const socket = this.socket;
+    if (qos === 0) {
+      if (this.up && socket && !socket.destroyed) socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload: body, qos: 0, retain: false, dup: false }));
+      return;
+    }
+    const id = this.messageId();
+    // A broker that never answers must not grow this without end: the oldest alert update goes.
+    if (this.outgoing.size >= MAX_OUTGOING) this.outgoing.delete(this.outgoing.keys().next().value!);
+    this.outgoing.set(id, { topic, payload: body });
+    if (this.up && socket && !socket.destroyed) socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload: body, qos: 1, messageId: id, retain: false, dup: false }));
   }
 
   private get keepaliveS(): number {
@@ -172,6 +213,7 @@ export class BatchSubscriber {
     const acks = this.acks;
     this.batch = [];
     this.acks = [];
+    if (this.o.maxHeldMessages !== undefined) return this.flushKeepReading(socket, messages, acks);
     let acked = false;
     let sync = true;
     this.o.onBatch(messages, () => {
@@ -191,19 +233,52 @@ export class BatchSubscriber {
     }
   }
 
+  /**
+   * A held batch must not stop the batches behind it from being handled (an alarm behind held
+   * routine events), but its PUBACKs must not be overtaken either: acks go out from the head of
+   * the queue only.
+   */
+  private flushKeepReading(socket: net.Socket, messages: InboundMessage[], acks: number[]): void {
+    const entry = { acks, count: messages.length, acked: false };
+    this.pending.push(entry);
+    this.heldMessages += entry.count;
+    this.o.onBatch(messages, () => {
+      if (entry.acked || this.socket !== socket) return;
+      entry.acked = true;
+      let out: number[] = [];
+      while (this.pending[0]?.acked) {
+        const done = this.pending.shift()!;
+        this.heldMessages -= done.count;
+        out = out.length === 0 ? done.acks : out.concat(done.acks);
+      }
+      writeAcks(out, socket);
+      if (this.holding && this.heldMessages < this.o.maxHeldMessages!) {
+        this.holding = false;
+        socket.resume();
+      }
+    });
+    if (!this.holding && this.heldMessages >= this.o.maxHeldMessages!) {
+      this.holding = true;
+      socket.pause();
+    }
+  }
+
   private onPacket(packet: Packet, socket: net.Socket): void {
     const { batch, acks } = this;
     switch (packet.cmd) {
       case 'publish':
         if (packet.qos === 2) {
           // Exactly-once handshake: deliver on the first PUBLISH, answer PUBREC until PUBREL.
-          if (!this.qos2Pending.has(packet.messageId!)) batch.push({ topic: packet.topic, payload: packet.payload as Buffer });
+          if (!this.qos2Pending.has(packet.messageId!)) batch.push({ topic: packet.topic, payload: packet.payload as Buffer, retain: packet.retain });
           this.qos2Pending.add(packet.messageId!);
           acks.push(-packet.messageId!);
           return;
         }
-        batch.push({ topic: packet.topic, payload: packet.payload as Buffer });
+        batch.push({ topic: packet.topic, payload: packet.payload as Buffer, retain: packet.retain });
         if (packet.qos === 1) acks.push(packet.messageId!);
+        return;
+      case 'puback':
+        this.outgoing.delete(packet.messageId!);
         return;
       case 'pubrel':
         this.qos2Pending.delete(packet.messageId!);
@@ -215,14 +290,15 @@ export class BatchSubscriber {
           socket.destroy();
           return;
         }
-        this.o.log.info({ url: this.o.url, lane: 'telemetry', clientId: this.o.clientId, sessionPresent: packet.sessionPresent }, 'connected to MQTT broker');
+        this.o.log.info({ url: this.o.url, lane: this.lane, clientId: this.o.clientId, sessionPresent: packet.sessionPresent }, 'connected to MQTT broker');
         socket.write(
           mqttPacket.generate({ cmd: 'subscribe', messageId: this.messageId(), subscriptions: this.o.topics.map((topic) => ({ topic, qos: 1 as const })) }),
         );
         return;
       case 'suback': {
         const refused = this.o.topics.filter((_, i) => packet.granted[i] === 128);
-        if (refused.length) this.o.log.error({ topics: refused, lane: 'telemetry' }, 'MQTT subscribe refused');
+        if (refused.length) this.o.log.error({ topics: refused, lane: this.lane }, 'MQTT subscribe refused');
+        for (const [messageId, m] of this.outgoing) socket.write(mqttPacket.generate({ cmd: 'publish', topic: m.topic, payload: m.payload, qos: 1, messageId, retain: false, dup: true }));
         this.setUp(true);
         this.startKeepalive(socket);
         this.firstConnect?.resolve();
@@ -240,7 +316,7 @@ export class BatchSubscriber {
     this.keepaliveTimer = setInterval(() => {
       // While holding for backpressure the socket is not read, so silence proves nothing.
       if (!this.holding && Date.now() - this.lastReceivedAt > this.keepaliveS * 1500) {
-        this.o.log.warn({ url: this.o.url, lane: 'telemetry' }, 'MQTT broker silent past the keepalive; reconnecting');
+        this.o.log.warn({ url: this.o.url, lane: this.lane }, 'MQTT broker silent past the keepalive; reconnecting');
         socket.destroy();
         return;
       }
@@ -250,7 +326,8 @@ export class BatchSubscriber {
   }
 
   private messageId(): number {
-    const id = this.nextId;
+    let id = this.nextId;
+    for (let tries = 0; tries < 65535 && this.outgoing.has(id); tries++) id = id >= 65535 ? 1 : id + 1;
     this.nextId = id >= 65535 ? 1 : id + 1;
     return id;
   }
@@ -275,7 +352,7 @@ export class BatchSubscriber {
     if (unspooled.length > 0) this.o.onBatch(unspooled, () => {});
     this.parser?.removeAllListeners();
     this.qos2Pending.clear();
-    if (this.up) this.o.log.warn({ url: this.o.url, lane: 'telemetry' }, 'MQTT connection lost; reconnecting');
+    if (this.up) this.o.log.warn({ url: this.o.url, lane: this.lane }, 'MQTT connection lost; reconnecting');
     this.setUp(false);
     if (this.stopped) return;
     this.reconnectTimer = setTimeout(() => this.connect(), this.o.reconnectMs ?? 1000);

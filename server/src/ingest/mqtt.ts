@@ -21,9 +21,10 @@ export interface MqttAdapterOptions {
   metrics: HubMetrics;
   /**
    * Handles messages in arrival order. For QoS 1 the PUBACKs go out only when `ack` is called,
-   * so the handler calls it once they are durably spooled (or rejected). Nothing more is read
-   * from that connection until then, so the handler must be quick (it appends to the spool and
-   * returns; the store write happens later).
+   * so the handler calls it once they are durably spooled (or rejected). On the telemetry lane
+   * nothing more is read from that connection until then; the events lane keeps reading (up to
+   * a bound) and its PUBACKs follow in arrival order. The handler must be quick (it appends to
+   * the spool and returns; the store write happens later).
    */
   onBatch: (messages: InboundMessage[], ack: () => void, lane: SubscriptionLane) => void;
   /**
@@ -44,7 +45,7 @@ export interface MqttAdapterOptions {
  */
 export class MqttAdapter {
   private readonly clients = new Map<SubscriptionLane, MqttClient>();
-  private telemetry: BatchSubscriber | undefined;
+  private readonly batchLanes = new Map<SubscriptionLane, BatchSubscriber>();
   private readonly up = new Set<SubscriptionLane>();
 
   constructor(private readonly o: MqttAdapterOptions) {}
@@ -69,8 +70,9 @@ export class MqttAdapter {
   private connectLane(lane: SubscriptionLane): Promise<void> {
     const { log, metrics, onBatch } = this.o;
     const clientId = lane === 'events' ? `${this.o.clientId}-events` : this.o.clientId;
-    // The volume lane acknowledges in batches; WebSocket URLs (rare for a hub) stay on mqtt.js.
-    if (lane === 'telemetry' && BatchSubscriber.supports(this.o.url)) return this.connectBatchLane(clientId);
+    // WebSocket URLs (rare for a hub) stay on mqtt.js.
+    // Publish-only (embedded broker) stays on mqtt.js too.
+    if (BatchSubscriber.supports(this.o.url) && this.o.subscribe !== false) return this.connectBatchLane(lane, clientId);
     const options: IClientOptions = {
       clientId,
       clean: false,
@@ -120,38 +122,73 @@ export class MqttAdapter {
     });
   }
 
-  private connectBatchLane(clientId: string): Promise<void> {
+  private connectBatchLane(lane: SubscriptionLane, clientId: string): Promise<void> {
     const { log, metrics } = this.o;
-    this.telemetry = new BatchSubscriber({
+    const replays = retainedReplays(metrics);
+    const replayLog = new RateLimitedLog(log);
+    const sub = new BatchSubscriber({
       url: this.o.url,
       clientId,
       ...(this.o.username ? { username: this.o.username } : {}),
       ...(this.o.password ? { password: this.o.password } : {}),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
-      topics: this.subscriptions('telemetry'),
+      topics: this.subscriptions(lane),
       log,
-      onBatch: (messages, ack) => this.o.onBatch(messages, ack, 'telemetry'),
+      lane,
+      // Events held for spool space (a long store outage exhausts any reserve) must not stop the
+      // next alarm from being read and evaluated: only their PUBACKs wait. Telemetry keeps the
+      // plain backpressure.
+      ...(lane === 'events' ? { maxHeldMessages: EVENTS_MAX_HELD } : {}),
+      onBatch: (messages, ack) => {
+        if (lane === 'events') messages = dropRetainedReplays(messages, replays, replayLog);
+        if (messages.length === 0) return ack();
+        this.o.onBatch(messages, ack, lane);
+      },
       onConnectionChange: (up) => {
-        if (up) this.up.add('telemetry');
-        else this.up.delete('telemetry');
+        if (up) this.up.add(lane);
+        else this.up.delete(lane);
         metrics.mqttConnected.set(this.connected ? 1 : 0);
       },
     });
-    return this.telemetry.start();
+    this.batchLanes.set(lane, sub);
+    return sub.start();
   }
 
   /** Alert changes go out on the events lane, ahead of any telemetry. */
   publish(topic: string, payload: string, qos: 0 | 1 = 1): void {
-    this.clients.get('events')?.publish(topic, payload, { qos, retain: false });
+    const batch = this.batchLanes.get('events');
+    if (batch) batch.publish(topic, payload, qos);
+    else this.clients.get('events')?.publish(topic, payload, { qos, retain: false });
   }
 
   async stop(): Promise<void> {
     await Promise.all([
       ...[...this.clients.values()].map((c) => new Promise<void>((resolve) => c.end(false, {}, () => resolve()))),
-      this.telemetry?.stop(),
+      ...[...this.batchLanes.values()].map((s) => s.stop()),
     ]);
     this.up.clear();
   }
+}
+
+/**
+ * Above the broker's own in-flight window (max_inflight_messages 1000 in config/mosquitto/hub.conf),
+ * so that window is what normally bounds it; this only bounds memory against a broker without one.
+ */
+const EVENTS_MAX_HELD = 2000;
+
+/**
+ * A retained event is a replay of an old one (sent again at each new subscription): an alarm
+ * raised anew at every fresh session. Only a status is state. Mosquitto's acl_file cannot refuse
+ * the retain flag, so the hub drops the replay (the embedded broker refuses it).
+ */
+function dropRetainedReplays(messages: InboundMessage[], replays: Counter, replayLog: RateLimitedLog): InboundMessage[] {
+  if (!messages.some((m) => m.retain && !m.topic.endsWith('/status'))) return messages;
+  return messages.filter((m) => {
+    if (!m.retain || m.topic.endsWith('/status')) return true;
+    replays.inc();
+    replayLog.warn('retained_replay', { topic: m.topic.slice(0, 200), lane: 'events' }, 'ignored a retained event replayed by the broker');
+    return false;
+  });
 }
 
 function retainedReplays(metrics: HubMetrics): Counter {
