@@ -36,6 +36,11 @@ export interface BatchSubscriberOptions {
    * nothing more is read until the pending batch is acknowledged.
    */
   maxHeldMessages?: number;
+  /**
+   * How long to gather messages before handing them over (default 2 ms). 0: each socket read at
+   * once; the events lane, where an alarm must not wait for company.
+   */
+  coalesceMs?: number;
 }
 
 const PROTOCOL = { protocolId: 'MQTT', protocolVersion: 4 } as const;
@@ -166,8 +171,8 @@ export class BatchSubscriber {
     socket.on('data', (chunk: Buffer) => {
       this.lastReceivedAt = Date.now();
       parser.parse(chunk);
-      if (this.batch.length >= MAX_BATCH) this.flush(socket);
-      else if ((this.batch.length > 0 || this.acks.length > 0) && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(socket), COALESCE_MS);
+      if (this.batch.length >= MAX_BATCH || (this.o.coalesceMs === 0 && (this.batch.length > 0 || this.acks.length > 0))) this.flush(socket);
+      else if ((this.batch.length > 0 || this.acks.length > 0) && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(socket), this.o.coalesceMs ?? COALESCE_MS);
     });
     socket.on('error', (err) => {
       // Once per outage: a broker that is down for a minute would otherwise log every retry.

@@ -138,7 +138,7 @@ export class MqttAdapter {
       // Events held for spool space (a long store outage exhausts any reserve) must not stop the
       // next alarm from being read and evaluated: only their PUBACKs wait. Telemetry keeps the
       // plain backpressure.
-      ...(lane === 'events' ? { maxHeldMessages: EVENTS_MAX_HELD } : {}),
+      ...(lane === 'events' ? { maxHeldMessages: EVENTS_MAX_HELD, coalesceMs: 0 } : {}),
       onBatch: (messages, ack) => {
         if (lane === 'events') messages = dropRetainedReplays(messages, replays, replayLog);
         if (messages.length === 0) return ack();
