@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { TS_MAX_MS, TS_MIN_MS } from '#devices';
 import { Errors } from '../errors.ts';
 
 /**
@@ -7,16 +8,14 @@ import { Errors } from '../errors.ts';
  * refuses a non-finite LIMIT).
  */
 
-/** The range a stored point can have (devices' `ts` is refused outside it): queries are clamped to it. */
-export const TIME_MIN_MS = 0;
-export const TIME_MAX_MS = Date.UTC(2100, 0, 1);
+/** Queries are clamped to the range a device's `ts` may have (devices/src/payloads.ts): nothing is stored outside it. */
 /** The widest aggregation window: a year. */
 export const MAX_EVERY_MS = 366 * 86_400_000;
 
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 type Unit = keyof typeof unitMs;
 
-const clamp = (ms: number) => Math.min(TIME_MAX_MS, Math.max(TIME_MIN_MS, ms));
+const clamp = (ms: number) => Math.min(TS_MAX_MS, Math.max(TS_MIN_MS, ms));
 
 /**
  * Parses an HTTP time parameter: epoch ms, ISO-8601, or relative like "-1h". Well-formed times
