@@ -1,9 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { asStartupError } from './startup-error.ts';
+import { asStartupError, StartupError } from './startup-error.ts';
+import { migrate, NewerSchemaError } from './state/migrations.ts';
 
-/** The hub's state database (devices, later alerts and users): one SQLite file under DATA_DIR. */
+/**
+ * The hub's state database (devices, alerts, users, sessions, MQTT credentials, audit, webhook
+ * outbox): one SQLite file under DATA_DIR, brought to the current schema when opened.
+ */
 export function openStateDb(dataDir: string): Database.Database {
   const file = path.join(dataDir, 'hub.db');
   let db: Database.Database | undefined;
@@ -13,12 +17,13 @@ export function openStateDb(dataDir: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // Opening writes nothing: find a read-only or full DATA_DIR now, not on the first change.
-    db.exec('CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT)');
+    migrate(db);
+    // Opening may write nothing else: find a read-only or full DATA_DIR now, not on the first change.
     db.prepare("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('opened_at', ?)").run(String(Date.now()));
     return db;
   } catch (err) {
     db?.close();
+    if (err instanceof NewerSchemaError) throw new StartupError(file, err.message);
     throw asStartupError(err, file);
   }
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
+import { memoryStateDb } from '../helpers/state-db.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/src/log.ts';
 import { WebhookOutbox } from '../../server/src/notify/outbox.ts';
@@ -35,7 +35,7 @@ describe('a critical notification is not queued behind minor ones to the same ro
   });
 
   it('behind 300 minor notifications, the critical one is among the first 12 delivered', async () => {
-    const outbox = new WebhookOutbox(new Database(':memory:'), createLogger('silent'), Date.now, { maxBackoffMs: 60_000, timeoutMs: 2000, pollMs: 20 });
+    const outbox = new WebhookOutbox(memoryStateDb(), createLogger('silent'), Date.now, { maxBackoffMs: 60_000, timeoutMs: 2000, pollMs: 20 });
     outbox.start();
     try {
       for (let i = 0; i < 300; i++) outbox.enqueue(`minor-${i}`, url, 'dingtalk', { id: `minor-${i}` }, 'minor');

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
+import { memoryStateDb } from '../helpers/state-db.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/src/log.ts';
 import { WebhookOutbox } from '../../server/src/notify/outbox.ts';
@@ -35,7 +35,7 @@ describe('a webhook endpoint that never answers does not delay notifications to 
   });
 
   it('a notification to a healthy endpoint is delivered within a second behind 400 stuck ones', async () => {
-    const outbox = new WebhookOutbox(new Database(':memory:'), createLogger('silent'), Date.now, { maxBackoffMs: 60_000, timeoutMs: 2000, pollMs: 50 });
+    const outbox = new WebhookOutbox(memoryStateDb(), createLogger('silent'), Date.now, { maxBackoffMs: 60_000, timeoutMs: 2000, pollMs: 50 });
     outbox.start();
     try {
       for (let i = 0; i < 400; i++) outbox.enqueue(`minor-${i}`, tarpitUrl, 'dingtalk', { i });

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { memoryStateDb } from './state-db.ts';
 import { AlertRepository } from '../../server/src/alerts/repository.ts';
 import { AlertService } from '../../server/src/alerts/service.ts';
 import { DEFAULT_INCIDENT_RULES, escalationPolicy } from '../../server/src/alerts/policy.ts';
@@ -48,7 +49,7 @@ export interface AlertFixture {
   restart(): AlertService;
 }
 
-export function alertFixture(config: HubConfigFile = SAMPLE_CONFIG, db = new Database(':memory:')): AlertFixture {
+export function alertFixture(config: HubConfigFile = SAMPLE_CONFIG, db = memoryStateDb()): AlertFixture {
   const clock = { now: Date.UTC(2026, 10, 23, 2, 0, 0) };
   const registry = new DeviceRegistry(db);
   registry.start();

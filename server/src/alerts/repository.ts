@@ -15,12 +15,6 @@ export class AlertRepository {
   private readonly upsert: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS alerts (
-      id TEXT PRIMARY KEY, community_id TEXT NOT NULL, cell_id TEXT, device_id TEXT NOT NULL,
-      type TEXT NOT NULL, severity TEXT NOT NULL, state TEXT NOT NULL, incident_id TEXT,
-      opened_at REAL NOT NULL, data TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, opened_at);
-      CREATE INDEX IF NOT EXISTS alerts_by_device ON alerts (device_id, type);`);
     this.upsert = db.prepare(`INSERT OR REPLACE INTO alerts
       (id, community_id, cell_id, device_id, type, severity, state, incident_id, opened_at, data)
       VALUES (@id, @communityId, @gridCellId, @deviceId, @type, @severity, @state, @incidentId, @openedAt, @data)`);

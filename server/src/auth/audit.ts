@@ -26,9 +26,6 @@ export class AuditLog {
     private readonly db: Database.Database,
     private readonly clock: () => number = Date.now,
   ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS audit_log (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-      target TEXT, ip TEXT, ok INTEGER NOT NULL, detail TEXT)`);
     this.insert = db.prepare('INSERT INTO audit_log (at, actor, action, target, ip, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 

@@ -46,11 +46,7 @@ export class MqttCredentialRepository {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => number = Date.now,
-  ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS mqtt_credentials (
-      username TEXT PRIMARY KEY, type TEXT NOT NULL, communities TEXT NOT NULL DEFAULT '[]',
-      hash TEXT NOT NULL, created_at REAL NOT NULL, created_by TEXT NOT NULL)`);
-  }
+  ) {}
 
   get(username: string): MqttCredential | undefined {
     const row = this.db.prepare('SELECT * FROM mqtt_credentials WHERE username = ?').get(username) as Row | undefined;

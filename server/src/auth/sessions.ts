@@ -21,11 +21,7 @@ export class SessionStore {
     private readonly db: Database.Database,
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
-  ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS sessions (
-      digest TEXT PRIMARY KEY, username TEXT NOT NULL COLLATE NOCASE, created_at REAL NOT NULL, expires_at REAL NOT NULL)`);
-    db.exec('CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username)');
-  }
+  ) {}
 
   create(username: string): { token: string; session: Session } {
     const token = newToken();

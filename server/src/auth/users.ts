@@ -28,12 +28,7 @@ export type UserPatch = Partial<Omit<NewUser, 'username'>> & { disabled?: boolea
 
 /** Accounts in the state database. Usernames are matched case-insensitively. */
 export class UserRepository {
-  constructor(private readonly db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS users (
-      username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, role TEXT NOT NULL,
-      display_name TEXT, communities TEXT NOT NULL DEFAULT '[]', cells TEXT NOT NULL DEFAULT '[]',
-      worker_id TEXT, disabled INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL)`);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;

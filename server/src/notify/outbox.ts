@@ -41,15 +41,7 @@ export class WebhookOutbox {
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
     private readonly opts = { maxBackoffMs: 5 * 60_000, timeoutMs: 5000, pollMs: 500 },
-  ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS webhook_outbox (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, url TEXT NOT NULL, format TEXT NOT NULL,
-      body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, first_failure_at REAL,
-      priority INTEGER NOT NULL DEFAULT 2)`);
-    // Outboxes from before priorities: their rows count as minor.
-    const columns = db.prepare('PRAGMA table_info(webhook_outbox)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'priority')) db.exec('ALTER TABLE webhook_outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2');
-  }
+  ) {}
 
   /** `severity` orders each endpoint's queue: a critical notification never waits behind minor ones. */
   enqueue(alertId: string, url: string, format: string, body: unknown, severity: Severity = 'minor'): void {

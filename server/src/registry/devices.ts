@@ -83,11 +83,6 @@ export class DeviceRegistry {
     private readonly flushMs = 1000,
     private readonly limits: UnprovisionedLimits = DEFAULT_UNPROVISIONED_LIMITS,
   ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS devices (
-      id TEXT PRIMARY KEY, kind TEXT NOT NULL, community_id TEXT NOT NULL,
-      grid_cell_id TEXT, building_id TEXT, floor INTEGER, name TEXT, location TEXT,
-      provisioned INTEGER NOT NULL, online INTEGER NOT NULL,
-      last_seen_at REAL, first_seen_at REAL NOT NULL)`);
     this.statements = {
       upsert: db.prepare(`INSERT OR REPLACE INTO devices
         (id, kind, community_id, grid_cell_id, building_id, floor, name, location, provisioned, online, last_seen_at, first_seen_at)

@@ -1,0 +1,80 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The state database's schema, as one ordered list: migration N takes a database at version
+ * N - 1 to N. The version lives in SQLite's `PRAGMA user_version` (0 in a new file, and in
+ * DATA_DIRs written before versions existed). Never edit a released migration: append one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly up: (db: Database.Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    // Exactly release 0.1.0's tables, IF NOT EXISTS: a 0.1.0 DATA_DIR has them all, with no version.
+    description: 'the tables of release 0.1.0',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE IF NOT EXISTS devices (
+          id TEXT PRIMARY KEY, kind TEXT NOT NULL, community_id TEXT NOT NULL,
+          grid_cell_id TEXT, building_id TEXT, floor INTEGER, name TEXT, location TEXT,
+          provisioned INTEGER NOT NULL, online INTEGER NOT NULL,
+          last_seen_at REAL, first_seen_at REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS mqtt_credentials (
+          username TEXT PRIMARY KEY, type TEXT NOT NULL, communities TEXT NOT NULL DEFAULT '[]',
+          hash TEXT NOT NULL, created_at REAL NOT NULL, created_by TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS users (
+          username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+          display_name TEXT, communities TEXT NOT NULL DEFAULT '[]', cells TEXT NOT NULL DEFAULT '[]',
+          worker_id TEXT, disabled INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS sessions (
+          digest TEXT PRIMARY KEY, username TEXT NOT NULL COLLATE NOCASE, created_at REAL NOT NULL, expires_at REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
+        CREATE TABLE IF NOT EXISTS audit_log (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+          target TEXT, ip TEXT, ok INTEGER NOT NULL, detail TEXT);
+        CREATE TABLE IF NOT EXISTS alerts (
+          id TEXT PRIMARY KEY, community_id TEXT NOT NULL, cell_id TEXT, device_id TEXT NOT NULL,
+          type TEXT NOT NULL, severity TEXT NOT NULL, state TEXT NOT NULL, incident_id TEXT,
+          opened_at REAL NOT NULL, data TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, opened_at);
+        CREATE INDEX IF NOT EXISTS alerts_by_device ON alerts (device_id, type);
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, url TEXT NOT NULL, format TEXT NOT NULL,
+          body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, first_failure_at REAL,
+          priority INTEGER NOT NULL DEFAULT 2);`);
+      // Outboxes from before webhook priorities (pre-0.1.0): their rows count as minor.
+      const columns = db.prepare('PRAGMA table_info(webhook_outbox)').all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'priority')) db.exec('ALTER TABLE webhook_outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2');
+    },
+  },
+];
+
+export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** A DATA_DIR written by a newer hub: its schema may mean things this code does not know. */
+export class NewerSchemaError extends Error {
+  constructor(readonly found: number) {
+    super(`the state database is at schema version ${found}, newer than this hub knows (${STATE_SCHEMA_VERSION}): run the newer hub, or restore a backup of DATA_DIR (docs/upgrading.md)`);
+  }
+}
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the database to STATE_SCHEMA_VERSION in one transaction: all of it or none. */
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const from = schemaVersion(db);
+  if (from > STATE_SCHEMA_VERSION) throw new NewerSchemaError(from);
+  if (from === STATE_SCHEMA_VERSION) return { from, to: from };
+  db.transaction(() => {
+    for (const m of MIGRATIONS) if (m.version > from) m.up(db);
+    db.pragma(`user_version = ${STATE_SCHEMA_VERSION}`);
+  }).immediate();
+  return { from, to: STATE_SCHEMA_VERSION };
+}
