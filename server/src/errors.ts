@@ -1,4 +1,5 @@
 import createError from '@fastify/error';
+import { StoreErrors } from './store/errors.ts';
 
 /** The error catalogue: every error the HTTP API returns, with a stable code. */
 export const Errors = {
@@ -7,5 +8,5 @@ export const Errors = {
   BadRange: createError<[string]>('BAD_RANGE', 'bad time range: %s', 400),
   BadNumber: createError<[string]>('BAD_NUMBER', '%s must be a finite number', 400),
   NotFound: createError<[string]>('NOT_FOUND', '%s not found', 404),
-  StoreUnavailable: createError<[string]>('STORE_UNAVAILABLE', 'the time-series store is unavailable: %s', 503),
+  StoreUnavailable: StoreErrors.Unavailable,
 };

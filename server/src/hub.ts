@@ -18,8 +18,7 @@ import { HubMetrics } from './metrics.ts';
 import { DeviceRegistry } from './registry/devices.ts';
 import { loadHubConfigFile, type HubConfigFile } from './grid/config-file.ts';
 import { Journal } from './spool/journal.ts';
-import { InfluxTelemetryStore } from './store/influx.ts';
-import { SqliteTelemetryStore } from './store/sqlite.ts';
+import { createStore, storeSpec } from './store/factory.ts';
 import type { TelemetryStore } from './store/types.ts';
 import { StoreWriterHost } from './store/writer-host.ts';
 import { ingestWindow } from './store/acceptance.ts';
@@ -98,13 +97,12 @@ export class Hub {
     this.db = openStateDb(config.dataDir);
     this.registry = new DeviceRegistry(this.db, undefined, { perCommunity: config.maxUnprovisionedPerCommunity, total: config.maxUnprovisionedDevices });
     this.journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, shared: this.sharedJournal });
-    this.store = config.influxUrl
-      ? new InfluxTelemetryStore(config.influxUrl)
-      : new SqliteTelemetryStore(path.join(config.dataDir, 'telemetry.db'));
+    const store = storeSpec(config);
+    this.store = createStore(store);
     this.writer = new StoreWriterHost({
       dir: path.join(config.dataDir, 'spool'),
       shared: this.sharedJournal,
-      store: config.influxUrl ? { kind: 'influx', url: config.influxUrl } : { kind: 'sqlite', file: path.join(config.dataDir, 'telemetry.db') },
+      store,
       batchSize: config.storeBatchSize,
       flushMs: config.storeFlushMs,
       metrics: this.metrics,

@@ -5,6 +5,7 @@ import type { DeviceKind, Readings } from '#devices';
 import { parseInfluxUrl } from '../config.ts';
 import { DEFAULT_RETENTION, rollupFor, type Retention } from './types.ts';
 import { EVENTS_MEASUREMENT, LineProtocolEncoder } from './line-protocol.ts';
+import { asStoreUnavailable } from './errors.ts';
 import { classifyInfluxRefusal, EXTRA_PREFIX, readingNameOf, type Refusal, type WriteOutcome } from './acceptance.ts';
 import { isKnownReading } from '#devices';
 import type {
@@ -175,7 +176,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   async queryRaw(q: TelemetryQuery): Promise<TelemetryRow[]> {
     const select = q.field ? [...fieldKeysFor(q.kind, q.field), 'seq'].map((k) => Influx.escape.quoted(k)).join(', ') : '*';
-    const rows = await this.influx.query<Record<string, unknown> & { time: Influx.INanoDate }>(
+    const rows = await this.query<Record<string, unknown> & { time: Influx.INanoDate }>(
       `SELECT ${select} FROM ${Influx.escape.quoted(q.kind)} WHERE ${tagIs('device', q.deviceId)}
        AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)} ORDER BY time ASC LIMIT ${q.limit}`,
     );
@@ -208,7 +209,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   private async aggregateFrom(policy: string, field: string, q: TelemetryQuery & { everyMs: number }): Promise<AggregateRow[]> {
-    const rows = await this.influx.query<{ time: Influx.INanoDate; value: number | null }>(
+    const rows = await this.query<{ time: Influx.INanoDate; value: number | null }>(
       `SELECT mean(${Influx.escape.quoted(field)}) AS value FROM ${Influx.escape.quoted(this.database)}.${policy}.${Influx.escape.quoted(q.kind)}
        WHERE ${tagIs('device', q.deviceId)}
        AND time >= ${msToNanoLiteral(q.from)} AND time <= ${msToNanoLiteralEnd(q.to)}
@@ -222,7 +223,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (q.deviceId) where.push(tagIs('device', q.deviceId));
     if (q.communityId) where.push(tagIs('community', q.communityId));
     if (q.type) where.push(tagIs('type', q.type));
-    const rows = await this.influx.query<Record<string, unknown> & { time: Influx.INanoDate }>(
+    const rows = await this.query<Record<string, unknown> & { time: Influx.INanoDate }>(
       `SELECT * FROM ${EVENTS_MEASUREMENT} WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${q.limit}`,
     );
     return rows.map((row) => {
@@ -247,6 +248,15 @@ export class InfluxTelemetryStore implements TelemetryStore {
     });
   }
 
+  /** A query; a store that cannot answer throws StoreUnavailable (HTTP 503), not the driver's error. */
+  private async query<T>(influxql: string): Promise<T[]> {
+    try {
+      return await this.influx.query<T>(influxql);
+    } catch (err) {
+      throw asStoreUnavailable(err, this.location);
+    }
+  }
+
   async ping(): Promise<boolean> {
     try {
       const hosts = await this.influx.ping(2000);
@@ -258,7 +268,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   /** Counts points of one measurement; used by tests and the bench to compare sent against stored. */
   async count(measurement: string): Promise<number> {
-    const rows = await this.influx.query<{ count: number }>(`SELECT count("seq") AS count FROM ${Influx.escape.quoted(measurement)}`);
+    const rows = await this.query<{ count: number }>(`SELECT count("seq") AS count FROM ${Influx.escape.quoted(measurement)}`);
     return rows[0]?.count ?? 0;
   }
 }

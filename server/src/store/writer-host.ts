@@ -4,8 +4,7 @@ import type { HubMetrics } from '../metrics.ts';
 import type { SharedJournalState } from '../spool/shared-state.ts';
 import { metricsSink, type RefusedPoint, type WriterSink } from './writer.ts';
 import type { Retention } from './types.ts';
-
-export type StoreSpec = { kind: 'sqlite'; file: string } | { kind: 'influx'; url: string };
+import type { StoreSpec } from './factory.ts';
 
 export interface WriterWorkerData {
   dir: string;

@@ -2,8 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { JournalReader } from '../spool/journal-reader.ts';
 import { SharedJournalState } from '../spool/shared-state.ts';
-import { InfluxTelemetryStore } from './influx.ts';
-import { SqliteTelemetryStore } from './sqlite.ts';
+import { createStore } from './factory.ts';
 import { DEFAULT_RETENTION, type TelemetryStore } from './types.ts';
 import { StoreWriter, type WriterSink } from './writer.ts';
 import type { WriterWorkerData, WriterWorkerMessage } from './writer-host.ts';
@@ -22,8 +21,7 @@ const log = pino({ level: data.logLevel, base: { component: 'store-writer' }, ti
 const shared = new SharedJournalState(data.shared);
 const journal: JournalReader = new JournalReader(data.dir, shared, () => post({ t: 'committed', pendingBytes: journal.pendingBytes() }));
 const retention = data.retention ?? DEFAULT_RETENTION;
-const store: TelemetryStore =
-  data.store.kind === 'influx' ? new InfluxTelemetryStore(data.store.url, retention) : new SqliteTelemetryStore(data.store.file, retention);
+const store: TelemetryStore = createStore(data.store, retention);
 await store.start();
 
 const sink: WriterSink = {
