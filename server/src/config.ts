@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { loadHubConfigFile, type LoadedConfigFile } from './grid/config-file.ts';
 
 /**
- * The hub's configuration: read from the environment once, checked, frozen and handed down.
- * No other module reads process.env.
+ * The hub's configuration: read from the environment (and the HUB_CONFIG file) once, checked,
+ * frozen and handed down. No other module reads process.env. A bad variable is a ConfigError;
+ * a bad config file a StartupError naming its file and line.
  */
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -46,7 +48,12 @@ const ConfigSchema = Type.Object({
   httpRateLimit: Type.Integer({ minimum: 1 }),
   loginRateLimit: Type.Integer({ minimum: 1 }),
 });
-export type HubConfig = Readonly<Static<typeof ConfigSchema>>;
+export type HubConfig = Readonly<Static<typeof ConfigSchema>> & {
+  /** HUB_CONFIG's contents, checked against its schema (onvif: included) with this same environment. */
+  readonly file: LoadedConfigFile;
+};
+
+const NO_CONFIG_FILE: LoadedConfigFile = Object.freeze({ cameraLists: [] });
 
 export class ConfigError extends Error {}
 
@@ -116,7 +123,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
     const err = Value.Errors(ConfigSchema, candidate).First();
     throw new ConfigError(`invalid configuration ${err?.path ?? ''}: ${err?.message ?? 'unknown'}`);
   }
-  return Object.freeze(candidate as HubConfig);
+  const checked = candidate as Omit<HubConfig, 'file'> & { file?: LoadedConfigFile };
+  const file = checked.file ?? (checked.configFile ? loadHubConfigFile(checked.configFile, env) : NO_CONFIG_FILE);
+  return Object.freeze({ ...checked, file });
 }
 
 /** The influx URL's last path segment names the database. */

@@ -16,7 +16,7 @@ import { RejectLog } from './ingest/rejects.ts';
 import type { Logger } from './log.ts';
 import { HubMetrics } from './metrics.ts';
 import { DeviceRegistry } from './registry/devices.ts';
-import { loadHubConfigFile, type HubConfigFile } from './grid/config-file.ts';
+import type { HubConfigFile } from './grid/config-file.ts';
 import { Journal } from './spool/journal.ts';
 import { createStore, storeSpec } from './store/factory.ts';
 import type { TelemetryStore } from './store/types.ts';
@@ -62,7 +62,6 @@ export class Hub {
   readonly rejects: RejectLog;
   readonly pipeline: IngestPipeline;
   readonly broker: EmbeddedBroker | undefined;
-  readonly configFile: HubConfigFile;
   readonly grid: GridModel;
   readonly alerts: AlertService;
   readonly rules: RuleEngine;
@@ -90,7 +89,6 @@ export class Hub {
     deps: HubDeps = {},
   ) {
     this.clock = deps.clock ?? Date.now;
-    this.configFile = config.configFile ? loadHubConfigFile(config.configFile) : {};
     this.grid = new GridModel(this.configFile);
     this.metrics = new HubMetrics();
     this.bus = new EventBus(log);
@@ -163,6 +161,11 @@ export class Hub {
     });
   }
 
+  /** The config file, checked when the config was loaded. */
+  get configFile(): HubConfig['file'] {
+    return this.config.file;
+  }
+
   /** The HTTP server's address once listening. */
   get httpUrl(): string {
     const addr = this.app.server.address();
@@ -213,11 +216,10 @@ export class Hub {
       subscribe: !this.broker,
     });
     await this.mqtt.start();
-    const onvif = (this.configFile as { onvif?: unknown }).onvif;
-    if (onvif !== undefined) {
+    if (this.configFile.onvif !== undefined) {
       // The built-in ONVIF bridge reports cameras over MQTT like any device, with the hub's own login.
       this.cameras = new CameraService({
-        lists: Array.isArray(onvif) ? onvif : [onvif],
+        lists: this.configFile.cameraLists,
         mqttUrl: this.mqttUrl,
         ...Object.fromEntries(Object.entries(this.security.hubMqttLogin()).map(([k, v]) => [k === 'username' ? 'mqttUsername' : 'mqttPassword', v])),
         ...(this.mqttCa ? { mqttCa: this.mqttCa } : {}),

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
       console.error(`hub: cannot start: configuration error: ${err.message}`);
       process.exit(2);
     }
-    throw err;
+    // The config file's problems (a bad path, YAML, schema or camera list): one line, exit 2.
+    failStart(err, undefined);
   }
   const log = createLogger(config.logLevel);
   let hub: Hub;
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
 }
 
 /** A problem the operator can fix: one line (file, line, cause), exit 2. A bug: its stack, exit 1. */
-function failStart(err: unknown, dataDir: string): never {
+function failStart(err: unknown, dataDir: string | undefined): never {
   const line = startupErrorLine(err, dataDir);
   if (line === undefined) throw err;
   process.stderr.write(`${line}\n`);

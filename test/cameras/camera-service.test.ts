@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cameraLists } from '../../server/src/grid/config-file.ts';
 import { CameraService } from '../../server/src/cameras/camera-service.ts';
 import { SnapshotStore } from '../../server/src/cameras/snapshot-store.ts';
 import { createLogger } from '../../server/src/log.ts';
@@ -24,7 +25,8 @@ describe('cameras in the hub: snapshots attached to critical alerts', () => {
     dir = path.join(tempDataDir('snapshots'), 'snapshots');
     const [lobby, other] = fleet.cameras;
     service = new CameraService({
-      lists: [
+      lists: cameraLists({
+        onvif: [
         {
           communityId: 'c1',
           cameras: [
@@ -32,7 +34,8 @@ describe('cameras in the hub: snapshots attached to critical alerts', () => {
             { id: 'cam-b3', host: '127.0.0.1', port: other!.port, username: 'admin', password: 'cam-secret', buildingId: 'b3', gridCellId: 'g2', events: false },
           ],
         },
-      ],
+        ],
+      }, {}),
       mqttUrl: broker.url,
       clientIdPrefix: 'test-hub',
       alerts: f.alerts,

@@ -3,7 +3,6 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openStateDb } from '../db.ts';
-import { loadHubConfigFile } from '../grid/config-file.ts';
 import { GridModel } from '../grid/model.ts';
 import { DeviceRegistry } from '../registry/devices.ts';
 import { writeCredentialsFile } from './credentials-file.ts';
@@ -98,7 +97,7 @@ async function main(): Promise<void> {
   const users = new UserRepository(db);
   const audit = new AuditLog(db);
   const credentials = new MqttCredentialRepository(db);
-  const configFile = config.configFile ? loadHubConfigFile(config.configFile) : {};
+  const configFile = config.file;
   const grid = new GridModel(configFile);
   const registry = new DeviceRegistry(db);
   registry.start();

@@ -1,12 +1,13 @@
-import { OnvifBridge, parseCameraList } from '#devices/onvif/index.ts';
+import { OnvifBridge } from '#devices/onvif/index.ts';
 import type { AlertChange, AlertService } from '../alerts/service.ts';
 import type { Logger } from '../log.ts';
+import type { CameraList } from '../grid/config-file.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 export interface CameraServiceOptions {
-  /** `onvif:` entries of the config file: one camera list per community. */
-  lists: unknown[];
+  /** The config file's `onvif:` lists, parsed and checked at config loading: one per community. */
+  lists: readonly CameraList[];
   mqttUrl: string;
   mqttUsername?: string;
   mqttPassword?: string;
@@ -38,12 +39,9 @@ export class CameraService {
   }
 
   async start(): Promise<void> {
-    for (const [i, raw] of this.o.lists.entries()) {
-      const list = parseCameraList(raw, process.env, `onvif[${i}]`);
-      const communityId = list.communityId ?? (raw as { communityId?: string }).communityId;
-      if (!communityId) throw new Error(`onvif[${i}]: communityId is required`);
-      const pollS = (raw as { pollIntervalS?: unknown }).pollIntervalS;
-      const pollIntervalMs = typeof pollS === 'number' && pollS > 0 ? pollS * 1000 : this.o.pollIntervalMs;
+    for (const list of this.o.lists) {
+      const communityId = list.communityId;
+      const pollIntervalMs = list.pollIntervalMs ?? this.o.pollIntervalMs;
       const bridge = new OnvifBridge({
         communityId,
         cameras: list.cameras,

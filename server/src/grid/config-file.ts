@@ -3,6 +3,7 @@ import { parseDocument, YAMLParseError, isNode, type Document } from 'yaml';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
+import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
 
@@ -98,8 +99,24 @@ const IncidentRule = Type.Object({
   windowS: Type.Integer({ minimum: 1 }),
 });
 
+/**
+ * One community's cameras for the built-in ONVIF bridge. The shape is checked here; each camera
+ * entry by the bridge's own parser (parseCameraList), which also resolves `passwordEnv`.
+ */
+const OnvifList = Type.Object(
+  {
+    communityId: Type.Optional(Id),
+    pollIntervalS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    defaults: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    cameras: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    discovery: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: false },
+);
+
 const HubConfigFile = Type.Object(
   {
+    onvif: Type.Optional(Type.Union([OnvifList, Type.Array(OnvifList)])),
     communities: Type.Optional(Type.Array(Community)),
     workers: Type.Optional(Type.Array(Worker)),
     devices: Type.Optional(Type.Array(ConfiguredDevice)),
@@ -109,6 +126,14 @@ const HubConfigFile = Type.Object(
   { additionalProperties: true },
 );
 export type HubConfigFile = Static<typeof HubConfigFile>;
+/** A community's camera list, parsed and checked: what the camera service is handed. */
+export interface CameraList extends CameraListFile {
+  communityId: string;
+  pollIntervalMs?: number;
+}
+/** The config file as the hub uses it: checked once, with the `onvif:` camera lists parsed. */
+export type LoadedConfigFile = HubConfigFile & { readonly cameraLists: readonly CameraList[] };
+type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
 export type CellConfig = Static<typeof Cell>;
 export type BuildingConfig = Static<typeof Building>;
@@ -120,7 +145,7 @@ export type IncidentRuleConfig = Static<typeof IncidentRule>;
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,
  * the line (and column) when there is one, and the cause.
  */
-export function loadHubConfigFile(file: string): HubConfigFile {
+export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -148,7 +173,24 @@ export function loadHubConfigFile(file: string): HubConfigFile {
     const line = lineOfPath(text, at);
     throw new StartupError(file, `${at} ${err?.message ?? 'invalid'}`, line?.line, line?.column);
   }
-  return raw;
+  try {
+    return { ...raw, cameraLists: cameraLists(raw, env) };
+  } catch (err) {
+    if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
+    throw err;
+  }
+}
+
+/** The `onvif:` section's lists, parsed; `env` resolves the cameras' `passwordEnv` (handed down from config.ts). */
+export function cameraLists(file: Pick<HubConfigFile, 'onvif'>, env: Env): CameraList[] {
+  if (file.onvif === undefined) return [];
+  const raw = Array.isArray(file.onvif) ? file.onvif : [file.onvif];
+  return raw.map((entry, i) => {
+    const list = parseCameraList(entry, env as NodeJS.ProcessEnv, `onvif[${i}]`);
+    const communityId = list.communityId ?? entry.communityId;
+    if (!communityId) throw new CameraConfigError(`onvif[${i}]: communityId is required`);
+    return { ...list, communityId, ...(entry.pollIntervalS ? { pollIntervalMs: entry.pollIntervalS * 1000 } : {}) };
+  });
 }
 
 function jsonError(file: string, text: string, err: Error): StartupError {
