@@ -9,8 +9,8 @@ import { buildApp } from './http/app.ts';
 import type { HealthReport, HubContext } from './http/context.ts';
 import { EmbeddedBroker } from './ingest/broker.ts';
 import { MqttAdapter } from './ingest/mqtt.ts';
-import type { InboundMessage } from './ingest/batch-subscriber.ts';
-import { isAlertTopic, parseDeviceTopic, type SubscriptionLane } from '#devices';
+import { SpoolFlow } from './ingest/spool-flow.ts';
+import { Health } from './health.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import { RejectLog } from './ingest/rejects.ts';
 import type { Logger } from './log.ts';
@@ -47,9 +47,6 @@ export interface HubDeps {
  * The one place that wires the hub together: it builds every part from the config,
  * starts them in dependency order and stops them in reverse.
  */
-/** Messages handled before the event loop gets a turn: about a millisecond of work. */
-const BATCH_SLICE = 64;
-
 export class Hub {
   readonly metrics: HubMetrics;
   readonly bus: EventBus;
@@ -75,11 +72,8 @@ export class Hub {
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
   private tickTimer: NodeJS.Timeout | undefined;
-  private readonly startedAt = Date.now();
-  /** Batches waiting for spool space, events' ahead of telemetry's. */
-  private readonly spoolWaiters: Record<SubscriptionLane, (() => void)[]> = { events: [], telemetry: [] };
-  /** Telemetry published to the embedded broker, gathered for one append and one release of PUBACKs. */
-  private embeddedBatch: { messages: InboundMessage[]; dones: (() => void)[] } | undefined;
+  readonly spoolFlow: SpoolFlow;
+  private readonly healthReport: Health;
   private mqttCaPem: Buffer | undefined;
   private started = false;
 
@@ -108,8 +102,6 @@ export class Hub {
       logLevel: config.logLevel,
       retention: { rawDays: config.retentionRawDays, rollup1mDays: config.retention1mDays, rollup1hDays: config.retention1hDays },
     });
-    this.writer.onCommit = () => this.releaseSpoolWaiters();
-    this.journal.onWritable = () => this.releaseSpoolWaiters();
     this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
     this.writer.onRefused = (refused) => this.rejects.recordStoreRefusals(refused);
     this.pipeline = new IngestPipeline({
@@ -122,11 +114,14 @@ export class Hub {
       rateLimit: { perSecond: config.deviceRateLimit, burst: config.deviceRateBurst },
       timeWindow: ingestWindow(config.retentionRawDays),
     });
+    this.spoolFlow = new SpoolFlow(this.journal, this.pipeline);
+    this.writer.onCommit = () => this.spoolFlow.release();
+    this.journal.onWritable = () => this.spoolFlow.release();
     this.snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.security = new HubSecurity({ config, db: this.db, grid: this.grid, registry: this.registry, metrics: this.metrics, log, clock: this.clock });
     this.broker = config.mqttUrl
       ? undefined
-      : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions(), onPublish: (packet, done) => this.onEmbeddedPublish(packet, done) });
+      : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions(), onPublish: (packet, done) => this.spoolFlow.onEmbeddedPublish(packet, done) });
     this.alerts = new AlertService({
       repo: new AlertRepository(this.db),
       grid: this.grid,
@@ -154,6 +149,17 @@ export class Hub {
       live: this.live,
       outbox: this.outbox,
       publish: (topic, payload) => this.mqtt?.publish(topic, payload, 1),
+    });
+    this.healthReport = new Health({
+      store: this.store,
+      writer: this.writer,
+      journal: this.journal,
+      registry: this.registry,
+      metrics: this.metrics,
+      embeddedBroker: Boolean(this.broker),
+      mqttUrl: () => this.mqttUrl,
+      mqtt: () => this.mqtt,
+      started: () => this.started,
     });
     this.bus.on('deviceState', ({ deviceId }) => {
       const device = this.registry.get(deviceId);
@@ -210,7 +216,7 @@ export class Hub {
       ...(this.config.communities ? { communities: this.config.communities } : {}),
       log: this.log.child({ component: 'mqtt' }),
       metrics: this.metrics,
-      onBatch: (messages, ack, lane) => this.onBatch(messages, ack, lane),
+      onBatch: (messages, ack, lane) => this.spoolFlow.onBatch(messages, ack, lane),
       // The embedded broker hands device messages over in process, before its PUBACK (onEmbeddedPublish):
       // the hub's own connection only publishes alerts, or it would ingest everything twice.
       subscribe: !this.broker,
@@ -264,80 +270,6 @@ export class Hub {
     this.db.close();
   }
 
-  /**
-   * Spools what the budget allows, then holds the rest (and so the broker's delivery: the ack
-   * comes only once every message is spooled) until the writer frees space or the disk takes
-   * writes again. Backpressure, not loss. Telemetry stops short of the events' reserve; events
-   * and status may use it, and events that find even the reserve used up are still evaluated
-   * at once (rules, alerts, live views) and only their spooling and their acks wait; on an
-   * external broker the events lane keeps reading meanwhile (BatchSubscriber maxHeldMessages).
-   */
-  private onBatch(messages: InboundMessage[], ack: () => void, lane: SubscriptionLane): void {
-    const journal = this.journal;
-    const blocked = lane === 'events' ? () => journal.full : () => journal.telemetryFull;
-    let next = 0;
-    let held: string[] = [];
-    const spoolSome = () => {
-      const receivedAt = Date.now();
-      const sliceEnd = Math.min(messages.length, next + BATCH_SLICE);
-      journal.batch(() => {
-        if (held.length > 0 && !blocked()) {
-          let i = 0;
-          while (i < held.length && !blocked()) journal.append(held[i++]!);
-          held = i === held.length ? [] : held.slice(i);
-        }
-        while (next < sliceEnd && held.length === 0 && !blocked()) {
-          const m = messages[next++]!;
-          this.pipeline.handle(m.topic, m.payload, receivedAt);
-        }
-        // Every held event is evaluated now, not one per freed slot: an alarm behind routine
-        // events must not wait for the store either.
-        if (lane === 'events' && next < messages.length && (held.length > 0 || blocked())) {
-          while (next < messages.length) {
-            const m = messages[next++]!;
-            this.pipeline.handle(m.topic, m.payload, receivedAt, (line) => held.push(line));
-          }
-        }
-      });
-      if (next >= messages.length && held.length === 0 && !journal.holding) ack();
-      else if (blocked()) this.spoolWaiters[lane].push(spoolSome);
-      // A long batch yields between slices, so an alarm on the events lane never waits behind it.
-      else setImmediate(spoolSome);
-    };
-    spoolSome();
-  }
-
-  private releaseSpoolWaiters(): void {
-    const { events, telemetry } = this.spoolWaiters;
-    while (events.length > 0 && !this.journal.full) events.shift()!();
-    while (telemetry.length > 0 && !this.journal.telemetryFull) telemetry.shift()!();
-  }
-
-  /**
-   * The embedded broker's publish path: aedes writes a QoS 1 PUBACK once this calls `done`, so it
-   * is called only after the journal append (or the rejection). Events and status go through on
-   * their own at once; telemetry that arrives in the same turn of the event loop (a socket read,
-   * several clients) is spooled with one write and released together. A full spool holds `done`,
-   * and aedes reads nothing more from that client meanwhile: backpressure.
-   */
-  private onEmbeddedPublish(packet: { topic: string; payload: Buffer | string }, done: () => void): void {
-    const message = { topic: packet.topic, payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload };
-    if (isAlertTopic(message.topic)) return done();
-    const parsed = parseDeviceTopic(message.topic);
-    if (typeof parsed !== 'string' && parsed.channel !== 'telemetry') return this.onBatch([message], done, 'events');
-    if (!this.embeddedBatch) {
-      const batch = (this.embeddedBatch = { messages: [] as InboundMessage[], dones: [] as (() => void)[] });
-      setImmediate(() => {
-        this.embeddedBatch = undefined;
-        this.onBatch(batch.messages, () => {
-          for (const d of batch.dones) d();
-        }, 'telemetry');
-      });
-    }
-    this.embeddedBatch.messages.push(message);
-    this.embeddedBatch.dones.push(done);
-  }
-
   private provisionFromFile(file: HubConfigFile): void {
     for (const device of file.devices ?? []) this.registry.provision(device);
     this.registry.flush();
@@ -371,30 +303,7 @@ export class Hub {
     };
   }
 
-  private spoolHold(): Pick<HealthReport['spool'], 'reason' | 'lastError'> {
-    const reason = this.journal.holdReason();
-    const lastError = this.journal.lastWriteError;
-    return { ...(reason ? { reason } : {}), ...(lastError ? { lastError } : {}) };
-  }
-
-  async health(): Promise<HealthReport> {
-    const storeUp = this.writer.storeUp && (await this.store.ping());
-    const mqttUp = this.mqtt?.connected ?? false;
-    const pendingBytes = this.journal.pendingBytes();
-    this.metrics.spoolBytes.set(pendingBytes);
-    const diskRefuses = this.journal.holding;
-    return {
-      status: !this.started ? 'starting' : mqttUp && storeUp && !diskRefuses ? 'ok' : 'degraded',
-      mqtt: { connected: mqttUp, url: this.mqttUrl, embedded: Boolean(this.broker) },
-      store: {
-        name: this.store.name,
-        up: storeUp,
-        location: this.store.location,
-        ...(this.writer.lastError ? { lastError: this.writer.lastError } : {}),
-      },
-      spool: { pendingBytes, full: this.journal.telemetryFull, eventsFull: this.journal.full, ...this.spoolHold() },
-      devices: this.registry.size,
-      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
-    };
+  health(): Promise<HealthReport> {
+    return this.healthReport.report();
   }
 }
