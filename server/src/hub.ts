@@ -43,37 +43,43 @@ export interface HubDeps {
   clock?: () => number;
 }
 
+/** Every part of a running hub; built by start(), so constructing a Hub touches nothing. */
+interface HubParts {
+  metrics: HubMetrics;
+  bus: EventBus;
+  db: Database.Database;
+  registry: DeviceRegistry;
+  journal: Journal;
+  store: TelemetryStore;
+  writer: StoreWriterHost;
+  rejects: RejectLog;
+  pipeline: IngestPipeline;
+  spoolFlow: SpoolFlow;
+  broker: EmbeddedBroker | undefined;
+  grid: GridModel;
+  alerts: AlertService;
+  rules: RuleEngine;
+  live: LiveHub;
+  outbox: WebhookOutbox;
+  dispatcher: AlertDispatcher;
+  security: HubSecurity;
+  snapshots: SnapshotStore;
+  health: Health;
+}
+
 /**
- * The one place that wires the hub together: it builds every part from the config,
- * starts them in dependency order and stops them in reverse.
+ * The one place that wires the hub together. The constructor only stores the config, the
+ * logger and the deps; start() builds every part and starts them in dependency order, stop()
+ * stops them, and a start that fails stops whatever it had started before rethrowing.
  */
 export class Hub {
-  readonly metrics: HubMetrics;
-  readonly bus: EventBus;
-  readonly db: Database.Database;
-  readonly registry: DeviceRegistry;
-  readonly journal: Journal;
-  readonly store: TelemetryStore;
-  readonly writer: StoreWriterHost;
-  private readonly sharedJournal = new SharedJournalState();
-  readonly rejects: RejectLog;
-  readonly pipeline: IngestPipeline;
-  readonly broker: EmbeddedBroker | undefined;
-  readonly grid: GridModel;
-  readonly alerts: AlertService;
-  readonly rules: RuleEngine;
-  readonly live = new LiveHub();
-  readonly outbox: WebhookOutbox;
-  readonly dispatcher: AlertDispatcher;
-  readonly security: HubSecurity;
-  readonly snapshots: SnapshotStore;
-  cameras: CameraService | undefined;
   readonly clock: () => number;
+  cameras: CameraService | undefined;
+  /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
+  private parts: HubParts | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
-  readonly spoolFlow: SpoolFlow;
-  private readonly healthReport: Health;
   private mqttCaPem: Buffer | undefined;
   private started = false;
 
@@ -83,89 +89,31 @@ export class Hub {
     deps: HubDeps = {},
   ) {
     this.clock = deps.clock ?? Date.now;
-    this.grid = new GridModel(this.configFile);
-    this.metrics = new HubMetrics();
-    this.bus = new EventBus(log);
-    this.db = openStateDb(config.dataDir);
-    this.registry = new DeviceRegistry(this.db, undefined, { perCommunity: config.maxUnprovisionedPerCommunity, total: config.maxUnprovisionedDevices });
-    this.journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, shared: this.sharedJournal });
-    const store = storeSpec(config);
-    this.store = createStore(store);
-    this.writer = new StoreWriterHost({
-      dir: path.join(config.dataDir, 'spool'),
-      shared: this.sharedJournal,
-      store,
-      batchSize: config.storeBatchSize,
-      flushMs: config.storeFlushMs,
-      metrics: this.metrics,
-      log: log.child({ component: 'store-writer' }),
-      logLevel: config.logLevel,
-      retention: { rawDays: config.retentionRawDays, rollup1mDays: config.retention1mDays, rollup1hDays: config.retention1hDays },
-    });
-    this.rejects = new RejectLog(this.metrics, log.child({ component: 'ingest' }), config.rejectedKept);
-    this.writer.onRefused = (refused) => this.rejects.recordStoreRefusals(refused);
-    this.pipeline = new IngestPipeline({
-      registry: this.registry,
-      journal: this.journal,
-      bus: this.bus,
-      rejects: this.rejects,
-      metrics: this.metrics,
-      onAppended: () => this.writer.notify(),
-      rateLimit: { perSecond: config.deviceRateLimit, burst: config.deviceRateBurst },
-      timeWindow: ingestWindow(config.retentionRawDays),
-    });
-    this.spoolFlow = new SpoolFlow(this.journal, this.pipeline);
-    this.writer.onCommit = () => this.spoolFlow.release();
-    this.journal.onWritable = () => this.spoolFlow.release();
-    this.snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
-    this.security = new HubSecurity({ config, db: this.db, grid: this.grid, registry: this.registry, metrics: this.metrics, log, clock: this.clock });
-    this.broker = config.mqttUrl
-      ? undefined
-      : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...this.security.brokerOptions(), onPublish: (packet, done) => this.spoolFlow.onEmbeddedPublish(packet, done) });
-    this.alerts = new AlertService({
-      repo: new AlertRepository(this.db),
-      grid: this.grid,
-      registry: this.registry,
-      clock: this.clock,
-      log: log.child({ component: 'alerts' }),
-      escalation: escalationPolicy(this.configFile.escalation),
-      incidentRules: this.configFile.incidents ?? DEFAULT_INCIDENT_RULES,
-    });
-    const coverage = new Map<string, string[]>();
-    for (const d of this.configFile.devices ?? []) if (d.covers) coverage.set(d.id, d.covers);
-    this.rules = new RuleEngine({
-      bus: this.bus,
-      registry: this.registry,
-      grid: this.grid,
-      alerts: this.alerts,
-      clock: this.clock,
-      log: log.child({ component: 'rules' }),
-      cameraCoverage: coverage,
-    });
-    this.outbox = new WebhookOutbox(this.db, log.child({ component: 'webhooks' }), this.clock);
-    this.dispatcher = new AlertDispatcher({
-      alerts: this.alerts,
-      grid: this.grid,
-      live: this.live,
-      outbox: this.outbox,
-      publish: (topic, payload) => this.mqtt?.publish(topic, payload, 1),
-    });
-    this.healthReport = new Health({
-      store: this.store,
-      writer: this.writer,
-      journal: this.journal,
-      registry: this.registry,
-      metrics: this.metrics,
-      embeddedBroker: Boolean(this.broker),
-      mqttUrl: () => this.mqttUrl,
-      mqtt: () => this.mqtt,
-      started: () => this.started,
-    });
-    this.bus.on('deviceState', ({ deviceId }) => {
-      const device = this.registry.get(deviceId);
-      if (device) this.live.broadcast({ type: 'device', device });
-    });
   }
+
+  private get p(): HubParts {
+    if (!this.parts) throw new Error('the hub has no parts before start()');
+    return this.parts;
+  }
+  get metrics(): HubMetrics { return this.p.metrics; }
+  get bus(): EventBus { return this.p.bus; }
+  get db(): Database.Database { return this.p.db; }
+  get registry(): DeviceRegistry { return this.p.registry; }
+  get journal(): Journal { return this.p.journal; }
+  get store(): TelemetryStore { return this.p.store; }
+  get writer(): StoreWriterHost { return this.p.writer; }
+  get rejects(): RejectLog { return this.p.rejects; }
+  get pipeline(): IngestPipeline { return this.p.pipeline; }
+  get spoolFlow(): SpoolFlow { return this.p.spoolFlow; }
+  get broker(): EmbeddedBroker | undefined { return this.p.broker; }
+  get grid(): GridModel { return this.p.grid; }
+  get alerts(): AlertService { return this.p.alerts; }
+  get rules(): RuleEngine { return this.p.rules; }
+  get live(): LiveHub { return this.p.live; }
+  get outbox(): WebhookOutbox { return this.p.outbox; }
+  get dispatcher(): AlertDispatcher { return this.p.dispatcher; }
+  get security(): HubSecurity { return this.p.security; }
+  get snapshots(): SnapshotStore { return this.p.snapshots; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -174,7 +122,7 @@ export class Hub {
 
   /** The HTTP server's address once listening. */
   get httpUrl(): string {
-    const addr = this.app.server.address();
+    const addr = this.app?.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.config.port;
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
     return `${this.security.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -191,26 +139,126 @@ export class Hub {
     return this.config.mqttUrl ?? this.broker!.url;
   }
 
+  /** Builds and starts every part; on failure, stops what had started (ports, DB, worker, timers) and rethrows. */
   async start(): Promise<void> {
-    this.registry.start();
+    if (this.parts) throw new Error('the hub is already started');
+    try {
+      this.parts = this.build();
+      await this.startParts();
+    } catch (err) {
+      await this.stop().catch((stopErr: unknown) => this.log.error({ err: stopErr }, 'cleaning up after a failed start'));
+      throw err;
+    }
+  }
+
+  /** Every part, wired; the state DB is opened (and migrated) here, the rest waits for its own start(). */
+  private build(): HubParts {
+    const db = openStateDb(this.config.dataDir);
+    try {
+      return this.buildOn(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private buildOn(db: Database.Database): HubParts {
+    const { config, log } = this;
+    const clock = this.clock;
+    const file = this.configFile;
+    const grid = new GridModel(file);
+    const metrics = new HubMetrics();
+    const bus = new EventBus(log);
+    const registry = new DeviceRegistry(db, undefined, { perCommunity: config.maxUnprovisionedPerCommunity, total: config.maxUnprovisionedDevices });
+    const sharedJournal = new SharedJournalState();
+    const journal = new Journal({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, shared: sharedJournal });
+    const spec = storeSpec(config);
+    const store = createStore(spec);
+    const writer = new StoreWriterHost({
+      dir: path.join(config.dataDir, 'spool'),
+      shared: sharedJournal,
+      store: spec,
+      batchSize: config.storeBatchSize,
+      flushMs: config.storeFlushMs,
+      metrics,
+      log: log.child({ component: 'store-writer' }),
+      logLevel: config.logLevel,
+      retention: { rawDays: config.retentionRawDays, rollup1mDays: config.retention1mDays, rollup1hDays: config.retention1hDays },
+    });
+    const rejects = new RejectLog(metrics, log.child({ component: 'ingest' }), config.rejectedKept);
+    writer.onRefused = (refused) => rejects.recordStoreRefusals(refused);
+    const pipeline = new IngestPipeline({
+      registry,
+      journal,
+      bus,
+      rejects,
+      metrics,
+      onAppended: () => writer.notify(),
+      rateLimit: { perSecond: config.deviceRateLimit, burst: config.deviceRateBurst },
+      timeWindow: ingestWindow(config.retentionRawDays),
+    });
+    const spoolFlow = new SpoolFlow(journal, pipeline);
+    writer.onCommit = () => spoolFlow.release();
+    journal.onWritable = () => spoolFlow.release();
+    const snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
+    const security = new HubSecurity({ config, db, grid, registry, metrics, log, clock });
+    const broker = config.mqttUrl
+      ? undefined
+      : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...security.brokerOptions(), onPublish: (packet, done) => spoolFlow.onEmbeddedPublish(packet, done) });
+    const alerts = new AlertService({
+      repo: new AlertRepository(db),
+      grid,
+      registry,
+      clock,
+      log: log.child({ component: 'alerts' }),
+      escalation: escalationPolicy(file.escalation),
+      incidentRules: file.incidents ?? DEFAULT_INCIDENT_RULES,
+    });
+    const coverage = new Map<string, string[]>();
+    for (const d of file.devices ?? []) if (d.covers) coverage.set(d.id, d.covers);
+    const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
+    const live = new LiveHub();
+    const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
+    const dispatcher = new AlertDispatcher({ alerts, grid, live, outbox, publish: (topic, payload) => this.mqtt?.publish(topic, payload, 1) });
+    const health = new Health({
+      store,
+      writer,
+      journal,
+      registry,
+      metrics,
+      embeddedBroker: Boolean(broker),
+      mqttUrl: () => this.mqttUrl,
+      mqtt: () => this.mqtt,
+      started: () => this.started,
+    });
+    bus.on('deviceState', ({ deviceId }) => {
+      const device = registry.get(deviceId);
+      if (device) live.broadcast({ type: 'device', device });
+    });
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health };
+  }
+
+  private async startParts(): Promise<void> {
+    const { registry, alerts, dispatcher, rules, outbox, journal, store, writer, broker, security } = this.p;
+    registry.start();
     if (this.config.configFile) this.provisionFromFile(this.configFile);
-    this.alerts.start();
-    this.dispatcher.start();
-    this.rules.start();
-    this.outbox.start();
-    this.tickTimer = setInterval(() => this.alerts.tick(), 1000);
+    alerts.start();
+    dispatcher.start();
+    rules.start();
+    outbox.start();
+    this.tickTimer = setInterval(() => alerts.tick(), 1000);
     this.tickTimer.unref();
-    this.journal.open();
-    await this.store.start();
-    await this.writer.start();
-    if (this.broker) await this.broker.start();
-    await this.security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: this.security.http, tls: this.security.tls, snapshots: this.snapshots });
+    journal.open();
+    await store.start();
+    await writer.start();
+    if (broker) await broker.start();
+    await security.start();
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
       clientId: this.config.mqttClientId,
-      ...this.security.hubMqttLogin(),
+      ...security.hubMqttLogin(),
       ...(this.mqttCa ? { ca: this.mqttCa } : {}),
       ...(this.config.mqttSharedGroup ? { sharedGroup: this.config.mqttSharedGroup } : {}),
       ...(this.config.communities ? { communities: this.config.communities } : {}),
@@ -219,7 +267,7 @@ export class Hub {
       onBatch: (messages, ack, lane) => this.spoolFlow.onBatch(messages, ack, lane),
       // The embedded broker hands device messages over in process, before its PUBACK (onEmbeddedPublish):
       // the hub's own connection only publishes alerts, or it would ingest everything twice.
-      subscribe: !this.broker,
+      subscribe: !broker,
     });
     await this.mqtt.start();
     if (this.configFile.onvif !== undefined) {
@@ -227,11 +275,11 @@ export class Hub {
       this.cameras = new CameraService({
         lists: this.configFile.cameraLists,
         mqttUrl: this.mqttUrl,
-        ...Object.fromEntries(Object.entries(this.security.hubMqttLogin()).map(([k, v]) => [k === 'username' ? 'mqttUsername' : 'mqttPassword', v])),
+        ...Object.fromEntries(Object.entries(security.hubMqttLogin()).map(([k, v]) => [k === 'username' ? 'mqttUsername' : 'mqttPassword', v])),
         ...(this.mqttCa ? { mqttCa: this.mqttCa } : {}),
         clientIdPrefix: this.config.mqttClientId,
-        alerts: this.alerts,
-        registry: this.registry,
+        alerts,
+        registry,
         snapshots: this.snapshots,
         log: this.log.child({ component: 'onvif' }),
       });
@@ -241,33 +289,38 @@ export class Hub {
     this.log.info(
       {
         dashboard: `${this.httpUrl}/`,
-        broker: this.broker ? `embedded aedes at ${this.broker.url}` : `external ${this.config.mqttUrl}`,
-        store: `${this.store.name} at ${this.store.location}`,
+        broker: broker ? `embedded aedes at ${broker.url}` : `external ${this.config.mqttUrl}`,
+        store: `${store.name} at ${store.location}`,
         dataDir: this.config.dataDir,
-        devices: this.registry.size,
-        spoolPendingBytes: this.journal.pendingBytes(),
+        devices: registry.size,
+        spoolPendingBytes: journal.pendingBytes(),
       },
-      `hub ready: dashboard ${this.httpUrl}/ | MQTT ${this.mqttUrl}${this.broker ? ' (embedded)' : ''} | store ${this.store.name} ${this.store.location}`,
+      `hub ready: dashboard ${this.httpUrl}/ | MQTT ${this.mqttUrl}${broker ? ' (embedded)' : ''} | store ${store.name} ${store.location}`,
     );
   }
 
-  /** Stops taking messages, drains the spool into the store (within a deadline), then closes everything. */
+  /**
+   * Stops taking messages, drains the spool into the store (within a deadline), then closes
+   * everything. Safe on a hub whose start() failed part-way: every step stops only what exists.
+   */
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.tickTimer);
-    this.rules.stop();
-    this.outbox.stop();
-    this.live.closeAll();
+    const parts = this.parts;
+    if (!parts) return;
+    parts.rules.stop();
+    parts.outbox.stop();
+    parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();
-    await this.writer.stop();
-    this.registry.stop();
-    this.security.stop();
+    await parts.writer.stop();
+    parts.registry.stop();
+    parts.security.stop();
     await this.app?.close();
-    await this.broker?.stop();
-    await this.store.stop();
-    this.journal.close();
-    this.db.close();
+    await parts.broker?.stop();
+    await parts.store.stop();
+    parts.journal.close();
+    parts.db.close();
   }
 
   private provisionFromFile(file: HubConfigFile): void {
@@ -304,6 +357,6 @@ export class Hub {
   }
 
   health(): Promise<HealthReport> {
-    return this.healthReport.report();
+    return this.p.health.report();
   }
 }

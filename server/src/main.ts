@@ -3,7 +3,7 @@ import { Hub } from './hub.ts';
 import { createLogger } from './log.ts';
 import { startupErrorLine } from './startup-error.ts';
 
-/** The only place that reads the environment, listens and traps signals. */
+/** The only place that loads the config (environment and HUB_CONFIG) and traps signals. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -17,12 +17,8 @@ async function main(): Promise<void> {
     failStart(err, undefined);
   }
   const log = createLogger(config.logLevel);
-  let hub: Hub;
-  try {
-    hub = new Hub(config, log);
-  } catch (err) {
-    failStart(err, config.dataDir);
-  }
+  // Touches nothing yet: start() opens, listens and connects, and undoes it all if it fails.
+  const hub = new Hub(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

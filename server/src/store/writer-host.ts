@@ -53,6 +53,8 @@ export class StoreWriterHost {
   private worker: Worker | undefined;
   private sink: WriterSink;
   private stopping = false;
+  private workerExited = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: StoreWriterHostOptions) {
     this.sink = metricsSink(o.metrics, () => this.onCommit?.(), (refused) => this.onRefused?.(refused));
@@ -76,6 +78,7 @@ export class StoreWriterHost {
       ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...data, entry: new URL('./writer-worker.ts', import.meta.url).href } })
       : new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: data });
     this.worker = worker;
+    this.workerExited = false;
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WriterWorkerMessage) => {
         if (m.t === 'ready') resolve();
@@ -86,9 +89,11 @@ export class StoreWriterHost {
         reject(err);
       });
       worker.once('exit', (code) => {
+        this.workerExited = true;
         if (this.stopping) return;
         this.o.log.error({ code }, 'store writer thread exited; restarting it (the spool keeps every point)');
-        setTimeout(() => void this.start().catch(() => {}), 1000).unref();
+        // A stop() meanwhile (a failed hub start) cancels the restart.
+        this.restartTimer = setTimeout(() => void (this.stopping ? undefined : this.start().catch(() => {})), 1000).unref();
       });
     });
   }
@@ -98,8 +103,9 @@ export class StoreWriterHost {
 
   async stop(deadlineMs = 10_000): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     const worker = this.worker;
-    if (!worker) return;
+    if (!worker || this.workerExited) return;
     const stopped = new Promise<void>((resolve) => {
       worker.on('message', (m: WriterWorkerMessage) => m.t === 'stopped' && resolve());
       worker.once('exit', () => resolve());
