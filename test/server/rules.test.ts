@@ -4,7 +4,7 @@ import type { DeviceMessage } from '../../server/src/events.ts';
 import { kindRules } from '../../server/src/rules/index.ts';
 import { DEFAULT_THRESHOLDS, mergeThresholds } from '../../server/src/rules/thresholds.ts';
 import type { DeviceRuleState, Signal } from '../../server/src/rules/types.ts';
-import { inDutyHours } from '../../server/src/rules/fire-station.ts';
+import { inDutyHours } from '#devices';
 
 // 2026-11-23 10:00 in Shanghai (02:00 UTC): inside default duty hours.
 const DAY = Date.UTC(2026, 10, 23, 2, 0, 0);
