@@ -1,3 +1,4 @@
+import { simBehaviour } from '../kinds/index.ts';
 import type { DeviceKind } from '#devices';
 import { createRng, pick } from '../src/rng.ts';
 import type { District, Place, Rect, SimBuilding, SimCell, SimCommunity, SimDeviceSpec, SimWorker } from './model.ts';
@@ -177,8 +178,8 @@ function devicesOf(c: SimCommunity, rng: () => number): SimDeviceSpec[] {
   return out;
 }
 
-const KIND_TAGS: Record<DeviceKind, string> = { smoke: 'smoke', gate: 'gate', camera: 'cam', fire_station: 'fs' };
-export const kindTag = (k: DeviceKind) => KIND_TAGS[k];
+const KIND_TAGS: Partial<Record<DeviceKind, string>> = { smoke: 'smoke', gate: 'gate', camera: 'cam', fire_station: 'fs' };
+export const kindTag = (k: DeviceKind) => KIND_TAGS[k] ?? simBehaviour(k).tag;
 
 /** Cells tiling the plan in rows (8 cells → 4 × 2 of 250 × 350 m). */
 function tile(plan: { w: number; h: number }, n: number): Rect[] {

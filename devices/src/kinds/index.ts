@@ -1,11 +1,13 @@
 import { camera } from './camera.ts';
+import { electricalFire } from './electrical_fire.ts';
 import { fireStation } from './fire_station.ts';
+import { gas } from './gas.ts';
 import { gate } from './gate.ts';
 import { smoke } from './smoke.ts';
 import type { KindSpec } from './common.ts';
 
 /** Every kind the hub knows, one registration each; everything else about kinds derives from this list. */
-export const kindRegistrations = [gate, fireStation, smoke, camera] as const;
+export const kindRegistrations = [gate, fireStation, smoke, camera, gas, electricalFire] as const;
 type Registration = (typeof kindRegistrations)[number];
 
 export type DeviceKind = Registration['kind'];
@@ -22,6 +24,8 @@ export function isDeviceKind(value: string): value is DeviceKind {
 }
 
 export { camera } from './camera.ts';
+export { electricalFire } from './electrical_fire.ts';
+export { gas } from './gas.ts';
 export { fireStation, inDutyHours } from './fire_station.ts';
 export { gate } from './gate.ts';
 export { smoke } from './smoke.ts';
