@@ -49,7 +49,8 @@ export function routineEventFor(d: SimDevice, rng: () => number): Body {
   return type === 'access_granted' ? { type, direction: rng() < 0.5 ? 'in' : 'out' } : { type };
 }
 
-export const kindsWithRoutineEvents = Object.keys(ROUTINE_EVENTS) as DeviceKind[];
+/** Kinds with no harmless event (every gas or electrical fire event means trouble) send telemetry instead. */
+export const hasRoutineEvents = (kind: DeviceKind) => (ROUTINE_EVENTS[kind]?.length ?? 0) > 0;
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
