@@ -1,4 +1,4 @@
-import type { DeviceKind } from './kinds/index.ts';
+import { kindRegistrations, type DeviceKind, type KindAlertType } from './kinds/index.ts';
 
 export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -15,32 +15,25 @@ export interface AlertTypeSpec {
   label: { zh: string; en: string };
 }
 
+/** Alert types any kind can raise; each kind's own alert types are in its registration (kinds/). */
+export const COMMON_ALERT_TYPES = {
+  low_battery: { severity: 'minor', label: { zh: '电量低', en: 'Low battery' } },
+  device_offline: { severity: 'major', label: { zh: '设备离线', en: 'Device offline' } },
+} as const satisfies Record<string, AlertTypeSpec>;
+export type CommonAlertType = keyof typeof COMMON_ALERT_TYPES;
+
+export type AlertType = CommonAlertType | KindAlertType;
+
 /**
  * Every alert type the hub raises, with its default severity and labels. The rules, the
  * dashboard and the simulators' ground truth all name alerts by these keys.
  */
-export const ALERT_TYPES = {
-  fire_alarm: { kind: 'smoke', severity: 'critical', label: { zh: '火灾报警', en: 'Fire alarm' } },
-  smoke_tamper: { kind: 'smoke', severity: 'major', label: { zh: '烟感被拆动', en: 'Smoke sensor tampered' } },
-  smoke_fault: { kind: 'smoke', severity: 'major', label: { zh: '烟感故障', en: 'Smoke sensor fault' } },
-  low_battery: { severity: 'minor', label: { zh: '电量低', en: 'Low battery' } },
-  door_forced: { kind: 'gate', severity: 'critical', label: { zh: '门被强行打开', en: 'Door forced open' } },
-  door_held_open: { kind: 'gate', severity: 'major', label: { zh: '门长时间未关', en: 'Door held open' } },
-  tailgating: { kind: 'gate', severity: 'major', label: { zh: '尾随进入', en: 'Tailgating' } },
-  access_denied_burst: { kind: 'gate', severity: 'major', label: { zh: '多次刷卡被拒', en: 'Repeated access denied' } },
-  low_water_pressure: { kind: 'fire_station', severity: 'major', label: { zh: '消防水压不足', en: 'Low water pressure' } },
-  extinguishers_missing: { kind: 'fire_station', severity: 'minor', label: { zh: '灭火器缺失', en: 'Extinguishers missing' } },
-  cabinet_opened: { kind: 'fire_station', severity: 'major', label: { zh: '消防柜非演练打开', en: 'Cabinet opened outside a drill' } },
-  nobody_on_duty: { kind: 'fire_station', severity: 'minor', label: { zh: '值班时段无人在岗', en: 'Nobody on duty' } },
-  camera_tamper: { kind: 'camera', severity: 'major', label: { zh: '摄像机被遮挡或破坏', en: 'Camera tampered' } },
-  video_loss: { kind: 'camera', severity: 'major', label: { zh: '视频丢失', en: 'Video loss' } },
-  camera_unreachable: { kind: 'camera', severity: 'major', label: { zh: '摄像机无法访问', en: 'Camera unreachable' } },
-  clock_drift: { kind: 'camera', severity: 'minor', label: { zh: '摄像机时钟偏差', en: 'Camera clock drift' } },
-  intrusion_motion: { kind: 'camera', severity: 'info', label: { zh: '闯入后画面有移动', en: 'Motion after intrusion' } },
-  device_offline: { severity: 'major', label: { zh: '设备离线', en: 'Device offline' } },
-} as const satisfies Record<string, AlertTypeSpec>;
-
-export type AlertType = keyof typeof ALERT_TYPES;
+export const ALERT_TYPES: Readonly<Record<AlertType, AlertTypeSpec>> = Object.freeze({
+  ...COMMON_ALERT_TYPES,
+  ...Object.fromEntries(
+    kindRegistrations.flatMap((k) => Object.entries(k.alerts).map(([type, spec]) => [type, { kind: k.kind, ...(spec as Omit<AlertTypeSpec, 'kind'>) }])),
+  ),
+} as Record<AlertType, AlertTypeSpec>);
 
 export function isAlertType(value: string): value is AlertType {
   return Object.hasOwn(ALERT_TYPES, value);

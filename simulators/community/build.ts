@@ -1,3 +1,4 @@
+import { simBehaviour } from '../kinds/index.ts';
 import type { DeviceKind } from '#devices';
 import { createRng, pick } from '../src/rng.ts';
 import type { District, Place, Rect, SimBuilding, SimCell, SimCommunity, SimDeviceSpec, SimWorker } from './model.ts';
@@ -174,11 +175,31 @@ function devicesOf(c: SimCommunity, rng: () => number): SimDeviceSpec[] {
       }
     }
   }
+  // Added after the original devices so their ids and order (which the scenarios rely on) stay put.
+  // A combustible gas detector in every tenth kitchen (households on piped gas that fitted one).
+  for (const cell of c.cells) {
+    for (const b of cell.buildings) {
+      const bn = `b${pad(b.number)}`;
+      for (let h = 0; h < b.households; h += 10) {
+        const floor = Math.floor(h / b.unitsPerFloor) + 1;
+        const unit = (h % b.unitsPerFloor) + 1;
+        const room = `${floor}${pad(unit)}`;
+        add('gas', `${bn}-${pad(floor)}${pad(unit)}`, 'household', { zh: `${b.name.zh}${room}厨房燃气`, en: `B${b.number} ${room} kitchen gas` },
+          { x: b.x + (b.w * (unit - 0.5)) / b.unitsPerFloor + 1, y: b.y + (b.h * (floor - 0.5)) / b.floors }, { gridCellId: cell.id, buildingId: b.id, floor });
+      }
+    }
+  }
+  // An e-bike charging shed (电动自行车充电棚) beside each garage entrance, its circuits on an electrical fire detector.
+  garageCells.forEach((cell, i) => {
+    const n = i + 1;
+    const at = { x: cell.area.x + cell.area.w * 0.7, y: cell.area.y + cell.area.h * 0.9 };
+    add('electrical_fire', `shed${n}`, 'charging_shed', { zh: `${n}号电动自行车充电棚`, en: `E-bike charging shed ${n}` }, at);
+  });
   return out;
 }
 
-const KIND_TAGS: Record<DeviceKind, string> = { smoke: 'smoke', gate: 'gate', camera: 'cam', fire_station: 'fs' };
-export const kindTag = (k: DeviceKind) => KIND_TAGS[k];
+const KIND_TAGS: Partial<Record<DeviceKind, string>> = { smoke: 'smoke', gate: 'gate', camera: 'cam', fire_station: 'fs' };
+export const kindTag = (k: DeviceKind) => KIND_TAGS[k] ?? simBehaviour(k).tag;
 
 /** Cells tiling the plan in rows (8 cells → 4 × 2 of 250 × 350 m). */
 function tile(plan: { w: number; h: number }, n: number): Rect[] {

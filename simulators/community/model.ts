@@ -22,7 +22,8 @@ export type Place =
   | 'garage'
   | 'lift'
   | 'perimeter'
-  | 'fire_station';
+  | 'fire_station'
+  | 'charging_shed';
 
 export interface SimBuilding extends Rect {
   id: string;

@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ID_PATTERN, KINDS } from '#devices';
 
-const PLACES = ['household', 'lobby', 'corridor', 'basement', 'service_centre', 'entrance', 'vehicle_entrance', 'building_door', 'garage', 'lift', 'perimeter', 'fire_station'] as const;
+const PLACES = ['household', 'lobby', 'corridor', 'basement', 'service_centre', 'entrance', 'vehicle_entrance', 'building_door', 'garage', 'lift', 'perimeter', 'fire_station', 'charging_shed'] as const;
 const Alias = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const Fields = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), Type.Union([Type.Number(), Type.Boolean(), Type.String({ maxLength: 200 })]));
 

@@ -1,4 +1,5 @@
 import type { DeviceKind } from '#devices';
+import { simBehaviour } from '../kinds/index.ts';
 import { createRng } from '../src/rng.ts';
 import { shanghaiHour } from './clock.ts';
 import type { SimDeviceSpec } from './model.ts';
@@ -21,6 +22,8 @@ export interface DeviceState {
   lastAt: number | undefined;
   /** Real ms of the last access_denied, so routine denials never look like a burst. */
   lastDeniedAt: number;
+  /** Drifting values of the kinds simulated in simulators/kinds/. */
+  extra: Record<string, number>;
 }
 
 export function initialState(spec: SimDeviceSpec, seed: number, index: number): DeviceState {
@@ -36,6 +39,7 @@ export function initialState(spec: SimDeviceSpec, seed: number, index: number): 
     drift: (rng() - 0.5) * 0.6,
     lastAt: undefined,
     lastDeniedAt: -Infinity,
+    extra: {},
   };
 }
 
@@ -119,6 +123,8 @@ export function routineReport(spec: SimDeviceSpec, s: DeviceState, scenarioNow: 
         events,
       };
     }
+    default:
+      return { telemetry: simBehaviour(kind).telemetry(rng, s.extra), events };
   }
 }
 

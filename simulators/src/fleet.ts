@@ -1,4 +1,5 @@
 import type { DeviceKind } from '#devices';
+import { simBehaviours } from '../kinds/index.ts';
 import { createRng } from './rng.ts';
 
 export interface SimDevice {
@@ -16,7 +17,15 @@ export interface SimDevice {
  * entrances and building doors, ~150 cameras and a micro fire station or two per ~2,500 households
  * (see ../shared/DOMAIN.md).
  */
-export const KIND_SHARES: Record<DeviceKind, number> = { smoke: 0.9, gate: 0.04, camera: 0.0595, fire_station: 0.0005 };
+export const KIND_SHARES: Record<DeviceKind, number> = {
+  smoke: 0.9,
+  gate: 0.04,
+  camera: 0.0595,
+  fire_station: 0.0005,
+  // Each kind simulated in simulators/kinds/ brings its share; smoke gives way to them.
+  ...Object.fromEntries(Object.entries(simBehaviours).map(([k, b]) => [k, b.fleetShare])),
+} as Record<DeviceKind, number>;
+KIND_SHARES.smoke -= Object.values(simBehaviours).reduce((sum, b) => sum + b.fleetShare, 0);
 
 export interface FleetOptions {
   devices: number;

@@ -1,4 +1,5 @@
 import type { DeviceKind } from '#devices';
+import { simBehaviour, simBehaviours } from '../kinds/index.ts';
 import { pick } from './rng.ts';
 import type { SimDevice } from './fleet.ts';
 
@@ -29,23 +30,27 @@ export function telemetryFor(d: SimDevice, rng: () => number, now: number): Body
       return { water_pressure_mpa: round(s.pressure!, 3), extinguishers_ok: 12, extinguishers_total: 12, cabinet_door: 'closed', staff_on_duty: 2 };
     case 'camera':
       return { reachable: true, fps: 25, bitrate_kbps: Math.round(2000 + rng() * 2000), clock_drift_s: round((rng() - 0.5) * 0.4, 3) };
+    default:
+      return simBehaviour(d.kind).telemetry(rng, s);
   }
 }
 
 /** Everyday, harmless events (no incidents): passes at gates, motion in front of cameras, self-tests. */
-const ROUTINE_EVENTS: Record<DeviceKind, readonly string[]> = {
+const ROUTINE_EVENTS: Partial<Record<DeviceKind, readonly string[]>> = {
   smoke: ['test'],
   gate: ['access_granted'],
   fire_station: ['equipment_checked_out', 'equipment_returned'],
   camera: ['motion', 'line_crossing'],
+  ...Object.fromEntries(Object.entries(simBehaviours).filter(([, b]) => b.routineEvents.length).map(([k, b]) => [k, b.routineEvents])),
 };
 
 export function routineEventFor(d: SimDevice, rng: () => number): Body {
-  const type = pick(rng, ROUTINE_EVENTS[d.kind]);
+  const type = pick(rng, ROUTINE_EVENTS[d.kind] ?? []);
   return type === 'access_granted' ? { type, direction: rng() < 0.5 ? 'in' : 'out' } : { type };
 }
 
-export const kindsWithRoutineEvents = Object.keys(ROUTINE_EVENTS) as DeviceKind[];
+/** Kinds with no harmless event (every gas or electrical fire event means trouble) send telemetry instead. */
+export const hasRoutineEvents = (kind: DeviceKind) => (ROUTINE_EVENTS[kind]?.length ?? 0) > 0;
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));

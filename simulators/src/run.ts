@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic } from '#devices';
 import { buildFleet, type SimDevice } from './fleet.ts';
-import { routineEventFor, telemetryFor } from './readings.ts';
+import { hasRoutineEvents, routineEventFor, telemetryFor } from './readings.ts';
 import { createRng } from './rng.ts';
 
 export interface SimulationOptions {
@@ -116,7 +116,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
     const c = cursor % nConn;
     cursor++;
     const now = Date.now();
-    const isEvent = rng() < eventShare;
+    const isEvent = rng() < eventShare && hasRoutineEvents(d.kind);
     const body = { ...(isEvent ? routineEventFor(d, rng) : telemetryFor(d, rng, now)), ts: now, seq: ++d.seq };
     const topic = deviceTopic({ communityId: d.communityId, kind: d.kind, deviceId: d.id, channel: isEvent ? 'event' : 'telemetry' });
     const record: SentMessage = { topic, body, publishedAt: now };

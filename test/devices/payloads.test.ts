@@ -9,6 +9,8 @@ const validTelemetry: Record<DeviceKind, Record<string, unknown>> = {
   gate: { door: 'closed', locked: true, passes_total: 1234, battery_pct: 100 },
   fire_station: { water_pressure_mpa: 0.35, extinguishers_ok: 12, extinguishers_total: 12, cabinet_door: 'closed', staff_on_duty: 2 },
   camera: { reachable: true, fps: 25, bitrate_kbps: 4096, clock_drift_s: -0.4 },
+  gas: { lel_pct: 1.5, battery_pct: 88 },
+  electrical_fire: { residual_current_ma: 42, cable_temperature_c: 31.5, load_current_a: 18.2 },
 };
 
 const invalidTelemetry: Record<DeviceKind, [string, Record<string, unknown>][]> = {
@@ -32,6 +34,15 @@ const invalidTelemetry: Record<DeviceKind, [string, Record<string, unknown>][]> 
     ['reachable as a string', { reachable: 'yes' }],
     ['negative fps', { fps: -1 }],
     ['drift as a string', { clock_drift_s: '5' }],
+  ],
+  gas: [
+    ['%LEL over 100', { lel_pct: 120 }],
+    ['battery as a string', { battery_pct: '80' }],
+  ],
+  electrical_fire: [
+    ['negative residual current', { residual_current_ma: -1 }],
+    ['temperature as a string', { cable_temperature_c: '40' }],
+    ['negative load', { load_current_a: -3 }],
   ],
 };
 

@@ -4,7 +4,7 @@ import type { DeviceMessage } from '../../server/src/events.ts';
 import { kindRules } from '../../server/src/rules/index.ts';
 import { DEFAULT_THRESHOLDS, mergeThresholds } from '../../server/src/rules/thresholds.ts';
 import type { DeviceRuleState, Signal } from '../../server/src/rules/types.ts';
-import { inDutyHours } from '../../server/src/rules/fire-station.ts';
+import { inDutyHours } from '#devices';
 
 // 2026-11-23 10:00 in Shanghai (02:00 UTC): inside default duty hours.
 const DAY = Date.UTC(2026, 10, 23, 2, 0, 0);
@@ -114,5 +114,33 @@ describe('thresholds', () => {
     expect(t.smoke).toEqual({ obscurationAlarmPctPerM: 4, lowBatteryPct: 20 });
     expect(t.fireStation.minWaterPressureMpa).toBe(0.15);
     expect(t.fireStation.dutyEndHour).toBe(24);
+  });
+});
+
+describe('gas rule (GB 15322 set point)', () => {
+  it('alarm event and %LEL at the set point → gas leak; alarm_cleared clears it; fault, valve, battery', () => {
+    expect(raised(run('gas', [evt('alarm')]))).toEqual(['gas_leak:event']);
+    expect(cleared(run('gas', [evt('alarm_cleared')]))).toEqual(['gas_leak']);
+    expect(raised(run('gas', [tel({ lel_pct: DEFAULT_THRESHOLDS.gas.alarmLelPct })]))).toEqual(['gas_leak:active']);
+    expect(raised(run('gas', [tel({ lel_pct: 19.9 })]))).toEqual([]);
+    expect(cleared(run('gas', [tel({ lel_pct: 0 })]))).toEqual([]);
+    expect(raised(run('gas', [evt('fault'), evt('valve_closed')]))).toEqual(['gas_detector_fault:event', 'gas_valve_closed:event']);
+    expect(raised(run('gas', [tel({ battery_pct: 10 })]))).toEqual(['low_battery:active']);
+  });
+  it('a community may lower the set point', () => {
+    expect(mergeThresholds({ gas: { alarmLelPct: 10 } }).gas).toEqual({ alarmLelPct: 10, lowBatteryPct: 20 });
+  });
+});
+
+describe('electrical fire rule (GB 14287 set values)', () => {
+  it('residual current and cable temperature at their set values raise, below clear; events; fault', () => {
+    expect(DEFAULT_THRESHOLDS.electricalFire).toEqual({ residualCurrentAlarmMa: 300, cableTemperatureAlarmC: 80 });
+    expect(raised(run('electrical_fire', [tel({ residual_current_ma: 300, cable_temperature_c: 80, load_current_a: 40 })]))).toEqual(['electrical_leakage:active', 'cable_over_temperature:active']);
+    expect(cleared(run('electrical_fire', [tel({ residual_current_ma: 40, cable_temperature_c: 35 })]))).toEqual(['electrical_leakage', 'cable_over_temperature']);
+    expect(raised(run('electrical_fire', [evt('leakage_alarm'), evt('over_temperature'), evt('fault')]))).toEqual([
+      'electrical_leakage:event',
+      'cable_over_temperature:event',
+      'electrical_fire_fault:event',
+    ]);
   });
 });

@@ -16,7 +16,7 @@ describe('the shipped sample community config', () => {
     }
     expect(grid.controlRoomLead(community.id)).toBeDefined();
     const kinds = new Set(config.devices!.map((d) => d.kind));
-    expect([...kinds].sort()).toEqual(['camera', 'fire_station', 'gate', 'smoke']);
+    expect([...kinds].sort()).toEqual(['camera', 'electrical_fire', 'fire_station', 'gas', 'gate', 'smoke']);
     expect(config.devices!.every((d) => d.gridCellId && community.cells!.some((c) => c.id === d.gridCellId))).toBe(true);
   });
 });

@@ -205,35 +205,27 @@ export function kindLabel(locale: Locale, kind: string): string {
   return locale === 'en' ? label.en : label.zh;
 }
 
-// Names of alert types, event types and readings: data rather than UI chrome, but shown to people,
-// so they are translated here; anything not listed (newer hub rules, newer firmware) is shown as sent.
+// Names of event types and readings come from the kinds' registrations (devices/src/kinds/), a
+// reading's label with its unit; the terms below are the rest (older names, history actions, door
+// states). Anything not listed (newer hub rules, newer firmware) is shown as sent. Where two kinds
+// share an event name, the first registration's label is shown.
+const registeredTerms: Record<string, Entry> = {};
+for (const spec of Object.values(kindSpecs)) {
+  for (const [type, label] of Object.entries(spec.events)) registeredTerms[type] ??= label;
+  for (const [name, f] of Object.entries(spec.fields)) {
+    registeredTerms[name] ??= f.unit ? { zh: `${f.label.zh} ${f.unit}`, en: `${f.label.en} ${f.unit}` } : f.label;
+  }
+}
+
 export const termLabels: Record<string, Entry> = {
-  // alert / event types
-  alarm: { zh: '火警', en: 'Fire alarm' },
-  alarm_cleared: { zh: '火警解除', en: 'Alarm cleared' },
+  ...registeredTerms,
+  // older alert / event names
   smoke_high: { zh: '烟雾浓度超限', en: 'Smoke over threshold' },
-  tamper: { zh: '防拆', en: 'Tamper' },
-  fault: { zh: '故障', en: 'Fault' },
-  test: { zh: '测试', en: 'Test' },
   battery_low: { zh: '电量低', en: 'Battery low' },
   offline: { zh: '设备离线', en: 'Device offline' },
-  access_granted: { zh: '通行', en: 'Access granted' },
-  access_denied: { zh: '拒绝通行', en: 'Access denied' },
   access_denied_burst: { zh: '多次拒绝通行', en: 'Repeated access denied' },
-  door_forced: { zh: '强行开门', en: 'Door forced' },
-  door_held_open: { zh: '门长时间未关', en: 'Door held open' },
-  tailgating: { zh: '尾随通行', en: 'Tailgating' },
-  cabinet_opened: { zh: '消防柜开启', en: 'Cabinet opened' },
-  equipment_checked_out: { zh: '器材取出', en: 'Equipment checked out' },
-  equipment_returned: { zh: '器材归还', en: 'Equipment returned' },
-  pressure_low: { zh: '水压不足', en: 'Water pressure low' },
   extinguishers_missing: { zh: '灭火器不足', en: 'Extinguishers missing' },
   no_staff_on_duty: { zh: '无人值守', en: 'Nobody on duty' },
-  drill_started: { zh: '开始演练', en: 'Drill started' },
-  motion: { zh: '移动侦测', en: 'Motion' },
-  video_loss: { zh: '视频丢失', en: 'Video loss' },
-  video_restored: { zh: '视频恢复', en: 'Video restored' },
-  line_crossing: { zh: '越线', en: 'Line crossing' },
   unreachable: { zh: '无法访问', en: 'Unreachable' },
   clock_drift: { zh: '时钟偏差', en: 'Clock drift' },
   // history actions
@@ -252,22 +244,6 @@ export const termLabels: Record<string, Entry> = {
   assigned: { zh: '已指派', en: 'Assigned' },
   resolved: { zh: '已处置', en: 'Resolved' },
   // readings
-  smoke_obscuration_pct_per_m: { zh: '烟雾遮光率 %/m', en: 'Smoke obscuration %/m' },
-  temperature_c: { zh: '温度 °C', en: 'Temperature °C' },
-  battery_pct: { zh: '电量 %', en: 'Battery %' },
-  rssi_dbm: { zh: '信号 dBm', en: 'Signal dBm' },
-  door: { zh: '门状态', en: 'Door' },
-  locked: { zh: '已上锁', en: 'Locked' },
-  passes_total: { zh: '累计通行', en: 'Passes total' },
-  water_pressure_mpa: { zh: '水压 MPa', en: 'Water pressure MPa' },
-  extinguishers_ok: { zh: '灭火器完好', en: 'Extinguishers OK' },
-  extinguishers_total: { zh: '灭火器总数', en: 'Extinguishers total' },
-  cabinet_door: { zh: '消防柜门', en: 'Cabinet door' },
-  staff_on_duty: { zh: '值守人数', en: 'Staff on duty' },
-  reachable: { zh: '可访问', en: 'Reachable' },
-  fps: { zh: '帧率', en: 'Frame rate' },
-  bitrate_kbps: { zh: '码率 kbps', en: 'Bitrate kbps' },
-  clock_drift_s: { zh: '时钟偏差 s', en: 'Clock drift s' },
   open: { zh: '开', en: 'open' },
   closed: { zh: '关', en: 'closed' },
 };

@@ -7,7 +7,7 @@ import { DEFAULT_RETENTION, rollupFor, type Retention } from './types.ts';
 import { EVENTS_MEASUREMENT, LineProtocolEncoder } from './line-protocol.ts';
 import { asStoreUnavailable } from './errors.ts';
 import { classifyInfluxRefusal, EXTRA_PREFIX, readingNameOf, type Refusal, type WriteOutcome } from './acceptance.ts';
-import { isKnownReading } from '#devices';
+import { isKnownReading, KINDS } from '#devices';
 import type {
   AggregateRow,
   EventQuery,
@@ -107,10 +107,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
     await policy('raw', this.retention.rawDays, true);
     await policy('rollup_1m', this.retention.rollup1mDays, false);
     await policy('rollup_1h', this.retention.rollup1hDays, false);
-    const existing = new Set((await this.influx.showContinousQueries(this.database)).map((q) => q.name));
-    const measurements = '/^(smoke|gate|fire_station|camera)$/';
+    const existing = new Map((await this.influx.showContinousQueries(this.database)).map((q) => [q.name, q.query]));
+    // Every registered kind is a measurement; a query written before a kind existed is replaced, or it would never roll that kind up.
+    const measurements = `/^(${KINDS.join('|')})$/`;
     for (const [name, rp, every] of [['cq_rollup_1m', 'rollup_1m', '1m'], ['cq_rollup_1h', 'rollup_1h', '1h']] as const) {
-      if (existing.has(name)) continue;
+      const query = existing.get(name);
+      if (query?.includes(measurements)) continue;
+      if (query !== undefined) await this.influx.queryRaw(`DROP CONTINUOUS QUERY "${name}" ON ${db}`);
       await this.influx.queryRaw(
         `CREATE CONTINUOUS QUERY "${name}" ON ${db} BEGIN SELECT mean(*) INTO ${db}."${rp}".:MEASUREMENT FROM ${db}."raw".${measurements} GROUP BY time(${every}), * END`,
       );
