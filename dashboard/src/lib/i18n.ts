@@ -207,11 +207,20 @@ export function kindLabel(locale: Locale, kind: string): string {
 
 // Names of event types and readings come from the kinds' registrations (devices/src/kinds/), a
 // reading's label with its unit; the terms below are the rest (older names, history actions, door
-// states). Anything not listed (newer hub rules, newer firmware) is shown as sent. Where two kinds
-// share an event name, the first registration's label is shown.
+// states). Anything not listed (newer hub rules, newer firmware) is shown as sent. An event name two
+// kinds label differently (smoke's and gas's `alarm`) gets a neutral label, so a gas alarm never
+// reads as a fire alarm.
+const neutralTerms: Record<string, Entry> = {
+  alarm: { zh: '报警', en: 'Alarm' },
+  alarm_cleared: { zh: '报警解除', en: 'Alarm cleared' },
+};
 const registeredTerms: Record<string, Entry> = {};
 for (const spec of Object.values(kindSpecs)) {
-  for (const [type, label] of Object.entries(spec.events)) registeredTerms[type] ??= label;
+  for (const [type, label] of Object.entries(spec.events)) {
+    const seen = registeredTerms[type];
+    if (!seen) registeredTerms[type] = label;
+    else if (seen.zh !== label.zh || seen.en !== label.en) registeredTerms[type] = neutralTerms[type] ?? { zh: type, en: type };
+  }
   for (const [name, f] of Object.entries(spec.fields)) {
     registeredTerms[name] ??= f.unit ? { zh: `${f.label.zh} ${f.unit}`, en: `${f.label.en} ${f.unit}` } : f.label;
   }
