@@ -32,6 +32,7 @@ import { RuleEngine } from './rules/engine.ts';
 import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
+import { notificationChannels } from './notify/channels.ts';
 import { HubSecurity } from './auth/hub-security.ts';
 import { hubClientIds } from './auth/broker-auth.ts';
 import { AuthErrors } from './auth/errors.ts';
@@ -154,10 +155,8 @@ export class Hub {
     this.outbox = new WebhookOutbox(this.db, log.child({ component: 'webhooks' }), this.clock);
     this.dispatcher = new AlertDispatcher({
       alerts: this.alerts,
-      grid: this.grid,
-      live: this.live,
-      outbox: this.outbox,
-      publish: (topic, payload) => this.mqtt?.publish(topic, payload, 1),
+      log: log.child({ component: 'notify' }),
+      channels: notificationChannels({ alerts: this.alerts, grid: this.grid, live: this.live, outbox: this.outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos) }),
     });
     this.bus.on('deviceState', ({ deviceId }) => {
       const device = this.registry.get(deviceId);
