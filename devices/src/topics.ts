@@ -1,5 +1,5 @@
 import { isValidId } from './ids.ts';
-import { isDeviceKind, type DeviceKind } from './kinds/index.ts';
+import { isDeviceKind, KINDS, type DeviceKind } from './kinds/index.ts';
 
 export const CHANNELS = ['telemetry', 'event', 'status'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -31,16 +31,21 @@ export type SubscriptionLane = 'events' | 'telemetry';
 /**
  * The hub's subscriptions per lane. Events and status (alert material) have a lane of their own;
  * the telemetry lane also catches malformed topics of other depths so they are counted and
- * reported. (A five-level topic with an unknown channel matches neither; brokers with the hub's
- * ACL refuse those at publish.)
+ * reported. Four levels deep only under a device kind (`community/{c}/{kind}/{id}`, a device
+ * that left out its channel): a catch-all there would be `community/+/+/+`, which also matches
+ * the hub's own alert topic `community/{c}/alerts/{id}`, and the hub would receive every alert
+ * it publishes. (A five-level topic with an unknown channel, or a four-level one outside a kind,
+ * matches none: Mosquitto with the exported acl_file refuses those at publish, and the embedded
+ * broker hands the hub every publish in process, whatever it subscribes to.)
  */
 export function hubSubscriptions(lane: SubscriptionLane, communities?: readonly string[]): string[] {
   const roots = communities?.length ? communities.map((c) => `community/${c}`) : ['community/+'];
   if (lane === 'events') return roots.flatMap((r) => [`${r}/+/+/event`, `${r}/+/+/status`]);
-  return roots.flatMap((r) => [`${r}/+/+/telemetry`, r, `${r}/+`, `${r}/+/+`, `${r}/+/+/+/+/#`]);
+  return roots.flatMap((r) => [`${r}/+/+/telemetry`, r, `${r}/+`, ...KINDS.map((kind) => `${r}/${kind}/+`), `${r}/+/+/+/+/#`]);
 }
 
 const ALERT_TOPIC = /^community\/[^/]+\/alerts\/[^/]+$/;
+/** The hub's alert publications; the embedded broker hands the hub every publish, its own included. */
 export function isAlertTopic(topic: string): boolean {
   return ALERT_TOPIC.test(topic);
 }

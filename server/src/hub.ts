@@ -31,6 +31,7 @@ import { RuleEngine } from './rules/engine.ts';
 import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
+import { notificationChannels } from './notify/channels.ts';
 import { HubSecurity } from './auth/hub-security.ts';
 import { hubClientIds } from './auth/broker-auth.ts';
 import { AuthErrors } from './auth/errors.ts';
@@ -219,7 +220,11 @@ export class Hub {
     const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
     const live = new LiveHub();
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
-    const dispatcher = new AlertDispatcher({ alerts, grid, live, outbox, publish: (topic, payload) => this.mqtt?.publish(topic, payload, 1) });
+    const dispatcher = new AlertDispatcher({
+      alerts,
+      log: log.child({ component: 'notify' }),
+      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos) }),
+    });
     const health = new Health({
       store,
       writer,
@@ -239,13 +244,12 @@ export class Hub {
   }
 
   private async startParts(): Promise<void> {
-    const { registry, alerts, dispatcher, rules, outbox, journal, store, writer, broker, security } = this.p;
+    const { registry, alerts, dispatcher, rules, journal, store, writer, broker, security } = this.p;
     registry.start();
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
     dispatcher.start();
     rules.start();
-    outbox.start();
     this.tickTimer = setInterval(() => alerts.tick(), 1000);
     this.tickTimer.unref();
     journal.open();
@@ -309,7 +313,8 @@ export class Hub {
     const parts = this.parts;
     if (!parts) return;
     parts.rules.stop();
-    parts.outbox.stop();
+    // The webhook channel stops the outbox.
+    parts.dispatcher.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();

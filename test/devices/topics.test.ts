@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAlertTopic, alertTopic, deviceTopic, parseDeviceTopic, hubSubscriptions, KINDS } from '#devices';
+import { topicMatches } from '../../server/src/auth/topic-filter.ts';
 
 describe('device topics', () => {
   it('round-trips every kind and channel', () => {
@@ -29,9 +30,20 @@ describe('device topics', () => {
   it('builds the alert topic and subscription filters', () => {
     expect(alertTopic('c1', 'a-1')).toBe('community/c1/alerts/a-1');
     expect(hubSubscriptions('events')).toEqual(['community/+/+/+/event', 'community/+/+/+/status']);
-    expect(hubSubscriptions('telemetry')).toEqual(['community/+/+/+/telemetry', 'community/+', 'community/+/+', 'community/+/+/+', 'community/+/+/+/+/+/#']);
+    expect(hubSubscriptions('telemetry')).toEqual(['community/+/+/+/telemetry', 'community/+', 'community/+/+', ...KINDS.map((k) => `community/+/${k}/+`), 'community/+/+/+/+/+/#']);
     expect(hubSubscriptions('events', ['c1', 'c2'])).toEqual(['community/c1/+/+/event', 'community/c1/+/+/status', 'community/c2/+/+/event', 'community/c2/+/+/status']);
     expect(isAlertTopic('community/c1/alerts/a-1')).toBe(true);
     expect(isAlertTopic('community/c1/smoke/s1/event')).toBe(false);
+  });
+
+  it("no filter of the hub's matches its own alert topic; malformed device topics of other depths still match one", () => {
+    for (const communities of [undefined, ['c1']]) {
+      const filters = [...hubSubscriptions('events', communities), ...hubSubscriptions('telemetry', communities)];
+      const seen = (topic: string) => filters.some((f) => topicMatches(f, topic));
+      expect(seen(alertTopic('c1', 'a-1')), 'alert topic').toBe(false);
+      for (const topic of ['community/c1', 'community/c1/smoke', 'community/c1/smoke/s1', 'community/c1/gate/g1', 'community/c1/smoke/s1/telemetry/extra', 'community/c1/smoke/s1/event', 'community/c1/smoke/s1/status', 'community/c1/smoke/s1/telemetry']) {
+        expect(seen(topic), topic).toBe(true);
+      }
+    }
   });
 });

@@ -4,6 +4,7 @@ import { createLogger } from '../../server/src/log.ts';
 import { LiveHub } from '../../server/src/notify/live.ts';
 import { WebhookOutbox } from '../../server/src/notify/outbox.ts';
 import { AlertDispatcher } from '../../server/src/notify/dispatcher.ts';
+import { notificationChannels } from '../../server/src/notify/channels.ts';
 import { parseHubConfig } from '../../server/src/grid/config-file.ts';
 import { alertFixture, SAMPLE_CONFIG } from '../helpers/alerts.ts';
 import { freePort, waitFor } from '../helpers/ports.ts';
@@ -41,9 +42,9 @@ describe('webhooks (WeCom and DingTalk robot formats, durable outbox)', () => {
     });
     const f = alertFixture(config);
     const outbox = new WebhookOutbox(f.db, createLogger('silent'), () => f.clock.now, { maxBackoffMs: 1000, timeoutMs: 2000, pollMs: 50 });
-    new AlertDispatcher({ alerts: f.alerts, grid: f.grid, live: new LiveHub(), outbox, publish: () => {} }).start();
-    outbox.start();
-    cleanups.push(() => outbox.stop());
+    const dispatcher = new AlertDispatcher({ alerts: f.alerts, log: createLogger('silent'), channels: notificationChannels({ alerts: f.alerts, grid: f.grid, live: new LiveHub(), outbox, publish: () => {} }) });
+    dispatcher.start();
+    cleanups.push(() => dispatcher.stop());
     return { f, outbox };
   }
 

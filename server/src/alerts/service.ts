@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ALERT_TYPES, alertTitle, kindSpecs, type Alert, type AlertHistoryEntry, type AlertType, type HistoryAction, type Severity } from '#devices';
+import { ALERT_TYPES, alertTitle, kindSpecs, type Alert, type AlertHistoryEntry, type AlertType, type Severity } from '#devices';
+import { Listeners } from '../events.ts';
 import type { GridModel, Person } from '../grid/model.ts';
 import type { IncidentRuleConfig } from '../grid/config-file.ts';
 import type { Logger } from '../log.ts';
@@ -7,20 +8,10 @@ import type { Device, DeviceRegistry } from '../registry/devices.ts';
 import type { Signal } from '../rules/types.ts';
 import type { EscalationPolicy } from './policy.ts';
 import type { AlertFilter, AlertRepository } from './repository.ts';
+import type { AlertChange, AlertSnapshot, Annotation } from './changes.ts';
 import { AlertErrors } from './errors.ts';
 
-export interface Notification {
-  reason: 'opened' | 'reminded' | 'escalated';
-  recipients: Person[];
-  /** true when the community's control room is among the recipients */
-  controlRoom: boolean;
-}
-
-export interface AlertChange {
-  alert: Alert;
-  action: HistoryAction;
-  notification?: Notification;
-}
+export type { AlertChange } from './changes.ts';
 
 export interface AlertServiceDeps {
   repo: AlertRepository;
@@ -37,14 +28,15 @@ const SYSTEM = 'system';
 /**
  * The alert lifecycle: one unresolved alert per (device, type); repeats raise `count`; the device
  * condition clearing (`clearedAt`) is separate from people acknowledging and resolving; every
- * change lands in `history`, in SQLite, and goes to the change listeners (WebSocket, MQTT, webhooks).
+ * change lands in `history`, in SQLite, and goes to the change listeners as a typed `AlertChange`
+ * (the notification channels, the cameras).
  */
 export class AlertService {
   private readonly live = new Map<string, Alert>();
   private readonly byKey = new Map<string, Alert>();
   /** Level conditions currently holding, so only a transition into one opens or repeats an alert. */
   private readonly activeConditions = new Set<string>();
-  private readonly listeners: ((change: AlertChange) => void)[] = [];
+  private readonly listeners = new Listeners<AlertChange>((err, change) => this.d.log.error({ err, alertId: change.alert.id, change: change.type }, 'alert change listener failed'));
 
   constructor(private readonly d: AlertServiceDeps) {}
 
@@ -56,8 +48,9 @@ export class AlertService {
     }
   }
 
-  onChange(listener: (change: AlertChange) => void): void {
-    this.listeners.push(listener);
+  /** Returns the function that stops listening. */
+  onChange(listener: (change: AlertChange) => void): () => void {
+    return this.listeners.add(listener);
   }
 
   unresolved(): Alert[] {
@@ -85,7 +78,7 @@ export class AlertService {
       this.activeConditions.delete(k);
       if (!existing || existing.clearedAt !== null) return existing;
       existing.clearedAt = now;
-      return this.commit(existing, { at: now, action: 'cleared', by: SYSTEM, ...(sig.detail ? { detail: sig.detail } : {}) });
+      return this.commit({ at: now, action: 'cleared', by: SYSTEM, ...(sig.detail ? { detail: sig.detail } : {}) }, { type: 'cleared', alert: existing });
     }
     if (sig.action === 'active' && this.activeConditions.has(k)) return existing;
     this.activeConditions.add(k);
@@ -94,7 +87,10 @@ export class AlertService {
       existing.lastSeenAt = now;
       const wasCleared = existing.clearedAt !== null;
       existing.clearedAt = null;
-      return this.commit(existing, { at: now, action: wasCleared ? 'recurred' : 'repeated', by: SYSTEM, detail: { count: existing.count, ...sig.detail } });
+      return this.commit(
+        { at: now, action: wasCleared ? 'recurred' : 'repeated', by: SYSTEM, detail: { count: existing.count, ...sig.detail } },
+        { type: 'repeated', alert: existing, recurred: wasCleared },
+      );
     }
     return this.open(device, sig, now);
   }
@@ -113,14 +109,14 @@ export class AlertService {
     alert.acknowledgedBy = by;
     alert.ackDeadlineAt = null;
     setNextReminder(alert, null);
-    return this.commit(alert, { at: now, action: 'acknowledged', by });
+    return this.commit({ at: now, action: 'acknowledged', by }, { type: 'acknowledged', alert, actor: by });
   }
 
   assign(id: string, assignee: string, by: string): Alert {
     const alert = this.mustBeLive(id);
     const now = this.d.clock();
     alert.assignee = assignee;
-    return this.commit(alert, { at: now, action: 'assigned', by, detail: { assignee } });
+    return this.commit({ at: now, action: 'assigned', by, detail: { assignee } }, { type: 'assigned', alert, actor: by, assignee });
   }
 
   resolve(id: string, by: string, note: string): Alert {
@@ -138,15 +134,23 @@ export class AlertService {
     setNextReminder(alert, null);
     this.live.delete(alert.id);
     if (this.byKey.get(key(alert.deviceId, alert.type)) === alert) this.byKey.delete(key(alert.deviceId, alert.type));
-    return this.commit(alert, { at: now, action: 'resolved', by, note });
+    return this.commit({ at: now, action: 'resolved', by, note }, { type: 'resolved', alert, actor: by, note });
   }
 
-  /** Adds a history entry from outside the lifecycle (webhook delivery, snapshots). */
-  record(id: string, entry: Omit<AlertHistoryEntry, 'at'>, patch?: (a: Alert) => void): Alert | undefined {
+  /** Records a channel's delivery result in the history (an `annotated` change: nothing else changes). */
+  annotate(id: string, annotation: Annotation): Alert | undefined {
     const alert = this.get(id);
     if (!alert) return undefined;
-    patch?.(alert);
-    return this.commit(alert, { at: this.d.clock(), ...entry });
+    const entry: AlertHistoryEntry = { at: this.d.clock(), ...annotation };
+    return this.commit(entry, { type: 'annotated', alert, entry });
+  }
+
+  /** Adds a camera snapshot to the alert (content the whole-alert channels send). */
+  attachSnapshot(id: string, snapshot: AlertSnapshot, bytes: number): Alert | undefined {
+    const alert = this.get(id);
+    if (!alert) return undefined;
+    alert.snapshots = [...(alert.snapshots ?? []), snapshot];
+    return this.commit({ at: this.d.clock(), action: 'snapshot', by: SYSTEM, detail: { cameraId: snapshot.cameraId, bytes } }, { type: 'snapshot_attached', alert, snapshot });
   }
 
   /** Escalations and reminders that are due; call every second or so (tests pass their own clock). */
@@ -162,9 +166,8 @@ export class AlertService {
         const target = alert.escalationLevel === 1 ? this.d.grid.supervisor(alert.gridCellId) : this.d.grid.controlRoomLead(alert.communityId);
         const recipients = target ? [target] : [];
         this.commit(
-          alert,
           { at: now, action: 'escalated', by: SYSTEM, detail: { level: alert.escalationLevel, to: recipients.map(describe), missing: recipients.length ? undefined : alert.escalationLevel === 1 ? 'no supervisor configured for the cell' : 'no control-room lead configured' } },
-          { reason: 'escalated', recipients, controlRoom: alert.escalationLevel >= 2 },
+          { type: 'escalated', alert, recipients, controlRoom: alert.escalationLevel >= 2, level: alert.escalationLevel },
         );
       }
       const next = nextReminder(alert);
@@ -172,7 +175,7 @@ export class AlertService {
         const interval = escalation.reminderIntervalS[alert.severity];
         setNextReminder(alert, interval ? now + interval * 1000 : null);
         const recipients = this.recipientsNow(alert);
-        this.commit(alert, { at: now, action: 'reminded', by: SYSTEM, detail: { to: recipients.map(describe) } }, { reason: 'reminded', recipients, controlRoom: true });
+        this.commit({ at: now, action: 'reminded', by: SYSTEM, detail: { to: recipients.map(describe) } }, { type: 'reminded', alert, recipients, controlRoom: true, level: alert.escalationLevel });
       }
     }
   }
@@ -212,12 +215,13 @@ export class AlertService {
     this.live.set(alert.id, alert);
     this.byKey.set(key(device.id, sig.type), alert);
     alert.history.push({ at: now, action: 'opened', by: SYSTEM, ...(sig.detail ? { detail: sig.detail } : {}) });
-    if (alert.incidentId !== `inc-${alert.id}`) alert.history.push({ at: now, action: 'grouped', by: SYSTEM, detail: { incidentId: alert.incidentId } });
+    const grouped = alert.incidentId !== `inc-${alert.id}`;
+    if (grouped) alert.history.push({ at: now, action: 'grouped', by: SYSTEM, detail: { incidentId: alert.incidentId } });
     const recipients = this.d.grid.cellWorkers(alert.gridCellId);
+    // One change for the opening: its history is opened, grouped (when it joined an incident), notified.
     return this.commit(
-      alert,
       { at: now, action: 'notified', by: SYSTEM, detail: { to: recipients.map(describe), controlRoom: alert.communityId } },
-      { reason: 'opened', recipients, controlRoom: true },
+      { type: 'opened', alert, grouped, recipients, controlRoom: true, level: 0 },
     );
   }
 
@@ -257,7 +261,9 @@ export class AlertService {
     throw new AlertErrors.NotFound(id);
   }
 
-  private commit(alert: Alert, entry: AlertHistoryEntry, notification?: Notification): Alert {
+  /** Appends the change's history entry, saves the alert and emits the change. */
+  private commit(entry: AlertHistoryEntry, change: AlertChange): Alert {
+    const { alert } = change;
     // Each change saves and sends the whole alert: a device repeating within its rate budget grew it by megabytes an hour.
     if (alert.history.length >= MAX_HISTORY && DEVICE_CHURN.has(entry.action)) {
       const oldest = alert.history.findIndex((h) => DEVICE_CHURN.has(h.action));
@@ -268,14 +274,7 @@ export class AlertService {
     }
     alert.history.push(entry);
     this.d.repo.save(alert);
-    const change: AlertChange = { alert, action: entry.action, ...(notification ? { notification } : {}) };
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch (err) {
-        this.d.log.error({ err, alertId: alert.id }, 'alert change listener failed');
-      }
-    }
+    this.listeners.emit(change);
     return alert;
   }
 }

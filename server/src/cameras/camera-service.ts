@@ -1,5 +1,6 @@
 import { OnvifBridge } from '#devices/onvif/index.ts';
-import type { AlertChange, AlertService } from '../alerts/service.ts';
+import type { AlertChange } from '../alerts/changes.ts';
+import type { AlertService } from '../alerts/service.ts';
 import type { Logger } from '../log.ts';
 import type { CameraList } from '../grid/config-file.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
@@ -29,6 +30,7 @@ export interface CameraServiceOptions {
  */
 export class CameraService {
   private readonly bridges = new Map<string, OnvifBridge>();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly o: CameraServiceOptions) {}
 
@@ -59,16 +61,25 @@ export class CameraService {
       this.bridges.set(communityId, bridge);
       await bridge.start();
     }
-    this.o.alerts.onChange((change) => this.onAlertChange(change));
+    this.unsubscribe = this.o.alerts.onChange((change) => this.onAlertChange(change));
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     await Promise.all([...this.bridges.values()].map((b) => b.stop()));
   }
 
-  private onAlertChange({ alert, action }: AlertChange): void {
-    if (action !== 'notified' || alert.severity !== 'critical' || alert.history.length > 3) return;
-    void this.attachSnapshots(alert.id, alert.communityId, alert.deviceId);
+  private onAlertChange(change: AlertChange): void {
+    switch (change.type) {
+      case 'opened': {
+        const { alert } = change;
+        if (alert.severity === 'critical') void this.attachSnapshots(alert.id, alert.communityId, alert.deviceId);
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   /** Asks the covering cameras (configured coverage, else same building, else same cell) for snapshots. */
@@ -85,10 +96,7 @@ export class CameraService {
         try {
           const jpeg = await bridge.fetchSnapshot(cameraId);
           const file = this.o.snapshots.save(alertId, cameraId, jpeg);
-          const takenAt = Date.now();
-          this.o.alerts.record(alertId, { action: 'snapshot', by: 'system', detail: { cameraId, bytes: jpeg.length } }, (a) => {
-            a.snapshots = [...(a.snapshots ?? []), { url: `/api/alerts/${alertId}/snapshots/${file}`, cameraId, takenAt }];
-          });
+          this.o.alerts.attachSnapshot(alertId, { url: `/api/alerts/${alertId}/snapshots/${file}`, cameraId, takenAt: Date.now() }, jpeg.length);
           attached++;
         } catch (err) {
           this.o.log.warn({ alertId, cameraId, err: (err as Error).message }, 'snapshot for an alert failed');

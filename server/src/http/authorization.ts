@@ -38,6 +38,8 @@ export function requestAuthorization(alerts: AlertService, auth: AuthService): A
             return true;
           case 'alert':
             return canSeeAlert(user, msg.alert);
+          case 'annotation':
+            return canSeeAlert(user, msg);
           case 'device':
             return canSeeDevice(user, msg.device);
           default:

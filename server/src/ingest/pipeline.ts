@@ -1,4 +1,4 @@
-import { decodePayload, isAlertTopic, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry, type TimeWindow } from '#devices';
+import { decodePayload, MAX_PAYLOAD_BYTES, parseDeviceTopic, type Channel, type Decoded, type DecodedEvent, type DecodedTelemetry, type TimeWindow } from '#devices';
 import { takeReceiveNumber } from './identity.ts';
 import { DeviceRateLimiter, jsonTooDeep, type RateLimit } from './limits.ts';
 import type { EventBus, DeviceMessage } from '../events.ts';
@@ -61,9 +61,8 @@ export class IngestPipeline {
    * `spool`, when given, takes the line instead of the journal: an event held for spool space is
    * still evaluated (rules, alerts) now, and the caller appends it, and acknowledges, later.
    */
-  handle(topic: string, payload: Uint8Array, receivedAt = Date.now(), spool?: (line: string) => void): 'accepted' | 'rejected' | 'ignored' {
+  handle(topic: string, payload: Uint8Array, receivedAt = Date.now(), spool?: (line: string) => void): 'accepted' | 'rejected' {
     const { registry, rejects } = this.d;
-    if (isAlertTopic(topic)) return 'ignored'; // the hubs' own alert publications
     const parsed = parseDeviceTopic(topic);
     if (typeof parsed === 'string') {
       this.received('unknown').inc();

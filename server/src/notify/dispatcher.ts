@@ -1,45 +1,38 @@
-import { alertTopic, severityRank, type Alert } from '#devices';
-import type { AlertChange, AlertService } from '../alerts/service.ts';
-import type { GridModel } from '../grid/model.ts';
-import type { LiveHub } from './live.ts';
-import { redact, type WebhookOutbox } from './outbox.ts';
-import { dingtalkMessage, wecomMessage } from './webhook-format.ts';
+import type { AlertChange } from '../alerts/changes.ts';
+import type { AlertService } from '../alerts/service.ts';
+import type { Logger } from '../log.ts';
+import type { NotificationChannel } from './channel.ts';
 
 export interface DispatcherDeps {
   alerts: AlertService;
-  grid: GridModel;
-  live: LiveHub;
-  outbox: WebhookOutbox;
-  publish: (topic: string, payload: string) => void;
+  channels: readonly NotificationChannel[];
+  log: Logger;
 }
 
-/**
- * Sends every alert change where it must go: the WebSocket (dashboards), the MQTT alert topic,
- * and for notifications (opened, reminded, escalated) the cell's and control room's webhooks.
- * Webhook outcomes come back into the alert's history.
- */
+/** Hands every alert change to every notification channel; one failing channel cannot stop another. */
 export class AlertDispatcher {
+  private unsubscribe: (() => void) | undefined;
+
   constructor(private readonly d: DispatcherDeps) {}
 
   start(): void {
-    this.d.alerts.onChange((change) => this.dispatch(change));
-    this.d.outbox.onResult = ({ item, ok, status, error }) => {
-      // Record the first failure and the final delivery, not every retry.
-      if (ok) this.d.alerts.record(item.alertId, { action: 'webhook_delivered', by: 'system', detail: { url: redact(item.url), format: item.format, attempts: item.attempts } });
-      else if (item.attempts === 1) this.d.alerts.record(item.alertId, { action: 'webhook_failed', by: 'system', detail: { url: redact(item.url), format: item.format, status, error, retrying: true } });
-    };
+    for (const channel of this.d.channels) channel.start?.();
+    this.unsubscribe = this.d.alerts.onChange((change) => this.dispatch(change));
   }
 
-  private dispatch({ alert, notification }: AlertChange): void {
-    this.d.live.broadcast({ type: 'alert', alert });
-    this.d.publish(alertTopic(alert.communityId, alert.id), JSON.stringify(alert));
-    if (!notification) return;
-    for (const hook of this.d.grid.webhooks(alert.communityId, alert.gridCellId)) {
-      if (severityRank[alert.severity] > severityRank[hook.minSeverity ?? 'minor']) continue;
-      const body = hook.format === 'wecom' ? wecomMessage(alert, notification) : dingtalkMessage(alert, notification);
-      this.d.outbox.enqueue(alert.id, hook.url, hook.format, body, alert.severity);
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const channel of [...this.d.channels].reverse()) channel.stop?.();
+  }
+
+  private dispatch(change: AlertChange): void {
+    for (const channel of this.d.channels) {
+      try {
+        channel.deliver(change);
+      } catch (err) {
+        this.d.log.error({ err, channel: channel.name, alertId: change.alert.id, change: change.type }, 'notification channel failed');
+      }
     }
   }
 }
-
-export type { Alert };

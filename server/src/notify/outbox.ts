@@ -56,6 +56,7 @@ export class WebhookOutbox {
   }
 
   start(): void {
+    if (this.running) return;
     this.running = true;
     this.timer = setInterval(() => void this.deliverDue(), this.opts.pollMs);
     this.timer.unref();
