@@ -110,13 +110,18 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
     );
   }
 
+  // Kinds with no harmless event (gas, electrical fire) hand their event turns to a device that has
+  // one, so eventShare stays the share of messages that are events.
+  const eventful = fleet.filter((d) => hasRoutineEvents(d.kind));
   let cursor = 0;
   const publishOne = () => {
-    const d = fleet[cursor % fleet.length]!;
+    const wantEvent = rng() < eventShare && eventful.length > 0;
+    let d = fleet[cursor % fleet.length]!;
+    if (wantEvent && !hasRoutineEvents(d.kind)) d = eventful[cursor % eventful.length]!;
     const c = cursor % nConn;
     cursor++;
     const now = Date.now();
-    const isEvent = rng() < eventShare && hasRoutineEvents(d.kind);
+    const isEvent = wantEvent;
     const body = { ...(isEvent ? routineEventFor(d, rng) : telemetryFor(d, rng, now)), ts: now, seq: ++d.seq };
     const topic = deviceTopic({ communityId: d.communityId, kind: d.kind, deviceId: d.id, channel: isEvent ? 'event' : 'telemetry' });
     const record: SentMessage = { topic, body, publishedAt: now };
