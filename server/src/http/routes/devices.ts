@@ -56,6 +56,11 @@ export const deviceRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app,
     return { device: visible(req, req.params.id) };
   });
 
+  app.get<{ Params: Static<typeof IdParams> }>('/:id/latest', { schema: { params: IdParams } }, async (req) => {
+    const device = visible(req, req.params.id);
+    return { deviceId: device.id, kind: device.kind, readings: await ctx.store.latest(device.kind, device.id) };
+  });
+
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof TelemetryQuery> }>(
     '/:id/telemetry',
     { schema: { params: IdParams, querystring: TelemetryQuery } },
