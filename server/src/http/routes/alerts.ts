@@ -4,6 +4,7 @@ import { ALERT_STATES, ID_PATTERN, severityRank } from '#devices';
 import { AlertErrors } from '../../alerts/errors.ts';
 import { AuthErrors } from '../../auth/errors.ts';
 import type { HubContext } from '../context.ts';
+import { audit } from '../plugins/audit.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
 const ListQuery = Type.Object({
@@ -16,6 +17,10 @@ const ListQuery = Type.Object({
 });
 const AssignBody = Type.Object({ assignee: Type.String({ minLength: 1, maxLength: 100 }) });
 const ResolveBody = Type.Object({ note: Type.String({ maxLength: 2000 }) });
+type OnAlert = { Params: Static<typeof IdParams> };
+type Assign = OnAlert & { Body: Static<typeof AssignBody> };
+type Resolve = OnAlert & { Body: Static<typeof ResolveBody> };
+const alertTarget = (req: { params: Static<typeof IdParams> }) => req.params.id;
 
 /** Alerts: list and filter, get, acknowledge, assign, resolve with a note. */
 export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
@@ -43,34 +48,28 @@ export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
     return { alert };
   });
 
-  app.post<{ Params: Static<typeof IdParams> }>('/:id/ack', { schema: { params: IdParams } }, async (req) => {
+  app.post<OnAlert>('/:id/ack', { schema: { params: IdParams }, config: { audit: audit<OnAlert>({ action: 'alert.ack', target: alertTarget }) } }, async (req) => {
     ctx.authorizeAlertAction(req, req.params.id);
-    const alert = ctx.alerts.acknowledge(req.params.id, ctx.actor(req));
-    ctx.auth.audit.record({ actor: ctx.actor(req), action: 'alert.ack', target: req.params.id, ip: req.ip });
-    return { alert };
+    return { alert: ctx.alerts.acknowledge(req.params.id, ctx.actor(req)) };
   });
 
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof AssignBody> }>(
+  app.post<Assign>(
     '/:id/assign',
-    { schema: { params: IdParams, body: AssignBody } },
+    { schema: { params: IdParams, body: AssignBody }, config: { audit: audit<Assign>({ action: 'alert.assign', target: alertTarget, detail: (req) => ({ assignee: req.body.assignee.trim() }) }) } },
     async (req) => {
       ctx.authorizeAlertAction(req, req.params.id);
-      const alert = ctx.alerts.assign(req.params.id, req.body.assignee.trim(), ctx.actor(req));
-      ctx.auth.audit.record({ actor: ctx.actor(req), action: 'alert.assign', target: req.params.id, ip: req.ip, detail: { assignee: alert.assignee } });
-      return { alert };
+      return { alert: ctx.alerts.assign(req.params.id, req.body.assignee.trim(), ctx.actor(req)) };
     },
   );
 
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ResolveBody> }>(
+  app.post<Resolve>(
     '/:id/resolve',
-    { schema: { params: IdParams, body: ResolveBody } },
+    { schema: { params: IdParams, body: ResolveBody }, config: { audit: audit<Resolve>({ action: 'alert.resolve', target: alertTarget, detail: (req) => ({ note: req.body.note.trim().slice(0, 500) }) }) } },
     async (req) => {
       ctx.authorizeAlertAction(req, req.params.id);
       const note = req.body.note.trim();
       if (!note) throw new AlertErrors.NoteRequired();
-      const alert = ctx.alerts.resolve(req.params.id, ctx.actor(req), note);
-      ctx.auth.audit.record({ actor: ctx.actor(req), action: 'alert.resolve', target: req.params.id, ip: req.ip, detail: { note: note.slice(0, 500) } });
-      return { alert };
+      return { alert: ctx.alerts.resolve(req.params.id, ctx.actor(req), note) };
     },
   );
 };
