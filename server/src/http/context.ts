@@ -22,6 +22,8 @@ export interface HubContext {
   grid: GridModel;
   live: LiveHub;
   health(): Promise<HealthReport>;
+  /** The hub's clock ("today" for key figures); Date.now when the hub gives none. */
+  clock?: () => number;
   /** Who is acting (for history and audit). */
   actor(req: FastifyRequest): string;
   canSeeAlert(req: FastifyRequest, alert: Alert): boolean;
