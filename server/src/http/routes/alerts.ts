@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { ALERT_STATES, ID_PATTERN, severityRank } from '#devices';
+import { ALERT_STATES, ID_PATTERN } from '#devices';
 import { AlertErrors } from '../../alerts/errors.ts';
 import { AuthErrors } from '../../auth/errors.ts';
 import type { HubContext } from '../context.ts';
+import { listAlerts } from '../../scope/alert-list.ts';
 import { audit } from '../plugins/audit.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
@@ -24,22 +25,7 @@ const alertTarget = (req: { params: Static<typeof IdParams> }) => req.params.id;
 
 /** Alerts: list and filter, get, acknowledge, assign, resolve with a note. */
 export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => {
-    const { state, limit = 1000, ...filter } = req.query;
-    let alerts =
-      state === 'unresolved' || state === 'open' || state === 'acknowledged'
-        ? ctx.alerts.unresolved().filter((a) =>
-            (state === 'unresolved' || a.state === state) &&
-            (!filter.communityId || a.communityId === filter.communityId) &&
-            (!filter.gridCellId || a.gridCellId === filter.gridCellId) &&
-            (!filter.deviceId || a.deviceId === filter.deviceId) &&
-            (!filter.incidentId || a.incidentId === filter.incidentId))
-        : ctx.alerts.list({ ...filter, ...(state ? { state } : {}), limit });
-    alerts = alerts.filter((a) => ctx.canSeeAlert(req, a));
-    // The control room reads the queue top-down: most severe first, then oldest.
-    alerts.sort((a, b) => severityRank[a.severity] - severityRank[b.severity] || a.openedAt - b.openedAt);
-    return { total: alerts.length, alerts: alerts.slice(0, limit) };
-  });
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => listAlerts(ctx.alerts, req.query, ctx.scope(req)));
 
   app.get<{ Params: Static<typeof IdParams> }>('/:id', { schema: { params: IdParams } }, async (req) => {
     const alert = ctx.alerts.get(req.params.id);

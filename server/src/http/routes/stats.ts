@@ -8,7 +8,7 @@ export const statsRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
   app.get('/', async (req) =>
     keyFigures(
       { devices: ctx.registry.all(), unresolved: ctx.alerts.unresolved(), openedSince: (since) => ctx.alerts.openedSince(since) },
-      { device: (d) => ctx.canSeeDevice(req, d), alert: (a) => ctx.canSeeAlert(req, a) },
+      ctx.scope(req),
       now(),
     ),
   );
