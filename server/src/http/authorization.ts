@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { AlertService } from '../alerts/service.ts';
-import { AlertErrors } from '../alerts/errors.ts';
 import { AuthErrors } from '../auth/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { LiveScope } from '../notify/live.ts';
+import { actionableAlert } from '../scope/alert-list.ts';
 import { callerScope } from '../scope/caller-scope.ts';
 import type { HubContext } from './context.ts';
 
@@ -23,10 +23,7 @@ export function requestAuthorization(alerts: AlertService, auth: AuthService): A
     authorizeAlertAction: (req, id) => {
       const caller = scope(req);
       if (!caller.user) throw new AuthErrors.Unauthorized();
-      const alert = alerts.get(id);
-      if (!alert) throw new AlertErrors.NotFound(id);
-      if (!caller.alert(alert)) throw new AuthErrors.Forbidden(`alert ${id} is outside your communities or cells`);
-      if (!caller.mayChangeAlerts) throw new AuthErrors.Forbidden(`a ${caller.user.role} may not change alerts`);
+      actionableAlert(alerts, id, caller);
     },
     liveScope: (req): LiveScope => {
       const caller = scope(req);

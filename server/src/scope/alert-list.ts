@@ -1,5 +1,7 @@
 import { severityRank, type Alert, type AlertState } from '#devices';
+import { AlertErrors } from '../alerts/errors.ts';
 import type { AlertService } from '../alerts/service.ts';
+import { AuthErrors } from '../auth/errors.ts';
 import type { CallerScope } from './caller-scope.ts';
 
 export interface AlertListQuery {
@@ -9,6 +11,21 @@ export interface AlertListQuery {
   deviceId?: string;
   incidentId?: string;
   limit?: number;
+}
+
+/** One alert the caller may see: 404 when unknown, 403 outside its scope. */
+export function visibleAlert(alerts: Pick<AlertService, 'get'>, id: string, scope: CallerScope): Alert {
+  const alert = alerts.get(id);
+  if (!alert) throw new AlertErrors.NotFound(id);
+  if (!scope.alert(alert)) throw new AuthErrors.Forbidden(`alert ${id} is outside your communities or cells`);
+  return alert;
+}
+
+/** One alert the caller may acknowledge, assign or resolve: as visibleAlert, and 403 for a role that only reads. */
+export function actionableAlert(alerts: Pick<AlertService, 'get'>, id: string, scope: CallerScope): Alert {
+  const alert = visibleAlert(alerts, id, scope);
+  if (!scope.mayChangeAlerts) throw new AuthErrors.Forbidden(`a ${scope.user?.role ?? 'visitor'} may not change alerts`);
+  return alert;
 }
 
 /** GET /api/alerts: the alerts matching the query that the caller may see, in queue order. */

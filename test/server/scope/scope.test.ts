@@ -3,7 +3,7 @@ import type { Alert } from '#devices';
 import type { Principal } from '../../../server/src/auth/roles.ts';
 import type { RejectLog, RejectedMessage } from '../../../server/src/ingest/rejects.ts';
 import type { Device } from '../../../server/src/registry/devices.ts';
-import { listAlerts } from '../../../server/src/scope/alert-list.ts';
+import { actionableAlert, listAlerts, visibleAlert } from '../../../server/src/scope/alert-list.ts';
 import { callerScope } from '../../../server/src/scope/caller-scope.ts';
 import { listDevices, visibleDevice } from '../../../server/src/scope/device-list.ts';
 import { rejectedFor } from '../../../server/src/scope/rejected.ts';
@@ -88,5 +88,18 @@ describe('rejectedFor', () => {
     expect(rejectedFor(rejects, registry, 2, admin)).toEqual({ total: 99, byReason: { not_json: 99 }, recent: recent.slice(0, 2) });
     // The c1 device under c2's topic concerns both; a topic without a community concerns the unrestricted only.
     expect(rejectedFor(rejects, registry, 10, op1)).toEqual({ total: 1, byReason: { not_json: 1 }, recent: [recent[0]], scoped: true });
+  });
+});
+
+describe('visibleAlert / actionableAlert', () => {
+  const alert = { id: 'a1', communityId: 'c1', gridCellId: 'g2' } as Alert;
+  const alerts = { get: (id: string) => (id === 'a1' ? alert : undefined) };
+
+  it('is 404 unknown, 403 outside the scope, 403 to act for a role that only reads', () => {
+    expect(visibleAlert(alerts, 'a1', viewer)).toBe(alert);
+    expect(() => visibleAlert(alerts, 'nope', admin)).toThrow(expect.objectContaining({ statusCode: 404 }));
+    expect(() => visibleAlert(alerts, 'a1', worker)).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(actionableAlert(alerts, 'a1', op1)).toBe(alert);
+    expect(() => actionableAlert(alerts, 'a1', viewer)).toThrow(expect.objectContaining({ statusCode: 403, message: 'a viewer may not change alerts' }));
   });
 });

@@ -2,9 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ALERT_STATES, ID_PATTERN } from '#devices';
 import { AlertErrors } from '../../alerts/errors.ts';
-import { AuthErrors } from '../../auth/errors.ts';
 import type { HubContext } from '../context.ts';
-import { listAlerts } from '../../scope/alert-list.ts';
+import { listAlerts, visibleAlert } from '../../scope/alert-list.ts';
 import { audit } from '../plugins/audit.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
@@ -27,12 +26,7 @@ const alertTarget = (req: { params: Static<typeof IdParams> }) => req.params.id;
 export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => listAlerts(ctx.alerts, req.query, ctx.scope(req)));
 
-  app.get<{ Params: Static<typeof IdParams> }>('/:id', { schema: { params: IdParams } }, async (req) => {
-    const alert = ctx.alerts.get(req.params.id);
-    if (!alert) throw new AlertErrors.NotFound(req.params.id);
-    if (!ctx.canSeeAlert(req, alert)) throw new AuthErrors.Forbidden(`alert ${req.params.id} is outside your communities or cells`);
-    return { alert };
-  });
+  app.get<OnAlert>('/:id', { schema: { params: IdParams } }, async (req) => ({ alert: visibleAlert(ctx.alerts, req.params.id, ctx.scope(req)) }));
 
   app.post<OnAlert>('/:id/ack', { schema: { params: IdParams }, config: { audit: audit<OnAlert>({ action: 'alert.ack', target: alertTarget }) } }, async (req) => {
     ctx.authorizeAlertAction(req, req.params.id);
