@@ -3,7 +3,7 @@ import type { StoredPoint, TelemetryStore } from '../../server/src/store/types.t
 
 /**
  * The contract every TelemetryStore passes (in the spirit of aedes-persistence/abstract.js):
- * write, range query, aggregation window, event query, idempotent rewrites.
+ * write, range query, aggregation window, event query, idempotent rewrites, latest readings.
  */
 export function storeContract(name: string, makeStore: () => Promise<TelemetryStore>): void {
   describe(`TelemetryStore contract: ${name}`, () => {
@@ -99,6 +99,31 @@ export function storeContract(name: string, makeStore: () => Promise<TelemetrySt
       expect(await store.queryRaw({ deviceId: 'smoke-1', kind: 'smoke', from: T0, to: T0 + 10_000, limit: 10 })).toHaveLength(2);
       const one = await store.queryRaw({ deviceId: 'smoke-4', kind: 'smoke', field: 'device', from: T0, to: T0 + 10, limit: 10 });
       expect(one.map((row) => row.readings.device)).toEqual([1]);
+    });
+
+    it('gives the last value of every reading a device reported, each with its own ts, from telemetry only', async () => {
+      await store.write([
+        point({ d: 'smoke-9', ts: T0 + 1000, seq: 1, r: { temperature_c: 21, battery_pct: 80, wiring_v: 3.1, tamper: true, flip: 1, device: 7, label: 'kitchen' } }),
+        point({ d: 'smoke-9', ts: T0 + 3000, seq: 3, r: { temperature_c: 23, flip: false } }),
+        // Arrives last but is older: the newest ts wins, not the newest write.
+        point({ d: 'smoke-9', ts: T0 + 2000, seq: 2, r: { temperature_c: 22, battery_pct: 79 } }),
+        point({ m: 'e', d: 'smoke-9', ts: T0 + 4000, seq: 4, ty: 'alarm', r: { temperature_c: 99, level: 3 } }),
+      ]);
+      expect(await store.latest('smoke', 'smoke-9')).toEqual({
+        temperature_c: { value: 23, ts: T0 + 3000 },
+        battery_pct: { value: 79, ts: T0 + 2000 },
+        wiring_v: { value: 3.1, ts: T0 + 1000 },
+        tamper: { value: true, ts: T0 + 1000 },
+        flip: { value: false, ts: T0 + 3000 },
+        device: { value: 7, ts: T0 + 1000 },
+        label: { value: 'kitchen', ts: T0 + 1000 },
+      });
+      expect(await store.latest('gate', 'gate-1')).toEqual({
+        door: { value: 'open', ts: T0 + 1000 },
+        locked: { value: false, ts: T0 + 1000 },
+        passes_total: { value: 5, ts: T0 + 1000 },
+      });
+      expect(await store.latest('smoke', 'smoke-none')).toEqual({});
     });
 
     it('answers ping', async () => {

@@ -19,6 +19,7 @@ import { auditRoutes, userRoutes } from './routes/users.ts';
 import { mqttRoutes, provisioningRoutes } from './routes/provisioning.ts';
 import { registerSecurity, type HttpSecurityOptions } from './plugins/security.ts';
 import { installAuth } from './plugins/auth.ts';
+import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
@@ -76,6 +77,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   // Before the auth hook: its own onRequest hook marks upgrade requests, so a refused upgrade's socket gets closed.
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
   installAuth(app, ctx.auth, security);
+  installAudit(app, ctx.auth.audit, ctx.actor);
 
   await app.register(healthRoutes, { ctx });
   await app.register(authRoutes, { ctx, security, prefix: '/api/auth' });

@@ -1,35 +1,34 @@
 import type { FastifyRequest } from 'fastify';
 import type { AlertService } from '../alerts/service.ts';
-import { AlertErrors } from '../alerts/errors.ts';
 import { AuthErrors } from '../auth/errors.ts';
-import { ACTING_ROLES, canSeeAlert, canSeeDevice, unrestricted } from '../auth/roles.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { LiveScope } from '../notify/live.ts';
+import { actionableAlert } from '../scope/alert-list.ts';
+import { callerScope } from '../scope/caller-scope.ts';
 import type { HubContext } from './context.ts';
 
-type Authorization = Pick<HubContext, 'actor' | 'canSeeAlert' | 'canSeeDevice' | 'authorizeAlertAction' | 'liveScope'>;
+type Authorization = Pick<HubContext, 'actor' | 'scope' | 'canSeeAlert' | 'canSeeDevice' | 'authorizeAlertAction' | 'liveScope'>;
 
 /**
- * The scope rules the routes apply, from the request's user (set by the auth hook; routes
- * never run without one unless public).
+ * The request's side of the scope rules (scope/caller-scope.ts): the caller is the request's
+ * user, set by the auth hook (routes never run without one unless public).
  */
 export function requestAuthorization(alerts: AlertService, auth: AuthService): Authorization {
+  const scope = (req: FastifyRequest) => callerScope(req.user);
   return {
     actor: (req: FastifyRequest) => req.user?.username ?? 'anonymous',
-    canSeeAlert: (req, alert) => !!req.user && canSeeAlert(req.user, alert),
-    canSeeDevice: (req, device) => !!req.user && canSeeDevice(req.user, device),
+    scope,
+    canSeeAlert: (req, alert) => scope(req).alert(alert),
+    canSeeDevice: (req, device) => scope(req).device(device),
     authorizeAlertAction: (req, id) => {
-      const user = req.user;
-      if (!user) throw new AuthErrors.Unauthorized();
-      const alert = alerts.get(id);
-      if (!alert) throw new AlertErrors.NotFound(id);
-      if (!canSeeAlert(user, alert)) throw new AuthErrors.Forbidden(`alert ${id} is outside your communities or cells`);
-      if (!ACTING_ROLES.includes(user.role)) throw new AuthErrors.Forbidden(`a ${user.role} may not change alerts`);
+      const caller = scope(req);
+      if (!caller.user) throw new AuthErrors.Unauthorized();
+      actionableAlert(alerts, id, caller);
     },
     liveScope: (req): LiveScope => {
-      const user = req.user;
+      const caller = scope(req);
       const session = req.session;
-      if (!user || !session) return () => false;
+      if (!caller.user || !session) return () => false;
       return (msg) => {
         // A session that ended (logout, expiry, account change) hears nothing more.
         if (!auth.sessions.alive(session)) return false;
@@ -37,14 +36,14 @@ export function requestAuthorization(alerts: AlertService, auth: AuthService): A
           case 'hello':
             return true;
           case 'alert':
-            return canSeeAlert(user, msg.alert);
+            return caller.alert(msg.alert);
           case 'annotation':
-            return canSeeAlert(user, msg);
+            return caller.alert(msg);
           case 'device':
-            return canSeeDevice(user, msg.device);
+            return caller.device(msg.device);
           default:
             // Message types added later carry no scope we know: only the unrestricted see them.
-            return unrestricted(user);
+            return caller.unrestricted;
         }
       };
     },

@@ -11,6 +11,7 @@ import type { Device, ProvisionInput } from '../registry/devices.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { MqttCredentialRepository } from '../auth/mqtt-credentials.ts';
 import type { MosquittoFiles } from '../auth/mosquitto-files.ts';
+import type { CallerScope } from '../scope/caller-scope.ts';
 
 /** What the HTTP routes may see of the hub: read models and commands, no clients or sockets. */
 export interface HubContext {
@@ -22,8 +23,12 @@ export interface HubContext {
   grid: GridModel;
   live: LiveHub;
   health(): Promise<HealthReport>;
+  /** The hub's clock ("today" for key figures); Date.now when the hub gives none. */
+  clock?: () => number;
   /** Who is acting (for history and audit). */
   actor(req: FastifyRequest): string;
+  /** What the requester may see and do (scope/caller-scope.ts). */
+  scope(req: FastifyRequest): CallerScope;
   canSeeAlert(req: FastifyRequest, alert: Alert): boolean;
   canSeeDevice(req: FastifyRequest, device: Device): boolean;
   /** Throws 403/404 when the requester may not act on the alert. */

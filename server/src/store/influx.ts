@@ -16,6 +16,7 @@ import type {
   TelemetryQuery,
   TelemetryRow,
   TelemetryStore,
+  LatestReadings,
 } from './types.ts';
 
 function influxErrorText(body: string): string {
@@ -258,6 +259,36 @@ export class InfluxTelemetryStore implements TelemetryStore {
     } catch (err) {
       throw asStoreUnavailable(err, this.location);
     }
+  }
+
+  /**
+   * LAST(*) names the field keys the device has (and their values), but with several selectors
+   * InfluxDB 1.x answers time 0; so a second request asks LAST of each of those keys alone, which
+   * carries its point's time. Extras map back to their reading names (xn_/xb_/xs_, and keys
+   * written before namespacing); a name stored under several keys keeps the newest.
+   */
+  async latest(kind: DeviceKind, deviceId: string): Promise<LatestReadings> {
+    const from = `FROM ${Influx.escape.quoted(this.database)}."raw".${Influx.escape.quoted(kind)} WHERE ${tagIs('device', deviceId)}`;
+    const [last] = await this.influx.query<Record<string, unknown>>(`SELECT LAST(*) ${from}`);
+    const keys = Object.keys(last ?? {})
+      .filter((column) => column.startsWith('last_') && last![column] !== null && last![column] !== undefined)
+      .map((column) => column.slice('last_'.length))
+      .filter((key) => readingNameOf(key) !== undefined);
+    if (keys.length === 0) return {};
+    type Last = { time: Influx.INanoDate; last: unknown };
+    const answer = await this.influx.query<Last>(keys.map((key) => `SELECT LAST(${Influx.escape.quoted(key)}) ${from}`));
+    // The influx package unwraps the result of a single statement.
+    const perKey = (keys.length === 1 ? [answer] : answer) as Influx.IResults<Last>[];
+    const out: LatestReadings = {};
+    keys.forEach((key, i) => {
+      const row = perKey[i]?.[0];
+      const value = row?.last;
+      if (!row || (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string')) return;
+      const name = readingNameOf(key)!;
+      const ts = nanoToMs(row.time);
+      if (!(name in out) || out[name]!.ts < ts) out[name] = { value, ts };
+    });
+    return out;
   }
 
   async ping(): Promise<boolean> {

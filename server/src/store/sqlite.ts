@@ -11,6 +11,7 @@ import type {
   TelemetryQuery,
   TelemetryRow,
   TelemetryStore,
+  LatestReadings,
 } from './types.ts';
 
 /** Microseconds make (device, ts, seq) a key even when ts carries fractions of a millisecond. */
@@ -280,6 +281,25 @@ export class SqliteTelemetryStore implements TelemetryStore {
       readings: JSON.parse(r.readings) as Readings,
       detail: JSON.parse(r.detail) as Record<string, unknown>,
     }));
+  }
+
+  /**
+   * One pass over the device's raw rows: per reading, the value of the row with the newest ts
+   * (SQLite takes the bare columns from the row that holds the max()).
+   */
+  async latest(_kind: DeviceKind, deviceId: string): Promise<LatestReadings> {
+    const rows = this.db
+      .prepare(
+        `SELECT r.key AS name, r.value AS value, r.type AS type, max(t.ts_us) AS ts_us
+         FROM telemetry t, json_each(t.readings) r WHERE t.device_id = ? GROUP BY r.key`,
+      )
+      .all(deviceId) as { name: string; value: number | string; type: string; ts_us: number }[];
+    const out: LatestReadings = {};
+    for (const row of rows) {
+      const value = row.type === 'true' ? true : row.type === 'false' ? false : row.type === 'integer' || row.type === 'real' || row.type === 'text' ? row.value : undefined;
+      if (value !== undefined) out[row.name] = { value, ts: row.ts_us / 1000 };
+    }
+    return out;
   }
 
   async ping(): Promise<boolean> {

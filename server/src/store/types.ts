@@ -52,6 +52,14 @@ export interface AggregateRow {
   value: number | null;
 }
 
+/** The last value a device reported for one reading, and when (device time, epoch ms). */
+export interface LatestReading {
+  value: number | boolean | string;
+  ts: number;
+}
+/** Per reading name, its last reported value. */
+export type LatestReadings = Record<string, LatestReading>;
+
 export interface EventQuery {
   deviceId?: string;
   communityId?: string;
@@ -88,6 +96,8 @@ export interface TelemetryStore {
   /** Mean of one numeric field per window. */
   queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]>;
   queryEvents(q: EventQuery): Promise<EventRow[]>;
+  /** The last value of every reading the device has reported (raw telemetry; the newest ts wins per reading). */
+  latest(kind: DeviceKind, deviceId: string): Promise<LatestReadings>;
   /** Cheap reachability check for /healthz. */
   ping(): Promise<boolean>;
   /** Rolls raw telemetry up and drops what is past retention; the writer thread calls it every minute. */

@@ -6,6 +6,7 @@ import { publicUser } from '../../auth/roles.ts';
 import type { HubContext } from '../context.ts';
 import { SESSION_COOKIE } from '../plugins/auth.ts';
 import type { HttpSecurityOptions } from '../plugins/security.ts';
+import { audit } from '../plugins/audit.ts';
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{1,64}$';
 const Username = Type.String({ pattern: USERNAME_PATTERN });
@@ -33,11 +34,9 @@ export const authRoutes: FastifyPluginAsync<{ ctx: HubContext; security: HttpSec
     return { token, expiresAt: session.expiresAt, user: publicUser(principal) };
   });
 
-  app.post('/logout', { config: { access: 'public' } }, async (req, reply) => {
-    if (req.session) {
-      ctx.auth.sessions.revoke(req.session);
-      ctx.auth.audit.record({ actor: req.session.username, action: 'auth.logout', ip: req.ip });
-    }
+  const logoutAudit = audit({ action: 'auth.logout', actor: (req) => req.session?.username });
+  app.post('/logout', { config: { access: 'public', audit: logoutAudit } }, async (req, reply) => {
+    if (req.session) ctx.auth.sessions.revoke(req.session);
     clearCookie(reply);
     return { ok: true };
   });
@@ -52,14 +51,14 @@ export const authRoutes: FastifyPluginAsync<{ ctx: HubContext; security: HttpSec
     return reply.status(201).send({ user: { username: user.username, role: 'admin' } });
   });
 
-  app.post<{ Body: Static<typeof PasswordBody> }>('/password', { schema: { body: PasswordBody }, config: strict }, async (req, reply) => {
+  const passwordAudit = audit({ action: 'user.password', target: (req) => req.user!.username });
+  app.post<{ Body: Static<typeof PasswordBody> }>('/password', { schema: { body: PasswordBody }, config: { ...strict, audit: passwordAudit } }, async (req, reply) => {
     const username = req.user!.username;
     const hash = ctx.auth.users.passwordHash(username);
     if (!hash || !(await verifyPassword(hash, req.body.currentPassword))) throw new AuthErrors.BadCredentials();
     if (!passwordAcceptable(req.body.newPassword)) throw new AuthErrors.WeakPassword(MIN_PASSWORD_LENGTH);
     await ctx.auth.users.update(username, { password: req.body.newPassword });
     ctx.auth.sessions.revokeUser(username);
-    ctx.auth.audit.record({ actor: username, action: 'user.password', target: username, ip: req.ip });
     clearCookie(reply);
     return { ok: true, message: 'password changed; log in again' };
   });

@@ -2,9 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN, KINDS } from '#devices';
 import { Errors } from '../../errors.ts';
-import { AuthErrors } from '../../auth/errors.ts';
 import type { FastifyRequest } from 'fastify';
-import type { Device } from '../../registry/devices.ts';
+import { listDevices, visibleDevice } from '../../scope/device-list.ts';
 import { FIELD_NAME } from '../../store/types.ts';
 import type { HubContext } from '../context.ts';
 import { everyParam, timeRange } from '../time.ts';
@@ -35,25 +34,17 @@ const EventsQuery = Type.Object({
 
 /** Devices: the registry and each device's stored telemetry and events, within the caller's scope. */
 export const deviceRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  const visible = (req: FastifyRequest, id: string): Device => {
-    const device = ctx.registry.get(id);
-    if (!device) throw new Errors.DeviceNotFound(id);
-    if (!ctx.canSeeDevice(req, device)) throw new AuthErrors.Forbidden(`device ${id} is outside your communities or cells`);
-    return device;
-  };
+  const visible = (req: FastifyRequest, id: string) => visibleDevice(ctx.registry, id, ctx.scope(req));
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/',
-    { schema: { querystring: ListQuery } },
-    async (req) => {
-      const { limit = 200_000, offset = 0, ...filter } = req.query;
-      const all = ctx.registry.list(filter).filter((d) => ctx.canSeeDevice(req, d));
-      return { total: all.length, devices: all.slice(offset, offset + limit) };
-    },
-  );
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => listDevices(ctx.registry, req.query, ctx.scope(req)));
 
   app.get<{ Params: Static<typeof IdParams> }>('/:id', { schema: { params: IdParams } }, async (req) => {
     return { device: visible(req, req.params.id) };
+  });
+
+  app.get<{ Params: Static<typeof IdParams> }>('/:id/latest', { schema: { params: IdParams } }, async (req) => {
+    const device = visible(req, req.params.id);
+    return { deviceId: device.id, kind: device.kind, readings: await ctx.store.latest(device.kind, device.id) };
   });
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof TelemetryQuery> }>(

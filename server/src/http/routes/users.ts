@@ -6,6 +6,7 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordAcceptable } from '..
 import { ALL, ROLES, type UserRecord } from '../../auth/roles.ts';
 import type { HubContext } from '../context.ts';
 import { USERNAME_PATTERN } from './auth.ts';
+import { audit } from '../plugins/audit.ts';
 
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const Communities = Type.Array(Type.String({ pattern: `^(\\*|${ID_PATTERN.replace(/^\^|\$$/g, '')})$` }), { maxItems: 1000 });
@@ -45,6 +46,8 @@ const AuditQuery = Type.Object({
 });
 
 const admin = { access: ['admin'] as const };
+type NewUser = { Body: Static<typeof NewUserBody> };
+type Patch = { Params: Static<typeof UserParams>; Body: Static<typeof PatchBody> };
 
 function view(u: UserRecord) {
   return { ...u };
@@ -60,18 +63,31 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
 
   app.get('/', { config: admin }, async () => ({ users: ctx.auth.users.list().map(view) }));
 
-  app.post<{ Body: Static<typeof NewUserBody> }>('/', { schema: { body: NewUserBody }, config: admin }, async (req, reply) => {
+  const createAudit = audit<NewUser>({
+    action: 'user.create',
+    target: (req) => req.body.username,
+    detail: ({ body: b }) => ({ role: b.role, communities: b.communities, cells: b.cells, workerId: b.workerId }),
+  });
+  app.post<NewUser>('/', { schema: { body: NewUserBody }, config: { ...admin, audit: createAudit } }, async (req, reply) => {
     const b = req.body;
     if (!passwordAcceptable(b.password)) throw new AuthErrors.WeakPassword(MIN_PASSWORD_LENGTH);
     checkScope(b);
     if (!(await ctx.auth.users.create(b))) throw new AuthErrors.UserExists(b.username);
-    ctx.auth.audit.record({ actor: req.user!.username, action: 'user.create', target: b.username, ip: req.ip, detail: { role: b.role, communities: b.communities, cells: b.cells, workerId: b.workerId } });
     return reply.status(201).send({ user: view(ctx.auth.users.get(b.username)!) });
   });
 
-  app.patch<{ Params: Static<typeof UserParams>; Body: Static<typeof PatchBody> }>(
+  const updateAudit = audit<Patch>({
+    action: 'user.update',
+    // The stored name (usernames match without regard to case).
+    target: (req) => ctx.auth.users.get(req.params.username)?.username,
+    detail: (req) => {
+      const { unlock, password, ...logged } = req.body;
+      return { ...logged, ...(password !== undefined ? { password: 'changed' } : {}), ...(unlock ? { unlock } : {}) };
+    },
+  });
+  app.patch<Patch>(
     '/:username',
-    { schema: { params: UserParams, body: PatchBody }, config: admin },
+    { schema: { params: UserParams, body: PatchBody }, config: { ...admin, audit: updateAudit } },
     async (req) => {
       const current = ctx.auth.users.get(req.params.username);
       if (!current) throw new AuthErrors.UserNotFound(req.params.username);
@@ -82,8 +98,6 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
       if (unlock) ctx.auth.throttle.reset(current.username);
       // Any change to who someone is or what they may do ends their sessions.
       if (patch.password !== undefined || patch.disabled || patch.role || patch.communities || patch.cells || patch.workerId !== undefined) ctx.auth.sessions.revokeUser(current.username);
-      const { password: _omit, ...logged } = patch;
-      ctx.auth.audit.record({ actor: req.user!.username, action: 'user.update', target: current.username, ip: req.ip, detail: { ...logged, ...(patch.password !== undefined ? { password: 'changed' } : {}), ...(unlock ? { unlock } : {}) } });
       return { user: view(user) };
     },
   );
