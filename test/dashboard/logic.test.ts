@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { messages, translate, formatDuration, kindLabel, termLabel, LOCALES } from '../../dashboard/src/lib/i18n.ts';
-import { compareAlerts, countBySeverity, isMine, isNewer, sortAlerts } from '../../dashboard/src/lib/alerts.ts';
+import { annotated, compareAlerts, countBySeverity, isMine, isNewer, sortAlerts } from '../../dashboard/src/lib/alerts.ts';
+import { parseLiveMessage } from '../../dashboard/src/lib/live.ts';
 import { visibleWindow } from '../../dashboard/src/lib/virtual.ts';
 import { filterDevices, kindCounts } from '../../dashboard/src/lib/devices.ts';
 import { mergeGridWithDevices, placeDevices, planFor } from '../../dashboard/src/lib/layout.ts';
@@ -317,5 +318,28 @@ describe('device updates', () => {
     expect(structuralChange(d, { location: { x: 1, y: 2 } })).toBe(false);
     expect(structuralChange(d, { location: { x: 3, y: 2 } })).toBe(true);
     expect(structuralChange(d, { location: null })).toBe(true);
+  });
+});
+
+describe('live annotations', () => {
+  const entry = { at: 5000, action: 'webhook_delivered' as const, by: 'system', detail: { target: 'wecom' } };
+  it('appends a delivery result to the held alert without replacing it', () => {
+    const held = alert({ id: 'a1', history: [{ at: 1000, action: 'opened', by: 'system' }] });
+    const next = annotated(held, entry)!;
+    expect(next.history.map((h) => h.action)).toEqual(['opened', 'webhook_delivered']);
+    expect(next.state).toBe('open');
+    expect(held.history).toHaveLength(1);
+  });
+  it('ignores an annotation for an alert not held', () => {
+    expect(annotated(undefined, entry)).toBeNull();
+  });
+  it('accepts the contract messages and ignores malformed or unknown ones', () => {
+    const ann = { type: 'annotation', alertId: 'a1', communityId: 'c1', gridCellId: null, entry };
+    expect(parseLiveMessage(JSON.stringify(ann))).toEqual(ann);
+    expect(parseLiveMessage(JSON.stringify({ type: 'hello', serverTime: 1 }))).toEqual({ type: 'hello', serverTime: 1 });
+    expect(parseLiveMessage(JSON.stringify({ type: 'annotation', alertId: 'a1' }))).toBeNull();
+    expect(parseLiveMessage(JSON.stringify({ type: 'alert', alert: {} }))).toBeNull();
+    expect(parseLiveMessage(JSON.stringify({ type: 'whatever', x: 1 }))).toBeNull();
+    expect(parseLiveMessage('not json')).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // Pure alert logic: ordering, counting, merging live updates. No DOM, no runes.
 // Key figures are the hub's (/api/stats): the page holds only active alerts, so it cannot compute them.
 import { severityRank } from '#devices/alerts.ts';
-import { SEVERITIES, type Alert, type AlertState, type Severity, type User } from './types.ts';
+import { SEVERITIES, type Alert, type AlertHistoryEntry, type AlertState, type Severity, type User } from './types.ts';
 
 export type AgeOrder = 'newest' | 'oldest';
 
@@ -93,6 +93,11 @@ export function isMine(a: Alert, user: User | null): boolean {
   if (a.assignee && a.assignee === user.username) return true;
   if (!user.cells || user.cells.length === 0) return true; // the server scopes what we receive
   return a.gridCellId !== null && user.cells.includes(a.gridCellId);
+}
+
+/** The alert with a delivery result appended to its history (a /ws `annotation`), or null when the alert is not held. */
+export function annotated(held: Alert | undefined, entry: AlertHistoryEntry): Alert | null {
+  return held ? { ...held, history: [...held.history, entry] } : null;
 }
 
 export function startOfToday(now: number): number {

@@ -3,7 +3,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { Api, ApiError } from './api.ts';
 import { LiveConnection, wsUrl, type LiveStatus } from './live.ts';
-import { isActive, isNewer, startOfToday } from './alerts.ts';
+import { annotated, isActive, isNewer, startOfToday } from './alerts.ts';
 import type { Alert, AlertHistoryEntry, Device, Grid, LiveMessage, Stats, User } from './types.ts';
 import { structuralChange } from './devices.ts';
 
@@ -286,9 +286,8 @@ export class Hub {
 
   /** A delivery result for an alert we hold: appended to its history, the alert is not re-sent. */
   private annotate(alertId: string, entry: AlertHistoryEntry): void {
-    const held = this.alerts.get(alertId);
-    if (!held) return;
-    this.alerts.set(alertId, { ...held, history: [...held.history, entry] });
+    const next = annotated(this.alerts.get(alertId), entry);
+    if (next) this.alerts.set(alertId, next);
   }
 
   /** Local replacement after one of our own actions, before the push arrives. */
