@@ -15,10 +15,6 @@ export function chartableReadings(kind: string): string[] {
   return spec.readings.filter((r) => !spec.stringReadings.includes(r));
 }
 
-export function allReadings(kind: string): string[] {
-  return isDeviceKind(kind) ? [...kindSpecs[kind].readings] : [];
-}
-
 /** uPlot columns: x in epoch seconds ascending, y numeric (booleans 1/0, anything else null). */
 export function toColumns(points: readonly TelemetryPoint[]): { xs: number[]; ys: (number | null)[] } {
   const rows: [number, number | null][] = [];
