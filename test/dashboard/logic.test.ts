@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { messages, translate, formatDuration, kindLabel, termLabel, LOCALES } from '../../dashboard/src/lib/i18n.ts';
-import { compareAlerts, computeFigures, countBySeverity, isMine, isNewer, sortAlerts } from '../../dashboard/src/lib/alerts.ts';
+import { annotated, compareAlerts, countBySeverity, isMine, isNewer, sortAlerts } from '../../dashboard/src/lib/alerts.ts';
+import { parseLiveMessage } from '../../dashboard/src/lib/live.ts';
 import { visibleWindow } from '../../dashboard/src/lib/virtual.ts';
 import { filterDevices, kindCounts } from '../../dashboard/src/lib/devices.ts';
 import { mergeGridWithDevices, placeDevices, planFor } from '../../dashboard/src/lib/layout.ts';
 import { chartableReadings, toColumns, lastValue } from '../../dashboard/src/lib/series.ts';
 import { safeUrl } from '../../dashboard/src/lib/safe.ts';
-import { toMs } from '../../dashboard/src/lib/time.ts';
 import { KINDS, kindSpecs } from '../../devices/src/kinds/index.ts';
-import type { Alert, Device } from '../../dashboard/src/lib/types.ts';
+import type { Alert, Device, User } from '../../dashboard/src/lib/types.ts';
 
 function alert(p: Partial<Alert> & { id: string }): Alert {
   return {
@@ -16,10 +16,38 @@ function alert(p: Partial<Alert> & { id: string }): Alert {
     gridCellId: 'g1',
     deviceId: 'd1',
     kind: 'smoke',
-    type: 'alarm',
+    type: 'fire_alarm',
     severity: 'major',
     state: 'open',
+    title: 'alarm',
     openedAt: 1000,
+    lastSeenAt: p.openedAt ?? 1000,
+    clearedAt: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    count: 1,
+    assignee: null,
+    escalationLevel: 0,
+    incidentId: null,
+    history: [],
+    ...p,
+  };
+}
+
+function device(p: Partial<Device> & Pick<Device, 'id' | 'kind'>): Device {
+  return {
+    communityId: 'c1',
+    gridCellId: null,
+    buildingId: null,
+    floor: null,
+    name: null,
+    location: null,
+    provisioned: true,
+    online: false,
+    lastSeenAt: null,
+    firstSeenAt: 0,
     ...p,
   };
 }
@@ -99,7 +127,7 @@ describe('alert ordering and counting', () => {
       alert({ id: 'm-old', severity: 'major', openedAt: 1 }),
       alert({ id: 'c-new', severity: 'critical', openedAt: 50 }),
       alert({ id: 'i', severity: 'info', openedAt: 99 }),
-      alert({ id: 'c-old', severity: 'critical', openedAt: '1970-01-01T00:00:00.010Z' }),
+      alert({ id: 'c-old', severity: 'critical', openedAt: 10 }),
       alert({ id: 'm-new', severity: 'major', openedAt: 40 }),
     ];
     expect(sortAlerts(list, 'newest').map((a) => a.id)).toEqual(['c-new', 'c-old', 'm-new', 'm-old', 'i']);
@@ -124,28 +152,11 @@ describe('alert ordering and counting', () => {
     expect(isNewer(open, undefined)).toBe(true);
   });
   it('scopes the worker view to the worker cells or assignments', () => {
-    const u = { username: 'li', role: 'worker', cells: ['g2'] };
+    const u: User = { username: 'li', role: 'worker', displayName: null, workerId: null, communities: ['*'], cells: ['g2'] };
     expect(isMine(alert({ id: '1', gridCellId: 'g2' }), u)).toBe(true);
     expect(isMine(alert({ id: '2', gridCellId: 'g3' }), u)).toBe(false);
     expect(isMine(alert({ id: '3', gridCellId: 'g3', assignee: 'li' }), u)).toBe(true);
     expect(isMine(alert({ id: '4', gridCellId: 'g2', state: 'resolved' }), u)).toBe(false);
-  });
-  it('computes key figures', () => {
-    const now = new Date(2026, 0, 10, 12).getTime();
-    const devices = [{ online: true }, { online: false }, { online: true }, { online: true }] as Device[];
-    const f = computeFigures(
-      [
-        alert({ id: '1', severity: 'critical', gridCellId: 'g1', openedAt: now - 60_000, acknowledgedAt: now - 30_000, state: 'acknowledged' }),
-        alert({ id: '2', severity: 'minor', gridCellId: 'g2', openedAt: now - 100_000, acknowledgedAt: now - 10_000, state: 'resolved' }),
-        alert({ id: '3', severity: 'minor', gridCellId: 'g1' }),
-      ],
-      devices,
-      now,
-    );
-    expect(f.onlinePct).toBe(75);
-    expect(f.openBySeverity).toEqual({ critical: 1, major: 0, minor: 1, info: 0 });
-    expect(f.mttaTodayS).toBe(60);
-    expect(f.alertsPerCell).toEqual([['g1', 2]]);
   });
 });
 
@@ -165,14 +176,16 @@ describe('virtual list window', () => {
 });
 
 describe('devices table logic', () => {
-  const devices: Device[] = Array.from({ length: 1000 }, (_, i) => ({
-    id: `dev-${i}`,
-    kind: KINDS[i % 4]!,
-    communityId: 'c1',
-    gridCellId: `g${i % 8}`,
-    name: i === 7 ? '东门 Gate' : null,
-    online: i % 10 !== 0,
-  }));
+  const devices: Device[] = Array.from({ length: 1000 }, (_, i) =>
+    device({
+      id: `dev-${i}`,
+      kind: KINDS[i % 4]!,
+      communityId: 'c1',
+      gridCellId: `g${i % 8}`,
+      name: i === 7 ? '东门 Gate' : null,
+      online: i % 10 !== 0,
+    }),
+  );
   it('filters by kind, state, cell and search', () => {
     const alerting = new Set(['dev-1', 'dev-2']);
     expect(filterDevices(devices, { kind: 'smoke', state: '', cell: '', search: '' }, alerting)).toHaveLength(250);
@@ -193,11 +206,11 @@ describe('devices table logic', () => {
 
 describe('plan layout', () => {
   const devices: Device[] = [
-    { id: 'a', kind: 'smoke', communityId: 'c1', gridCellId: 'g1', buildingId: 'b1', online: true },
-    { id: 'b', kind: 'smoke', communityId: 'c1', gridCellId: 'g1', buildingId: 'b1', online: true },
-    { id: 'c', kind: 'gate', communityId: 'c1', gridCellId: 'g2', online: false },
-    { id: 'd', kind: 'gate', communityId: 'c1', gridCellId: null, online: false },
-    { id: 'e', kind: 'camera', communityId: 'c1', gridCellId: 'g2', online: true, location: { x: 5, y: 6 } },
+    device({ id: 'a', kind: 'smoke', communityId: 'c1', gridCellId: 'g1', buildingId: 'b1', online: true }),
+    device({ id: 'b', kind: 'smoke', communityId: 'c1', gridCellId: 'g1', buildingId: 'b1', online: true }),
+    device({ id: 'c', kind: 'gate', communityId: 'c1', gridCellId: 'g2', online: false }),
+    device({ id: 'd', kind: 'gate', communityId: 'c1', gridCellId: null, online: false }),
+    device({ id: 'e', kind: 'camera', communityId: 'c1', gridCellId: 'g2', online: true, location: { x: 5, y: 6 } }),
   ];
   it('derives communities, cells and buildings from devices when /api/grid is missing', () => {
     const cs = mergeGridWithDevices(null, devices);
@@ -205,7 +218,7 @@ describe('plan layout', () => {
     expect(cs[0]!.cells!.map((c) => c.id).sort()).toEqual(['g1', 'g2', '—']);
   });
   it('uses configured coordinates when every cell has them', () => {
-    const plan = planFor({ id: 'c1', cells: [{ id: 'g1', x: 0, y: 0, w: 50, h: 40, buildings: [{ id: 'b1', x: 5, y: 5, w: 10, h: 10 }] }] });
+    const plan = planFor({ id: 'c1', cells: [{ id: 'g1', area: { x: 0, y: 0, w: 50, h: 40 }, buildings: [{ id: 'b1', x: 5, y: 5, w: 10, h: 10 }] }] });
     expect(plan.generated).toBe(false);
     expect(plan.buildings[0]).toMatchObject({ x: 5, y: 5, w: 10, h: 10 });
   });
@@ -234,7 +247,6 @@ describe('series, urls, times', () => {
     const c = toColumns([
       { ts: 2000, value: true },
       { ts: 1000, value: 3.5 },
-      { ts: 'bad', value: 1 },
       { ts: 3000, value: 'open' },
     ]);
     expect(c).toEqual({ xs: [1, 2, 3], ys: [3.5, 1, null] });
@@ -247,13 +259,6 @@ describe('series, urls, times', () => {
     expect(safeUrl('//evil/x')).toBeNull();
     expect(safeUrl('data:text/html,hi')).toBeNull();
     expect(safeUrl(42)).toBeNull();
-  });
-  it('reads epoch ms and ISO timestamps', () => {
-    expect(toMs(1.5)).toBe(1.5);
-    expect(toMs('2026-01-01T00:00:00Z')).toBe(Date.UTC(2026, 0, 1));
-    expect(toMs('1700000000000')).toBe(1700000000000);
-    expect(toMs(null)).toBeNull();
-    expect(toMs('garbage')).toBeNull();
   });
 });
 
@@ -306,12 +311,35 @@ describe('shared alert model and configured names', () => {
 describe('device updates', () => {
   it('tells a move or rename (layout recomputed) from a status change (patched in place)', async () => {
     const { structuralChange } = await import('../../dashboard/src/lib/devices.ts');
-    const d: Device = { id: 's1', kind: 'smoke', communityId: 'c1', gridCellId: 'g1', buildingId: 'b1', online: false, location: { x: 1, y: 2 } };
+    const d = device({ id: 's1', kind: 'smoke', communityId: 'c1', gridCellId: 'g1', buildingId: 'b1', online: false, location: { x: 1, y: 2 } });
     expect(structuralChange(d, { online: true, lastSeenAt: 5 })).toBe(false);
     expect(structuralChange(d, { gridCellId: 'g1', buildingId: 'b1' })).toBe(false);
     expect(structuralChange(d, { buildingId: 'b2' })).toBe(true);
     expect(structuralChange(d, { location: { x: 1, y: 2 } })).toBe(false);
     expect(structuralChange(d, { location: { x: 3, y: 2 } })).toBe(true);
     expect(structuralChange(d, { location: null })).toBe(true);
+  });
+});
+
+describe('live annotations', () => {
+  const entry = { at: 5000, action: 'webhook_delivered' as const, by: 'system', detail: { target: 'wecom' } };
+  it('appends a delivery result to the held alert without replacing it', () => {
+    const held = alert({ id: 'a1', history: [{ at: 1000, action: 'opened', by: 'system' }] });
+    const next = annotated(held, entry)!;
+    expect(next.history.map((h) => h.action)).toEqual(['opened', 'webhook_delivered']);
+    expect(next.state).toBe('open');
+    expect(held.history).toHaveLength(1);
+  });
+  it('ignores an annotation for an alert not held', () => {
+    expect(annotated(undefined, entry)).toBeNull();
+  });
+  it('accepts the contract messages and ignores malformed or unknown ones', () => {
+    const ann = { type: 'annotation', alertId: 'a1', communityId: 'c1', gridCellId: null, entry };
+    expect(parseLiveMessage(JSON.stringify(ann))).toEqual(ann);
+    expect(parseLiveMessage(JSON.stringify({ type: 'hello', serverTime: 1 }))).toEqual({ type: 'hello', serverTime: 1 });
+    expect(parseLiveMessage(JSON.stringify({ type: 'annotation', alertId: 'a1' }))).toBeNull();
+    expect(parseLiveMessage(JSON.stringify({ type: 'alert', alert: {} }))).toBeNull();
+    expect(parseLiveMessage(JSON.stringify({ type: 'whatever', x: 1 }))).toBeNull();
+    expect(parseLiveMessage('not json')).toBeNull();
   });
 });

@@ -1,5 +1,13 @@
-// Typed client for the hub's HTTP routes (../shared/CONTRACT.md plus the dashboard's extensions).
-// Tolerant of shape variants ({alerts:[...]} or a bare array) so an older or newer hub still works.
+// Typed client for the hub's HTTP routes; every reply shape is defined in devices/src/wire.ts.
+import type {
+  AlertListReply,
+  AlertReply,
+  DeviceEventsReply,
+  DeviceListReply,
+  LatestReadingsReply,
+  LoginReply,
+  MeReply,
+} from '#devices/wire.ts';
 import type { Alert, Device, DeviceEvent, Grid, Stats, TelemetrySeries, User } from './types.ts';
 
 export class ApiError extends Error {
@@ -27,11 +35,6 @@ export interface ApiOptions {
   onUnauthorized?: () => void;
 }
 
-export interface LoginResult {
-  token?: string;
-  user: User;
-}
-
 export interface AlertQuery {
   state?: string;
   communityId?: string;
@@ -39,46 +42,11 @@ export interface AlertQuery {
   limit?: number;
 }
 
-/**
- * Key figures from /api/stats, in either the hub's shape
- * `{ devices: {total, online}, alerts: {perCell, ...}, meanTimeToAcknowledgeTodayS }`
- * or the flat one `{ devicesTotal, devicesOnline, mttaTodayS, alertsPerCell }`.
- */
-export function normalizeStats(body: unknown): Stats {
-  if (!body || typeof body !== 'object') return {};
-  const b = body as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-  const devices = obj(b.devices);
-  const alerts = obj(b.alerts);
-  const out: Stats = {};
-  const total = num(devices?.total) ?? num(b.devicesTotal);
-  const online = num(devices?.online) ?? num(b.devicesOnline);
-  if (total !== undefined) out.devicesTotal = total;
-  if (online !== undefined) out.devicesOnline = online;
-  const mtta = 'meanTimeToAcknowledgeTodayS' in b ? b.meanTimeToAcknowledgeTodayS : b.mttaTodayS;
-  if (mtta === null || num(mtta) !== undefined) out.mttaTodayS = (mtta as number | null) ?? null;
-  const perCell = obj(alerts?.perCell) ?? obj(b.alertsPerCell);
-  if (perCell) {
-    out.alertsPerCell = Object.fromEntries(Object.entries(perCell).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-  }
-  const open = obj(alerts?.openBySeverity) ?? obj(b.openBySeverity);
-  if (open) out.openBySeverity = open as Stats['openBySeverity'];
-  return out;
-}
-
 function qs(params: Record<string, string | number | undefined | null>): string {
   const sp = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') sp.set(k, String(v));
   const s = sp.toString();
   return s ? `?${s}` : '';
-}
-
-function pick<T>(body: unknown, key: string): T {
-  if (body && typeof body === 'object' && !Array.isArray(body) && key in body) {
-    return (body as Record<string, unknown>)[key] as T;
-  }
-  return body as T;
 }
 
 const enc = encodeURIComponent;
@@ -156,60 +124,51 @@ export class Api {
 
   // ---- alerts
   async alerts(q: AlertQuery = {}): Promise<Alert[]> {
-    const body = await this.request<unknown>('GET', `/api/alerts${qs({ ...q })}`);
-    const list = pick<Alert[] | undefined>(body, 'alerts');
-    return Array.isArray(list) ? list : [];
+    return (await this.request<AlertListReply>('GET', `/api/alerts${qs({ ...q })}`)).alerts;
   }
   async alert(id: string): Promise<Alert> {
-    return pick<Alert>(await this.request<unknown>('GET', `/api/alerts/${enc(id)}`), 'alert');
+    return (await this.request<AlertReply>('GET', `/api/alerts/${enc(id)}`)).alert;
   }
   async ack(id: string): Promise<Alert> {
-    return pick<Alert>(await this.request<unknown>('POST', `/api/alerts/${enc(id)}/ack`, {}), 'alert');
+    return (await this.request<AlertReply>('POST', `/api/alerts/${enc(id)}/ack`, {})).alert;
   }
   async assign(id: string, assignee: string): Promise<Alert> {
-    return pick<Alert>(await this.request<unknown>('POST', `/api/alerts/${enc(id)}/assign`, { assignee }), 'alert');
+    return (await this.request<AlertReply>('POST', `/api/alerts/${enc(id)}/assign`, { assignee })).alert;
   }
   async resolve(id: string, note: string): Promise<Alert> {
-    return pick<Alert>(await this.request<unknown>('POST', `/api/alerts/${enc(id)}/resolve`, { note }), 'alert');
+    return (await this.request<AlertReply>('POST', `/api/alerts/${enc(id)}/resolve`, { note })).alert;
   }
 
   // ---- devices
   async devices(): Promise<Device[]> {
-    const list = pick<Device[] | undefined>(await this.request<unknown>('GET', '/api/devices'), 'devices');
-    return Array.isArray(list) ? list : [];
+    return (await this.request<DeviceListReply>('GET', '/api/devices')).devices;
   }
   async device(id: string): Promise<Device> {
-    return pick<Device>(await this.request<unknown>('GET', `/api/devices/${enc(id)}`), 'device');
+    return (await this.request<{ device: Device }>('GET', `/api/devices/${enc(id)}`)).device;
+  }
+  /** Each field's most recent value, in one request. */
+  async latest(id: string): Promise<LatestReadingsReply> {
+    return this.request<LatestReadingsReply>('GET', `/api/devices/${enc(id)}/latest`);
   }
   async telemetry(id: string, field: string, from: number, to: number, every?: string): Promise<TelemetrySeries> {
-    const body = await this.request<Partial<TelemetrySeries>>(
-      'GET',
-      `/api/devices/${enc(id)}/telemetry${qs({ field, from, to, every })}`,
-    );
-    return { deviceId: id, field, points: Array.isArray(body?.points) ? body.points : [] };
+    return this.request<TelemetrySeries>('GET', `/api/devices/${enc(id)}/telemetry${qs({ field, from, to, every })}`);
   }
   async events(id: string, from: number, to: number): Promise<DeviceEvent[]> {
-    const list = pick<DeviceEvent[] | undefined>(
-      await this.request<unknown>('GET', `/api/devices/${enc(id)}/events${qs({ from, to })}`),
-      'events',
-    );
-    return Array.isArray(list) ? list : [];
+    return (await this.request<DeviceEventsReply>('GET', `/api/devices/${enc(id)}/events${qs({ from, to })}`)).events;
   }
 
-  // ---- grid and figures (extensions; absent on an older hub)
+  // ---- grid and figures
   async grid(): Promise<Grid> {
-    const body = await this.request<unknown>('GET', '/api/grid');
-    const g = (pick<Grid>(body, 'grid') ?? {}) as Partial<Grid>;
-    return { communities: Array.isArray(g.communities) ? g.communities : [], workers: g.workers ?? [] };
+    return this.request<Grid>('GET', '/api/grid');
   }
   async stats(): Promise<Stats> {
-    return normalizeStats(await this.request<unknown>('GET', '/api/stats'));
+    return this.request<Stats>('GET', '/api/stats');
   }
 
   // ---- auth
-  async login(username: string, password: string): Promise<LoginResult> {
-    const r = await this.request<LoginResult>('POST', '/api/auth/login', { username, password });
-    if (r?.token) this.token = r.token;
+  async login(username: string, password: string): Promise<LoginReply> {
+    const r = await this.request<LoginReply>('POST', '/api/auth/login', { username, password });
+    this.token = r.token;
     return r;
   }
   async logout(): Promise<void> {
@@ -220,6 +179,6 @@ export class Api {
     }
   }
   async me(): Promise<User> {
-    return pick<User>(await this.request<unknown>('GET', '/api/auth/me'), 'user');
+    return (await this.request<MeReply>('GET', '/api/auth/me')).user;
   }
 }

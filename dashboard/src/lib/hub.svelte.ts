@@ -3,9 +3,8 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { Api, ApiError } from './api.ts';
 import { LiveConnection, wsUrl, type LiveStatus } from './live.ts';
-import { isActive, isNewer, startOfToday } from './alerts.ts';
-import { toMs } from './time.ts';
-import type { Alert, Device, Grid, LiveMessage, Stats, User } from './types.ts';
+import { annotated, isActive, isNewer, startOfToday } from './alerts.ts';
+import type { Alert, AlertHistoryEntry, Device, Grid, LiveMessage, Stats, User } from './types.ts';
 import { structuralChange } from './devices.ts';
 
 export type AuthState = 'checking' | 'needed' | 'ok' | 'none' | 'unreachable';
@@ -57,8 +56,9 @@ export class Hub {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private listeners = new Set<NewAlertListener>();
   private pushedAt = new Map<string, number>();
-  private pendingDevices = new Map<string, Partial<Device> & { id: string }>();
+  private pendingDevices = new Map<string, Device>();
   private deviceFlush: ReturnType<typeof setTimeout> | null = null;
+  private statsTimer: ReturnType<typeof setTimeout> | null = null;
   private started = false;
   private readonly onlineHandler = () => this.live?.retryNow();
 
@@ -100,8 +100,7 @@ export class Hub {
   }
 
   async login(username: string, password: string): Promise<void> {
-    const r = await this.api.login(username, password);
-    this.user = r.user ?? { username, role: 'operator' };
+    this.user = (await this.api.login(username, password)).user;
     this.auth = 'ok';
     this.start();
   }
@@ -142,7 +141,7 @@ export class Hub {
   private housekeeping(): void {
     const today = startOfToday(this.now);
     for (const a of this.alerts.values()) {
-      if (a.state === 'resolved' && (toMs(a.resolvedAt) ?? 0) < today) this.alerts.delete(a.id);
+      if (a.state === 'resolved' && (a.resolvedAt ?? 0) < today) this.alerts.delete(a.id);
     }
   }
 
@@ -184,6 +183,8 @@ export class Hub {
     this.live = null;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
+    if (this.statsTimer) clearTimeout(this.statsTimer);
+    this.statsTimer = null;
     if (typeof window !== 'undefined') window.removeEventListener('online', this.onlineHandler);
   }
 
@@ -219,7 +220,6 @@ export class Hub {
     }
     const ids = new Set<string>();
     for (const a of list) {
-      if (!a || typeof a.id !== 'string') continue;
       ids.add(a.id);
       this.apply(a, announce);
     }
@@ -260,24 +260,39 @@ export class Hub {
     return true;
   }
 
-  private onMessage(m: LiveMessage): void {
-    if (m.type === 'alert' && 'alert' in m && m.alert && typeof (m.alert as Alert).id === 'string') {
-      const a = m.alert as Alert;
-      this.pushedAt.set(a.id, Date.now());
-      this.apply(a, true);
-    } else if (m.type === 'hello' && typeof m.serverTime === 'number') {
-      const skew = m.serverTime - Date.now();
-      // ignore sub-second differences (network delay); correct real clock drift
-      this.skewMs = Math.abs(skew) > 1500 ? skew : 0;
-      this.now = Date.now() + this.skewMs;
-    } else if (m.type === 'device' && 'device' in m && m.device && typeof (m.device as Device).id === 'string') {
-      this.queueDevice(m.device as Partial<Device> & { id: string });
+  /** Applies one /ws message (already checked against the contract by parseLiveMessage). */
+  onMessage(m: LiveMessage): void {
+    switch (m.type) {
+      case 'alert':
+        this.pushedAt.set(m.alert.id, Date.now());
+        this.apply(m.alert, true);
+        this.statsSoon();
+        break;
+      case 'annotation':
+        this.annotate(m.alertId, m.entry);
+        break;
+      case 'hello': {
+        const skew = m.serverTime - Date.now();
+        // ignore sub-second differences (network delay); correct real clock drift
+        this.skewMs = Math.abs(skew) > 1500 ? skew : 0;
+        this.now = Date.now() + this.skewMs;
+        break;
+      }
+      case 'device':
+        this.queueDevice(m.device);
+        break;
     }
   }
 
+  /** A delivery result for an alert we hold: appended to its history, the alert is not re-sent. */
+  private annotate(alertId: string, entry: AlertHistoryEntry): void {
+    const next = annotated(this.alerts.get(alertId), entry);
+    if (next) this.alerts.set(alertId, next);
+  }
+
   /** Local replacement after one of our own actions, before the push arrives. */
-  private adopt(a: Alert | undefined): void {
-    if (a && typeof a.id === 'string') this.apply(a, false);
+  private adopt(a: Alert): void {
+    this.apply(a, false);
   }
   async ack(id: string): Promise<void> {
     this.adopt(await this.api.ack(id));
@@ -323,8 +338,8 @@ export class Hub {
     return i === undefined ? undefined : this.devices[i];
   }
 
-  private queueDevice(d: Partial<Device> & { id: string }): void {
-    this.pendingDevices.set(d.id, { ...this.pendingDevices.get(d.id), ...d });
+  private queueDevice(d: Device): void {
+    this.pendingDevices.set(d.id, d);
     if (!this.deviceFlush) this.deviceFlush = setTimeout(() => this.flushDevices(), 250);
   }
 
@@ -335,11 +350,9 @@ export class Hub {
     for (const [id, patch] of this.pendingDevices) {
       const i = this.deviceIndex.get(id);
       if (i === undefined) {
-        if (patch.kind && patch.communityId) {
-          next ??= this.devices.slice();
-          this.deviceIndex.set(id, next.length);
-          next.push({ online: false, gridCellId: null, ...patch } as Device);
-        }
+        next ??= this.devices.slice();
+        this.deviceIndex.set(id, next.length);
+        next.push(patch);
         continue;
       }
       const held = (next ?? this.devices)[i]!;
@@ -364,6 +377,15 @@ export class Hub {
     } catch (err) {
       this.gridLoad = err instanceof ApiError && err.missing ? 'missing' : 'error';
     }
+  }
+
+  /** Figures follow alert changes within seconds, without one request per change. */
+  private statsSoon(): void {
+    if (this.statsTimer) return;
+    this.statsTimer = setTimeout(() => {
+      this.statsTimer = null;
+      void this.loadStats();
+    }, 3000);
   }
 
   async loadStats(): Promise<void> {

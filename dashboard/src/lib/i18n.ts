@@ -2,7 +2,9 @@
 // they call t('key') (see locale.svelte.ts). Device kind names come from the shared device model.
 import { kindSpecs, isDeviceKind } from '#devices/kinds/index.ts';
 import { ALERT_TYPES, isAlertType } from '#devices/alerts.ts';
-import type { LocalizedName } from './types.ts';
+import type { LocalizedName, User } from './types.ts';
+
+type UserRole = User['role'];
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -25,7 +27,6 @@ export const messages = {
   'app.unmute': { zh: '取消静音', en: 'Unmute' },
   'app.notAvailable': { zh: '暂不可用', en: 'Not available yet' },
   'app.error': { zh: '出错：{message}', en: 'Error: {message}' },
-  'app.forbidden': { zh: '无权访问', en: 'Not allowed' },
 
   'conn.live': { zh: '实时', en: 'Live' },
   'conn.connecting': { zh: '连接中', en: 'Connecting' },
@@ -48,7 +49,6 @@ export const messages = {
   'role.worker': { zh: '网格员', en: 'Grid worker' },
   'role.viewer': { zh: '只读', en: 'Viewer' },
 
-  'tab.alerts': { zh: '告警', en: 'Alerts' },
   'tab.plan': { zh: '平面图', en: 'Plan' },
   'tab.devices': { zh: '设备', en: 'Devices' },
   'tab.figures': { zh: '关键指标', en: 'Key figures' },
@@ -80,7 +80,6 @@ export const messages = {
   'time.ago.m': { zh: '{m} 分 {s} 秒', en: '{m}m {s}s' },
   'time.ago.h': { zh: '{h} 小时 {m} 分', en: '{h}h {m}m' },
   'time.ago.d': { zh: '{d} 天 {h} 小时', en: '{d}d {h}h' },
-  'time.never': { zh: '从未', en: 'never' },
 
   'alert.device': { zh: '设备', en: 'Device' },
   'alert.kind': { zh: '类型', en: 'Kind' },
@@ -88,11 +87,8 @@ export const messages = {
   'alert.cell': { zh: '网格', en: 'Grid cell' },
   'alert.community': { zh: '社区', en: 'Community' },
   'alert.building': { zh: '楼栋', en: 'Building' },
-  'alert.floor': { zh: '楼层', en: 'Floor' },
   'alert.floorValue': { zh: '{floor} 层', en: 'floor {floor}' },
-  'alert.openedAt': { zh: '发生时间', en: 'Opened' },
   'alert.lastSeenAt': { zh: '最近一次', en: 'Last seen' },
-  'alert.clearedAt': { zh: '消除时间', en: 'Cleared' },
   'alert.acknowledgedBy': { zh: '确认人', en: 'Acknowledged by' },
   'alert.resolvedBy': { zh: '处置人', en: 'Resolved by' },
   'alert.assignee': { zh: '指派给', en: 'Assignee' },
@@ -112,9 +108,7 @@ export const messages = {
   'alert.note': { zh: '处置说明', en: 'Resolution note' },
   'alert.notePlaceholder': { zh: '现场情况、处置结果（必填）', en: 'What happened, what was done (required)' },
   'alert.noteRequired': { zh: '请填写处置说明', en: 'A note is required' },
-  'alert.done': { zh: '已完成', en: 'Done' },
   'alert.failed': { zh: '操作失败：{message}', en: 'Action failed: {message}' },
-  'alert.notFound': { zh: '告警不存在', en: 'Alert not found' },
 
   'plan.title': { zh: '社区平面图', en: 'Community plan' },
   'plan.community': { zh: '社区', en: 'Community' },
@@ -163,7 +157,6 @@ export const messages = {
   'figures.mtta': { zh: '今日平均确认用时', en: 'Mean time to acknowledge today' },
   'figures.perCell': { zh: '各网格告警数', en: 'Alerts per cell' },
   'figures.none': { zh: '—', en: '—' },
-  'figures.derived': { zh: '由本页数据计算', en: 'Computed from loaded data' },
 
   'worker.title': { zh: '我的告警', en: 'My alerts' },
   'worker.empty': { zh: '你负责的网格暂无告警', en: 'No open alerts in your cells' },
@@ -171,7 +164,6 @@ export const messages = {
   'worker.allCells': { zh: '全部网格', en: 'all cells' },
   'worker.goTo': { zh: '前往', en: 'Go to' },
   'worker.enableAlerts': { zh: '开启提醒（通知、振动、声音）', en: 'Enable alerts (notification, vibration, sound)' },
-  'worker.alertsOn': { zh: '提醒已开启', en: 'Alerts on' },
   'worker.newAlert': { zh: '新告警：{title}', en: 'New alert: {title}' },
   'worker.controlRoom': { zh: '综治中心大屏', en: 'Control room screen' },
 } as const satisfies Record<string, Entry>;
@@ -273,9 +265,8 @@ export function localName(locale: Locale, name: LocalizedName | null | undefined
   return String(name);
 }
 
-export function roleLabel(locale: Locale, role: string): string {
-  const key = `role.${role === 'grid_worker' ? 'worker' : role}`;
-  return key in known ? translate(locale, key as MessageKey) : role;
+export function roleLabel(locale: Locale, role: UserRole): string {
+  return translate(locale, `role.${role}`);
 }
 
 /** Human duration for "time since opened": 42 s, 3 m 05 s, 2 h 10 m, 1 d 4 h. */

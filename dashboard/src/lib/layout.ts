@@ -1,7 +1,21 @@
 // Community plan geometry: cells and buildings from the grid config's x,y,w,h when every one has
 // them, otherwise a generated layout (cells on a square grid, buildings on a grid inside each cell).
 // Devices sit at their own `location`, else spread over their building, else over their cell.
-import type { Building, Community, Device, Grid, GridCell, LocalizedName, Rect } from './types.ts';
+import type { Building, Device, Grid, LocalizedName, PlanRect } from './types.ts';
+
+/** What the plan is drawn from: the hub's grid, filled in with what the devices imply. */
+export interface PlanCell {
+  id: string;
+  name?: LocalizedName;
+  area?: PlanRect | null;
+  buildings: Building[];
+}
+export interface PlanCommunity {
+  id: string;
+  name?: LocalizedName;
+  plan?: { w: number; h: number } | null;
+  cells: PlanCell[];
+}
 
 export interface Box {
   x: number;
@@ -31,17 +45,17 @@ const CELL = 100;
 export const UNASSIGNED_CELL = '—';
 const GAP = 12;
 
-function hasBox(r: Rect | undefined): r is Required<Rect> {
+function hasBox(r: Partial<PlanRect> | null | undefined): r is PlanRect {
   return !!r && [r.x, r.y, r.w, r.h].every((v) => typeof v === 'number' && Number.isFinite(v)) && r.w! > 0 && r.h! > 0;
 }
 
 /** Fill a grid with what the devices imply when /api/grid is missing or has fewer entries. */
-export function mergeGridWithDevices(grid: Grid | null, devices: readonly Device[]): Community[] {
-  const byId = new Map<string, { c: Community; cells: Map<string, { cell: GridCell; b: Map<string, Building> }> }>();
+export function mergeGridWithDevices(grid: Grid | null, devices: readonly Device[]): PlanCommunity[] {
+  const byId = new Map<string, { c: PlanCommunity; cells: Map<string, { cell: PlanCell; b: Map<string, Building> }> }>();
   for (const c of grid?.communities ?? []) {
-    const cells = new Map<string, { cell: GridCell; b: Map<string, Building> }>();
-    for (const cell of c.cells ?? []) {
-      cells.set(cell.id, { cell, b: new Map((cell.buildings ?? []).map((b) => [b.id, b])) });
+    const cells = new Map<string, { cell: PlanCell; b: Map<string, Building> }>();
+    for (const cell of c.cells) {
+      cells.set(cell.id, { cell, b: new Map(cell.buildings.map((b) => [b.id, b])) });
     }
     byId.set(c.id, { c, cells });
   }
@@ -84,18 +98,16 @@ function gridPositions(n: number, box: Box, pad: number): Box[] {
   return out;
 }
 
-export function planFor(community: Community): Plan {
-  const cells = community.cells ?? [];
-  // the config file gives a cell's rectangle as `area`; x,y,w,h on the cell itself are accepted too
-  const cellRect = (c: GridCell): Rect => (c.area && hasBox(c.area) ? c.area : c);
-  const allCellsBoxed = cells.length > 0 && cells.every((c) => hasBox(cellRect(c)));
+export function planFor(community: PlanCommunity): Plan {
+  const cells = community.cells;
+  const allCellsBoxed = cells.length > 0 && cells.every((c) => hasBox(c.area));
   const placedCells: PlacedCell[] = [];
   const buildings: PlacedBuilding[] = [];
   let generated = !allCellsBoxed;
   if (allCellsBoxed) {
     for (const c of cells) {
-      const r = cellRect(c);
-      placedCells.push({ id: c.id, name: c.name ?? null, x: r.x!, y: r.y!, w: r.w!, h: r.h! });
+      const r = c.area!;
+      placedCells.push({ id: c.id, name: c.name ?? null, x: r.x, y: r.y, w: r.w, h: r.h });
     }
   } else {
     const cols = Math.max(1, Math.ceil(Math.sqrt(cells.length)));
@@ -112,8 +124,8 @@ export function planFor(community: Community): Plan {
   }
   cells.forEach((c, i) => {
     const cellBox = placedCells[i]!;
-    const bs = c.buildings ?? [];
-    const boxed = bs.length > 0 && bs.every(hasBox);
+    const bs = c.buildings;
+    const boxed = bs.length > 0 && bs.every((b) => hasBox(b));
     if (!boxed && bs.length) generated = true;
     const inner: Box = { x: cellBox.x, y: cellBox.y + cellBox.h * 0.14, w: cellBox.w, h: cellBox.h * 0.86 };
     const gen = boxed ? [] : gridPositions(bs.length, inner, Math.min(inner.w, inner.h) * 0.05);

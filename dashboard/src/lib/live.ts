@@ -25,6 +25,35 @@ export function backoffDelay(attempt: number, min: number, max: number, random: 
   return Math.round(exp / 2 + (random() * exp) / 2);
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const hasId = (v: unknown): boolean => isObject(v) && typeof v.id === 'string';
+
+/**
+ * One /ws frame as a message of the contract, or null: a frame the contract lacks (unknown type,
+ * missing payload) is ignored rather than half-applied.
+ */
+export function parseLiveMessage(text: string): LiveMessage | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(m)) return null;
+  switch (m.type) {
+    case 'hello':
+      return typeof m.serverTime === 'number' ? (m as LiveMessage) : null;
+    case 'alert':
+      return hasId(m.alert) ? (m as LiveMessage) : null;
+    case 'device':
+      return hasId(m.device) ? (m as LiveMessage) : null;
+    case 'annotation':
+      return typeof m.alertId === 'string' && isObject(m.entry) && typeof m.entry.action === 'string' ? (m as LiveMessage) : null;
+    default:
+      return null;
+  }
+}
+
 export function wsUrl(loc: { protocol: string; host: string }, path = '/ws'): string {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${path}`;
 }
@@ -111,15 +140,8 @@ export class LiveConnection {
       if (ws !== this.ws) return;
       this.lastActivity = Date.now();
       if (typeof ev.data !== 'string') return;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      if (msg && typeof msg === 'object' && typeof (msg as { type?: unknown }).type === 'string') {
-        this.opts.onMessage(msg as LiveMessage);
-      }
+      const msg = parseLiveMessage(ev.data);
+      if (msg) this.opts.onMessage(msg);
     };
     ws.onerror = () => {
       /* onclose follows */

@@ -13,7 +13,9 @@ import {
   type MessageKey,
   type Params,
 } from './i18n.ts';
-import type { Alert, LocalizedName } from './types.ts';
+import type { Alert, LocalizedName, User } from './types.ts';
+
+type UserRole = User['role'];
 
 function stored(): Locale {
   try {
@@ -48,7 +50,7 @@ if (typeof document !== 'undefined') document.documentElement.lang = locale.curr
 export const t = (key: MessageKey, params?: Params): string => translate(locale.current, key, params);
 export const kind = (k: string): string => kindLabel(locale.current, k);
 export const term = (k: string | null | undefined): string => termLabel(locale.current, k);
-export const role = (r: string): string => roleLabel(locale.current, r);
+export const role = (r: UserRole): string => roleLabel(locale.current, r);
 export const duration = (ms: number): string => formatDuration(locale.current, ms);
 /** "a · b · c" without empty parts (template blocks would eat the spaces around the dots). */
 export const join = (...parts: (string | number | null | undefined | false)[]): string =>

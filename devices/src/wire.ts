@@ -1,0 +1,182 @@
+// The JSON the hub sends over HTTP and /ws, as the dashboard and other clients read it.
+// Only shapes the hub actually sends: a client that meets anything else ignores it rather than guessing.
+import type { Alert, AlertHistoryEntry, Severity } from './alerts.ts';
+import type { DeviceKind } from './kinds/index.ts';
+
+/** A name in one language, or in both (the grid config allows either). */
+export type LocalizedName = string | { zh: string; en: string };
+
+/** A device as the registry holds it (GET /api/devices, /api/devices/{id}, /ws `device`). Times are epoch ms. */
+export interface WireDevice {
+  id: string;
+  kind: DeviceKind;
+  communityId: string;
+  /** null for a device that announced itself without being provisioned into a cell */
+  gridCellId: string | null;
+  buildingId: string | null;
+  floor: number | null;
+  name: LocalizedName | null;
+  location: { x: number; y: number } | null;
+  provisioned: boolean;
+  online: boolean;
+  lastSeenAt: number | null;
+  firstSeenAt: number;
+}
+
+/** GET /api/devices */
+export interface DeviceListReply {
+  total: number;
+  devices: WireDevice[];
+}
+
+export type ReadingValue = number | boolean | string;
+
+/** One telemetry point of one field; `value` is null where the field was absent or a window was empty. */
+export interface TelemetryPoint {
+  ts: number;
+  value: ReadingValue | null;
+}
+
+/** GET /api/devices/{id}/telemetry?field=… (with `every`: window means, `everyMs` set) */
+export interface TelemetryReply {
+  deviceId: string;
+  field: string;
+  from: number;
+  to: number;
+  everyMs?: number;
+  points: TelemetryPoint[];
+}
+
+/** GET /api/devices/{id}/latest: each field's most recent value, in one request. */
+export interface LatestReadingsReply {
+  deviceId: string;
+  kind: DeviceKind;
+  readings: Record<string, { value: ReadingValue; ts: number }>;
+}
+
+/** One stored device event (GET /api/devices/{id}/events). */
+export interface WireDeviceEvent {
+  deviceId: string;
+  kind: DeviceKind;
+  communityId: string;
+  ts: number;
+  seq?: number;
+  type: string;
+  readings: Record<string, ReadingValue>;
+  detail: Record<string, unknown>;
+}
+
+/** GET /api/devices/{id}/events */
+export interface DeviceEventsReply {
+  deviceId: string;
+  from: number;
+  to: number;
+  events: WireDeviceEvent[];
+}
+
+/** A rectangle on the community plan, in plan units. */
+export interface PlanRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface WirePerson {
+  id: string;
+  name: string;
+  phone?: string;
+  role: 'worker' | 'supervisor' | 'lead';
+}
+
+export interface WireBuilding {
+  id: string;
+  name?: LocalizedName;
+  floors?: number;
+  households?: number;
+  x?: number;
+  y?: number;
+  w?: number;
+  h?: number;
+}
+
+export interface WireCell {
+  id: string;
+  name: LocalizedName;
+  area: PlanRect | null;
+  supervisor: WirePerson | null;
+  workers: WirePerson[];
+  buildings: WireBuilding[];
+}
+
+export interface WireCommunity {
+  id: string;
+  name: LocalizedName;
+  households: number | null;
+  plan: { w: number; h: number } | null;
+  controlRoom: { lead: WirePerson | null };
+  cells: WireCell[];
+}
+
+/** GET /api/grid, within the caller's scope. */
+export interface GridReply {
+  communities: WireCommunity[];
+}
+
+/** GET /api/stats: the control room's key figures, computed on the hub over the caller's scope. */
+export interface StatsReply {
+  devices: { total: number; online: number; onlinePct: number | null };
+  alerts: {
+    openBySeverity: Record<Severity, number>;
+    unacknowledgedBySeverity: Record<Severity, number>;
+    /** unresolved alerts per cell; "unassigned" for devices without a cell */
+    perCell: Record<string, number>;
+  };
+  meanTimeToAcknowledgeTodayS: number | null;
+}
+
+export type UserRole = 'admin' | 'operator' | 'worker' | 'viewer';
+
+/** The signed-in account as the hub shows it to its owner. */
+export interface WireUser {
+  username: string;
+  role: UserRole;
+  displayName: string | null;
+  workerId: string | null;
+  /** "*" for every community */
+  communities: string[];
+  /** workers only: the cells they cover */
+  cells?: string[];
+}
+
+/** GET /api/auth/me */
+export interface MeReply {
+  user: WireUser;
+  expiresAt: number;
+}
+
+/** POST /api/auth/login */
+export interface LoginReply {
+  token: string;
+  expiresAt: number;
+  user: WireUser;
+}
+
+/** Replies of GET /api/alerts/{id} and the ack / assign / resolve actions. */
+export interface AlertReply {
+  alert: Alert;
+}
+
+/** GET /api/alerts */
+export interface AlertListReply {
+  total: number;
+  alerts: Alert[];
+}
+
+/** Messages on /ws. */
+export type LiveMessage =
+  | { type: 'hello'; serverTime: number }
+  | { type: 'alert'; alert: Alert }
+  | { type: 'device'; device: WireDevice }
+  /** A delivery result appended to an alert's history, without re-sending the alert. */
+  | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry };
