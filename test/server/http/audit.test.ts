@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { memoryStateDb } from '../../helpers/state-db.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../server/src/auth/audit.ts';
@@ -10,7 +10,7 @@ describe('declarative audit (config.audit + one hook)', () => {
   const removed = new Set<string>();
 
   beforeEach(async () => {
-    log = new AuditLog(new Database(':memory:'), () => 1000);
+    log = new AuditLog(memoryStateDb(), () => 1000);
     app = Fastify();
     installAudit(app, log, (req) => String(req.headers['x-user'] ?? 'anonymous'));
     type Thing = { Params: { id: string }; Body: { name: string } };
