@@ -347,6 +347,7 @@ export class Hub {
       grid: this.grid,
       live: this.live,
       health: () => this.health(),
+      clock: this.clock,
       ...requestAuthorization(this.alerts, this.security.auth),
       auth: this.security.auth,
       credentials: this.security.credentials,
