@@ -1,13 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { Alert, AlertHistoryEntry } from '#devices';
-import type { Device } from '../registry/devices.ts';
+import type { LiveMessage } from '#devices/wire.ts';
 
-export type LiveMessage =
-  | { type: 'hello'; serverTime: number }
-  | { type: 'alert'; alert: Alert }
-  /** one history entry added to an alert (a delivery result); the rest of the alert is unchanged */
-  | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry }
-  | { type: 'device'; device: Device };
+export type { LiveMessage };
 
 /** Decides whether one connection may see one message (the security layer supplies it per user). */
 export type LiveScope = (msg: LiveMessage) => boolean;

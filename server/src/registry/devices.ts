@@ -1,21 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { DeviceKind, DeviceTopic } from '#devices';
+import type { WireDevice } from '#devices/wire.ts';
 
-export interface Device {
-  id: string;
-  kind: DeviceKind;
-  communityId: string;
-  gridCellId: string | null;
-  buildingId: string | null;
-  floor: number | null;
-  name: string | { zh: string; en: string } | null;
-  location: { x: number; y: number } | null;
-  /** false for devices that appeared on their own first message without being provisioned */
-  provisioned: boolean;
-  online: boolean;
-  lastSeenAt: number | null;
-  firstSeenAt: number;
-}
+/** A device as the registry holds it and the API sends it (devices/src/wire.ts). */
+export type Device = WireDevice;
 
 export interface DeviceFilter {
   kind?: DeviceKind;

@@ -1,5 +1,6 @@
 import type { DeviceKind, Readings } from '#devices';
 import type { WriteOutcome } from './acceptance.ts';
+import type { LatestReadingsReply, WireDeviceEvent } from '#devices/wire.ts';
 
 /** One stored message: a telemetry point or an event. The unit both stores and the journal hold. */
 export interface StoredPoint {
@@ -52,13 +53,9 @@ export interface AggregateRow {
   value: number | null;
 }
 
-/** The last value a device reported for one reading, and when (device time, epoch ms). */
-export interface LatestReading {
-  value: number | boolean | string;
-  ts: number;
-}
-/** Per reading name, its last reported value. */
-export type LatestReadings = Record<string, LatestReading>;
+/** Per reading name, the last value a device reported and when (device time, epoch ms). */
+export type LatestReadings = LatestReadingsReply['readings'];
+export type LatestReading = LatestReadings[string];
 
 export interface EventQuery {
   deviceId?: string;
@@ -68,16 +65,8 @@ export interface EventQuery {
   to: number;
   limit: number;
 }
-export interface EventRow {
-  deviceId: string;
-  kind: DeviceKind;
-  communityId: string;
-  ts: number;
-  seq?: number;
-  type: string;
-  readings: Readings;
-  detail: Record<string, unknown>;
-}
+/** One stored event, as GET /api/devices/{id}/events sends it. */
+export type EventRow = WireDeviceEvent;
 
 /**
  * A time-series store. Writes must be idempotent: the same device, ts and seq (or u) give the same
