@@ -23,14 +23,15 @@ describe('a store that cannot be reached answers 503 with the JSON error shape, 
     await influx?.stop();
   });
 
-  it('InfluxDB up: telemetry and events answer 200', async () => {
+  it('InfluxDB up: telemetry, events and latest answer 200', async () => {
     expect((await s.fetch(`${hub.httpUrl}/api/devices/su-smoke-1/telemetry`)).status).toBe(200);
     expect((await s.fetch(`${hub.httpUrl}/api/devices/su-smoke-1/events`)).status).toBe(200);
+    expect((await s.fetch(`${hub.httpUrl}/api/devices/su-smoke-1/latest`)).status).toBe(200);
   });
 
-  it('InfluxDB stopped: GET /api/devices/{id}/telemetry and /events answer 503 {error, message}', async () => {
+  it('InfluxDB stopped: GET /api/devices/{id}/telemetry, /events and /latest answer 503 {error, message}', async () => {
     await influx.stop('SIGKILL');
-    for (const url of [`${hub.httpUrl}/api/devices/su-smoke-1/telemetry`, `${hub.httpUrl}/api/devices/su-smoke-1/events`]) {
+    for (const url of [`${hub.httpUrl}/api/devices/su-smoke-1/telemetry`, `${hub.httpUrl}/api/devices/su-smoke-1/events`, `${hub.httpUrl}/api/devices/su-smoke-1/latest`]) {
       const res = await s.fetch(url);
       expect(res.status, url).toBe(503);
       const body = (await res.json()) as { error: string; message: string };

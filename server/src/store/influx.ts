@@ -253,9 +253,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   /** A query; a store that cannot answer throws StoreUnavailable (HTTP 503), not the driver's error. */
-  private async query<T>(influxql: string): Promise<T[]> {
+  private query<T>(influxql: string): Promise<T[]> {
+    return this.guarded(() => this.influx.query<T>(influxql));
+  }
+
+  private async guarded<R>(run: () => Promise<R>): Promise<R> {
     try {
-      return await this.influx.query<T>(influxql);
+      return await run();
     } catch (err) {
       throw asStoreUnavailable(err, this.location);
     }
@@ -269,14 +273,14 @@ export class InfluxTelemetryStore implements TelemetryStore {
    */
   async latest(kind: DeviceKind, deviceId: string): Promise<LatestReadings> {
     const from = `FROM ${Influx.escape.quoted(this.database)}."raw".${Influx.escape.quoted(kind)} WHERE ${tagIs('device', deviceId)}`;
-    const [last] = await this.influx.query<Record<string, unknown>>(`SELECT LAST(*) ${from}`);
+    const [last] = await this.query<Record<string, unknown>>(`SELECT LAST(*) ${from}`);
     const keys = Object.keys(last ?? {})
       .filter((column) => column.startsWith('last_') && last![column] !== null && last![column] !== undefined)
       .map((column) => column.slice('last_'.length))
       .filter((key) => readingNameOf(key) !== undefined);
     if (keys.length === 0) return {};
     type Last = { time: Influx.INanoDate; last: unknown };
-    const answer = await this.influx.query<Last>(keys.map((key) => `SELECT LAST(${Influx.escape.quoted(key)}) ${from}`));
+    const answer = await this.guarded(() => this.influx.query<Last>(keys.map((key) => `SELECT LAST(${Influx.escape.quoted(key)}) ${from}`)));
     // The influx package unwraps the result of a single statement.
     const perKey = (keys.length === 1 ? [answer] : answer) as Influx.IResults<Last>[];
     const out: LatestReadings = {};
