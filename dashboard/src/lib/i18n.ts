@@ -1,5 +1,6 @@
 // Every UI string of the dashboard, in zh-CN and English. Components never hold literal text:
 // they call t('key') (see locale.svelte.ts). Device kind names come from the shared device model.
+import { localName as sharedLocalName } from '#devices/place.ts';
 import { kindSpecs, isDeviceKind } from '#devices/kinds/index.ts';
 import { ALERT_TYPES, isAlertType } from '#devices/alerts.ts';
 import type { LocalizedName, User } from './types.ts';
@@ -259,10 +260,7 @@ export function termLabel(locale: Locale, term: string | null | undefined): stri
 
 /** A configured name: plain, or {zh, en}. */
 export function localName(locale: Locale, name: LocalizedName | null | undefined): string {
-  if (name === null || name === undefined) return '';
-  if (typeof name === 'string') return name;
-  if (typeof name === 'object') return (locale === 'en' ? name.en : name.zh) ?? name.zh ?? name.en ?? '';
-  return String(name);
+  return sharedLocalName(locale, name);
 }
 
 export function roleLabel(locale: Locale, role: UserRole): string {
