@@ -63,6 +63,16 @@ const Worker = Type.Object({
   phone: Type.Optional(Type.String({ pattern: '^[0-9+ -]{3,20}$' })),
   role: Type.Union([Type.Literal('worker'), Type.Literal('supervisor'), Type.Literal('lead')]),
   cells: Type.Optional(Type.Array(Id)),
+  /** the worker's own ids in the messaging apps grid workers carry: WeCom userid, DingTalk userid */
+  accounts: Type.Optional(
+    Type.Object(
+      {
+        wecom: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        dingtalk: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 /** A device's identity and place: the same fields in the config file and in provisioning over HTTP. */
