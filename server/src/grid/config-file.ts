@@ -124,6 +124,32 @@ const OnvifList = Type.Object(
   { additionalProperties: false },
 );
 
+/** Case deadlines: "30m" / "4h" working minutes and hours, "2d" working days (clock time for `calendar: natural`). */
+const CaseDuration = Type.String({ pattern: '^[0-9]{1,5}(m|h|d)$' });
+const CaseCategory = Type.Object({
+  name: Type.Optional(LocalizedName),
+  /** working (default): deadlines count working hours of China's working days; natural: the clock, day and night */
+  calendar: Type.Optional(Type.Union([Type.Literal('working'), Type.Literal('natural')])),
+  /** by when each stage must be reached, from the stage before it (`closed`: from the report) */
+  deadlines: Type.Optional(
+    Type.Object(Object.fromEntries(['accepted', 'registered', 'dispatched', 'disposed', 'verified', 'closed', 'revisited'].map((s) => [s, Type.Optional(CaseDuration)])), { additionalProperties: false }),
+  ),
+});
+const Cases = Type.Object({
+  /** local "HH:MM" spans of a working day; default 08:30–12:00, 13:30–17:30 */
+  workingHours: Type.Optional(Type.Array(Type.Object({ start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), end: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' }) }), { minItems: 1 })),
+  /** the calendar's UTC offset in minutes; default 480 (China) */
+  utcOffsetMin: Type.Optional(Type.Integer({ minimum: -720, maximum: 840 })),
+  /** categories by id; they replace the built-in ones of the same id and add to the rest */
+  categories: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), CaseCategory)),
+  /** alert types that open a case by themselves; default fire_alarm */
+  autoFromAlerts: Type.Optional(Type.Array(Type.String())),
+  /** the community part of case codes (一案一码), e.g. { hx: HX01 }; default the id in capitals */
+  communityCodes: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^[A-Z0-9]{1,12}$' }))),
+  /** when to remind: this share of a deadline's time gone; default 0.75 */
+  remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+});
+
 const HubConfigFile = Type.Object(
   {
     onvif: Type.Optional(Type.Union([OnvifList, Type.Array(OnvifList)])),
@@ -132,6 +158,7 @@ const HubConfigFile = Type.Object(
     devices: Type.Optional(Type.Array(ConfiguredDevice)),
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
+    cases: Type.Optional(Cases),
   },
   { additionalProperties: true },
 );
@@ -150,6 +177,8 @@ export type BuildingConfig = Static<typeof Building>;
 export type WorkerConfig = Static<typeof Worker>;
 export type EscalationConfig = Static<typeof Escalation>;
 export type IncidentRuleConfig = Static<typeof IncidentRule>;
+export type CasesConfig = Static<typeof Cases>;
+export type CaseCategoryConfig = Static<typeof CaseCategory>;
 
 /**
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,
