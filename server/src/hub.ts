@@ -38,6 +38,7 @@ import { AuthErrors } from './auth/errors.ts';
 import { CameraService } from './cameras/camera-service.ts';
 import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
+import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -66,6 +67,7 @@ interface HubParts {
   security: HubSecurity;
   snapshots: SnapshotStore;
   health: Health;
+  pushAdapters: PushAdapters;
 }
 
 /**
@@ -115,6 +117,7 @@ export class Hub {
   get dispatcher(): AlertDispatcher { return this.p.dispatcher; }
   get security(): HubSecurity { return this.p.security; }
   get snapshots(): SnapshotStore { return this.p.snapshots; }
+  get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -199,6 +202,7 @@ export class Hub {
       timeWindow: ingestWindow(config.retentionRawDays),
     });
     const spoolFlow = new SpoolFlow(journal, pipeline);
+    const adapters = pushAdapters(file.platformProducts, { pipeline, journal, registry, rejects, timeWindow: ingestWindow(config.retentionRawDays) });
     writer.onCommit = () => spoolFlow.release();
     journal.onWritable = () => spoolFlow.release();
     const snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
@@ -240,7 +244,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters };
   }
 
   private async startParts(): Promise<void> {
@@ -257,7 +261,7 @@ export class Hub {
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,

@@ -6,6 +6,7 @@ import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
+import { Platforms, resolvePlatforms, type PlatformName, type Product } from '../ingest/adapters/platforms.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -159,6 +160,8 @@ const HubConfigFile = Type.Object(
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
     cases: Type.Optional(Cases),
+    /** carrier IoT platforms' HTTP push (CTWing, OneNET): products and field mappings, docs/platforms.md */
+    platforms: Type.Optional(Platforms),
   },
   { additionalProperties: true },
 );
@@ -169,7 +172,11 @@ export interface CameraList extends CameraListFile {
   pollIntervalMs?: number;
 }
 /** The config file as the hub uses it: checked once, with the `onvif:` camera lists parsed. */
-export type LoadedConfigFile = HubConfigFile & { readonly cameraLists: readonly CameraList[] };
+export type LoadedConfigFile = HubConfigFile & {
+  readonly cameraLists: readonly CameraList[];
+  /** `platforms:` with its secrets resolved from the environment. */
+  readonly platformProducts?: Readonly<Record<PlatformName, Product[]>>;
+};
 type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
 export type CellConfig = Static<typeof Cell>;
@@ -213,7 +220,14 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     throw new StartupError(file, `${at} ${err?.message ?? 'invalid'}`, line?.line, line?.column);
   }
   try {
-    return { ...raw, cameraLists: cameraLists(raw, env) };
+    const lists = cameraLists(raw, env);
+    let platformProducts: Record<PlatformName, Product[]>;
+    try {
+      platformProducts = resolvePlatforms(raw.platforms, env);
+    } catch (err) {
+      throw new StartupError(file, (err as Error).message);
+    }
+    return { ...raw, cameraLists: lists, platformProducts };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
     throw err;

@@ -22,6 +22,8 @@ import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
+import { ingestAdapterRoutes } from './routes/ingest-adapters.ts';
+import type { PushAdapters } from '../ingest/adapters/index.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -33,10 +35,12 @@ export interface AppOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
   snapshots?: SnapshotStore;
+  /** CTWing / OneNET HTTP push endpoints (docs/platforms.md). */
+  pushAdapters?: PushAdapters;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -92,6 +96,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
+  if (pushAdapters) await app.register(ingestAdapterRoutes, { adapters: pushAdapters, prefix: '/api/ingest' });
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {
