@@ -22,6 +22,8 @@ import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
+import { wecomCallbackRoutes } from './routes/wecom-callback.ts';
+import type { WeComCallback } from '../notify/people/wecom/callback.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -33,10 +35,12 @@ export interface AppOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
   snapshots?: SnapshotStore;
+  /** The WeCom app's callback URL handler, when WeCom is configured with a callback token and key. */
+  wecomCallback?: WeComCallback;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, wecomCallback }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -92,6 +96,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
+  if (wecomCallback) await app.register(wecomCallbackRoutes, { callback: wecomCallback, prefix: '/api/wecom' });
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {
