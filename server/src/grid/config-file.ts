@@ -7,6 +7,7 @@ import { CameraConfigError, parseCameraList, type CameraListFile } from '#device
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
 import { Platforms, resolvePlatforms, type PlatformName, type Product } from '../ingest/adapters/platforms.ts';
+import { ProviderConfigError, ProvidersSection, resolveProviders, type ProvidersConfig } from '../notify/people/provider-config.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -162,6 +163,8 @@ const HubConfigFile = Type.Object(
     cases: Type.Optional(Cases),
     /** carrier IoT platforms' HTTP push (CTWing, OneNET): products and field mappings, docs/platforms.md */
     platforms: Type.Optional(Platforms),
+    /** messaging providers for delivery to people: WeCom, DingTalk, SMS, voice */
+    providers: Type.Optional(ProvidersSection),
   },
   { additionalProperties: true },
 );
@@ -175,6 +178,7 @@ export interface CameraList extends CameraListFile {
 export type LoadedConfigFile = HubConfigFile & {
   readonly cameraLists: readonly CameraList[];
   /** `platforms:` with its secrets resolved from the environment. */
+  readonly providerConfig?: ProvidersConfig;
   readonly platformProducts?: Readonly<Record<PlatformName, Product[]>>;
 };
 type Env = Record<string, string | undefined>;
@@ -227,9 +231,10 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     } catch (err) {
       throw new StartupError(file, (err as Error).message);
     }
-    return { ...raw, cameraLists: lists, platformProducts };
+    return { ...raw, cameraLists: lists, platformProducts, providerConfig: resolveProviders(raw.providers, env) };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
+    if (err instanceof ProviderConfigError) throw new StartupError(file, err.message);
     throw err;
   }
 }

@@ -24,6 +24,8 @@ import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
 import { ingestAdapterRoutes } from './routes/ingest-adapters.ts';
 import type { PushAdapters } from '../ingest/adapters/index.ts';
+import { wecomCallbackRoutes } from './routes/wecom-callback.ts';
+import type { WeComCallback } from '../notify/people/wecom/callback.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -37,10 +39,12 @@ export interface AppOptions {
   snapshots?: SnapshotStore;
   /** CTWing / OneNET HTTP push endpoints (docs/platforms.md). */
   pushAdapters?: PushAdapters;
+  /** The WeCom app's callback URL handler, when WeCom is configured with a callback token and key. */
+  wecomCallback?: WeComCallback;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -97,6 +101,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
   if (pushAdapters) await app.register(ingestAdapterRoutes, { adapters: pushAdapters, prefix: '/api/ingest' });
+  if (wecomCallback) await app.register(wecomCallbackRoutes, { callback: wecomCallback, prefix: '/api/wecom' });
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {
