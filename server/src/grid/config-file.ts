@@ -124,6 +124,38 @@ const OnvifList = Type.Object(
   { additionalProperties: false },
 );
 
+const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
+const LadderLevel = Type.Object(
+  {
+    worker: Type.Optional(Type.Array(PersonChannel)),
+    supervisor: Type.Optional(Type.Array(PersonChannel)),
+    lead: Type.Optional(Type.Array(PersonChannel)),
+  },
+  { additionalProperties: false },
+);
+
+/** Delivery to people (docs/delivery.md): which channels each escalation level uses, and the acknowledgement links. */
+const Delivery = Type.Object(
+  {
+    /** the hub's address as phones reach it, for acknowledgement links; default: the hub's own listening address */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** how long a one-tap acknowledgement link works; default 24 h */
+    ackLinkTtlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+    /** VAPID subject (RFC 8292): a mailto: or https: contact for push services */
+    vapidSubject: Type.Optional(Type.String({ pattern: '^(mailto:|https://)' })),
+    /** channels per role, by escalation level (index = level; levels past the end use the last) */
+    ladder: Type.Optional(Type.Array(LadderLevel, { minItems: 1 })),
+    /** critical alerts still unacknowledged at these levels also go by SMS / voice call */
+    critical: Type.Optional(
+      Type.Object(
+        { smsAtLevel: Type.Optional(Type.Integer({ minimum: 0 })), voiceAtLevel: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const HubConfigFile = Type.Object(
   {
     onvif: Type.Optional(Type.Union([OnvifList, Type.Array(OnvifList)])),
@@ -132,6 +164,7 @@ const HubConfigFile = Type.Object(
     devices: Type.Optional(Type.Array(ConfiguredDevice)),
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
+    delivery: Type.Optional(Delivery),
   },
   { additionalProperties: true },
 );
@@ -150,6 +183,7 @@ export type BuildingConfig = Static<typeof Building>;
 export type WorkerConfig = Static<typeof Worker>;
 export type EscalationConfig = Static<typeof Escalation>;
 export type IncidentRuleConfig = Static<typeof IncidentRule>;
+export type DeliveryConfig = Static<typeof Delivery>;
 
 /**
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,

@@ -22,6 +22,9 @@ import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
+import { pushRoutes } from './routes/push.ts';
+import { ackLinkRoutes } from './routes/ack-links.ts';
+import type { PeopleDelivery } from '../notify/people/delivery.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -33,10 +36,12 @@ export interface AppOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
   snapshots?: SnapshotStore;
+  /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
+  delivery?: PeopleDelivery;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, delivery }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -92,6 +97,10 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
+  if (delivery) {
+    await app.register(pushRoutes, { delivery, prefix: '/api/push' });
+    await app.register(ackLinkRoutes, { delivery });
+  }
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {
