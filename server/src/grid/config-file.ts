@@ -151,6 +151,37 @@ const Cases = Type.Object({
   /** when to remind: this share of a deadline's time gone; default 0.75 */
   remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
 });
+const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
+const LadderLevel = Type.Object(
+  {
+    worker: Type.Optional(Type.Array(PersonChannel)),
+    supervisor: Type.Optional(Type.Array(PersonChannel)),
+    lead: Type.Optional(Type.Array(PersonChannel)),
+  },
+  { additionalProperties: false },
+);
+
+/** Delivery to people (docs/delivery.md): which channels each escalation level uses, and the acknowledgement links. */
+const Delivery = Type.Object(
+  {
+    /** the hub's address as phones reach it, for acknowledgement links; default: the hub's own listening address */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** how long a one-tap acknowledgement link works; default 24 h */
+    ackLinkTtlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+    /** VAPID subject (RFC 8292): a mailto: or https: contact for push services */
+    vapidSubject: Type.Optional(Type.String({ pattern: '^(mailto:|https://)' })),
+    /** channels per role, by escalation level (index = level; levels past the end use the last) */
+    ladder: Type.Optional(Type.Array(LadderLevel, { minItems: 1 })),
+    /** critical alerts still unacknowledged at these levels also go by SMS / voice call */
+    critical: Type.Optional(
+      Type.Object(
+        { smsAtLevel: Type.Optional(Type.Integer({ minimum: 0 })), voiceAtLevel: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const HubConfigFile = Type.Object(
   {
@@ -165,6 +196,7 @@ const HubConfigFile = Type.Object(
     platforms: Type.Optional(Platforms),
     /** messaging providers for delivery to people: WeCom, DingTalk, SMS, voice */
     providers: Type.Optional(ProvidersSection),
+    delivery: Type.Optional(Delivery),
   },
   { additionalProperties: true },
 );
@@ -190,6 +222,7 @@ export type EscalationConfig = Static<typeof Escalation>;
 export type IncidentRuleConfig = Static<typeof IncidentRule>;
 export type CasesConfig = Static<typeof Cases>;
 export type CaseCategoryConfig = Static<typeof CaseCategory>;
+export type DeliveryConfig = Static<typeof Delivery>;
 
 /**
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,

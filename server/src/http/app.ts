@@ -26,6 +26,9 @@ import { ingestAdapterRoutes } from './routes/ingest-adapters.ts';
 import type { PushAdapters } from '../ingest/adapters/index.ts';
 import { wecomCallbackRoutes } from './routes/wecom-callback.ts';
 import type { WeComCallback } from '../notify/people/wecom/callback.ts';
+import { pushRoutes } from './routes/push.ts';
+import { ackLinkRoutes } from './routes/ack-links.ts';
+import type { PeopleDelivery } from '../notify/people/delivery.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -41,10 +44,12 @@ export interface AppOptions {
   pushAdapters?: PushAdapters;
   /** The WeCom app's callback URL handler, when WeCom is configured with a callback token and key. */
   wecomCallback?: WeComCallback;
+  /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
+  delivery?: PeopleDelivery;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -102,6 +107,10 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(liveRoutes, { ctx });
   if (pushAdapters) await app.register(ingestAdapterRoutes, { adapters: pushAdapters, prefix: '/api/ingest' });
   if (wecomCallback) await app.register(wecomCallbackRoutes, { callback: wecomCallback, prefix: '/api/wecom' });
+  if (delivery) {
+    await app.register(pushRoutes, { delivery, prefix: '/api/push' });
+    await app.register(ackLinkRoutes, { delivery });
+  }
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {
