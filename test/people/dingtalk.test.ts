@@ -3,7 +3,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveProviders, type DingTalkConfig } from '../../server/src/notify/people/provider-config.ts';
 import { DingTalkTransport } from '../../server/src/notify/people/dingtalk/transport.ts';
+import { DingTalkStream } from '../../server/src/notify/people/dingtalk/stream.ts';
 import { FakeDingTalk } from '../helpers/fake-providers/dingtalk.ts';
+import { waitFor } from '../helpers/ports.ts';
 import { personMessage, worker } from './messages.ts';
 
 let now = 0;
@@ -71,5 +73,53 @@ describe('DingTalkTransport', () => {
     expect(await t.send(personMessage({ now }))).toMatchObject({ ok: false, retry: true, status: 502 });
     expect(await t.send(personMessage({ now, recipient: { ...worker, accounts: {} } }))).toMatchObject({ ok: false, retry: false });
     expect(await new DingTalkTransport({ ...config, apiBaseUrl: 'http://127.0.0.1:1' }, { clock }).send(personMessage({ now }))).toMatchObject({ ok: false, retry: true });
+  });
+});
+
+describe('DingTalk Stream mode (dingtalk-stream against a local gateway)', () => {
+  const card = (userId: string, params: Record<string, string>, actionIds = ['ack']) => ({
+    type: 'actionCallback',
+    corpId: 'dingcorp',
+    userId,
+    outTrackId: 'track-1',
+    content: JSON.stringify({ cardPrivateData: { actionIds, params } }),
+  });
+
+  it('connects through the configured gateway and acknowledges a card button press as the presser', async () => {
+    const acks: string[][] = [];
+    const stream = new DingTalkStream(config, {
+      personByDingTalkUser: (u) => (u === 'ding-wangfang' ? 'w1' : undefined),
+      acknowledge: async (alertId, personId, channel) => {
+        acks.push([alertId, personId, channel]);
+      },
+    });
+    await stream.start();
+    try {
+      await waitFor(() => fake.connected, { timeoutMs: 5000, what: 'stream connection' });
+      expect(fake.subscriptions).toContainEqual({ type: 'CALLBACK', topic: '/v1.0/card/instances/callback' });
+      const answer = await fake.push('CALLBACK', '/v1.0/card/instances/callback', card('ding-wangfang', { alertId: 'al-9' }));
+      expect(acks).toEqual([['al-9', 'w1', 'dingtalk']]);
+      expect(JSON.parse(answer.data as string)).toEqual({ response: { userPrivateData: { cardParamMap: { acknowledged: 'true', ackLabel: '已确认 Acknowledged' } } } });
+      // Strangers, other buttons and malformed payloads are answered (no re-push) but acknowledge nothing.
+      await fake.push('CALLBACK', '/v1.0/card/instances/callback', card('stranger', { alertId: 'al-9' }));
+      await fake.push('CALLBACK', '/v1.0/card/instances/callback', card('ding-wangfang', { alertId: 'al-9' }, ['open']));
+      await fake.push('CALLBACK', '/v1.0/card/instances/callback', { userId: 'ding-wangfang', content: 'not json' });
+      await fake.push('CALLBACK', '/v1.0/card/instances/callback', card('ding-wangfang', { alertId: '../etc' }));
+      expect(acks).toHaveLength(1);
+      expect(stream.outcomes).toEqual(['acknowledged', 'unknown_user', 'ignored', 'ignored', 'ignored']);
+    } finally {
+      stream.stop();
+    }
+  });
+
+  it('does not connect with a wrong secret', async () => {
+    const stream = new DingTalkStream({ ...config, appSecret: 'wrong' }, { personByDingTalkUser: () => undefined, acknowledge: async () => {} });
+    await stream.start();
+    try {
+      expect(stream.connected).toBe(false);
+      expect(fake.connected).toBe(false);
+    } finally {
+      stream.stop();
+    }
   });
 });
