@@ -38,6 +38,12 @@ import { AuthErrors } from './auth/errors.ts';
 import { CameraService } from './cameras/camera-service.ts';
 import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
+import { CaseRepository } from './cases/repository.ts';
+import { CaseService } from './cases/service.ts';
+import { CaseDeadlines } from './cases/deadlines.ts';
+import { CaseLiveChannel } from './cases/live-channel.ts';
+import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
+import { ResidentReportGuard } from './cases/resident-guard.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -66,6 +72,9 @@ interface HubParts {
   security: HubSecurity;
   snapshots: SnapshotStore;
   health: Health;
+  cases: CaseService;
+  caseLive: CaseLiveChannel;
+  residentGuard: ResidentReportGuard;
 }
 
 /**
@@ -115,6 +124,7 @@ export class Hub {
   get dispatcher(): AlertDispatcher { return this.p.dispatcher; }
   get security(): HubSecurity { return this.p.security; }
   get snapshots(): SnapshotStore { return this.p.snapshots; }
+  get cases(): CaseService { return this.p.cases; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -220,10 +230,16 @@ export class Hub {
     const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
     const live = new LiveHub();
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
+    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
+    const caseLive = new CaseLiveChannel(cases, live);
+    const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
-      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos) }),
+      channels: [
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos) }),
+        new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
+      ],
     });
     const health = new Health({
       store,
@@ -240,7 +256,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, cases, caseLive, residentGuard };
   }
 
   private async startParts(): Promise<void> {
@@ -248,6 +264,7 @@ export class Hub {
     registry.start();
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
+    this.p.caseLive.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => alerts.tick(), 1000);
@@ -257,7 +274,7 @@ export class Hub {
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, cases: { service: this.cases, guard: this.p.residentGuard } });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -315,6 +332,7 @@ export class Hub {
     parts.rules.stop();
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
+    parts.caseLive.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();
