@@ -40,6 +40,12 @@ import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
 import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
 import { PeopleDelivery } from './notify/people/delivery.ts';
+import { CaseRepository } from './cases/repository.ts';
+import { CaseService } from './cases/service.ts';
+import { CaseDeadlines } from './cases/deadlines.ts';
+import { CaseLiveChannel } from './cases/live-channel.ts';
+import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
+import { ResidentReportGuard } from './cases/resident-guard.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -72,6 +78,9 @@ interface HubParts {
   health: Health;
   pushAdapters: PushAdapters;
   people: PeopleDelivery;
+  cases: CaseService;
+  caseLive: CaseLiveChannel;
+  residentGuard: ResidentReportGuard;
 }
 
 /**
@@ -126,6 +135,7 @@ export class Hub {
   get snapshots(): SnapshotStore { return this.p.snapshots; }
   get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
   get people(): PeopleDelivery { return this.p.people; }
+  get cases(): CaseService { return this.p.cases; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -247,10 +257,16 @@ export class Hub {
       hubUrl: () => this.httpUrl,
       ...this.deliveryOverrides,
     });
+    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
+    const caseLive = new CaseLiveChannel(cases, live);
+    const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
-      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+      channels: [
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+        new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
+      ],
     });
     const health = new Health({
       store,
@@ -268,7 +284,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard };
   }
 
   private async startParts(): Promise<void> {
@@ -277,6 +293,7 @@ export class Hub {
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
     await this.p.people.start();
+    this.p.caseLive.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => alerts.tick(), 1000);
@@ -286,7 +303,7 @@ export class Hub {
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard } });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -345,6 +362,7 @@ export class Hub {
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
     await parts.people.stop();
+    parts.caseLive.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();

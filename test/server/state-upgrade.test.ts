@@ -77,6 +77,7 @@ describe('state schema: a DATA_DIR written by release 0.1.0 opens with nothing l
 
   it('migration 1 on an empty database makes exactly the tables release 0.1.0 made', () => {
     const fresh = new Database(':memory:');
+    // Migration 1 alone: later migrations add tables of their own.
     MIGRATIONS[0]!.up(fresh);
     // A copy: opening a WAL database, even read-only, leaves -shm/-wal files beside it.
     const old = new Database(path.join(copyFixture(), 'hub.db'), { readonly: true });

@@ -150,6 +150,8 @@ const Cases = Type.Object({
   communityCodes: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^[A-Z0-9]{1,12}$' }))),
   /** when to remind: this share of a deadline's time gone; default 0.75 */
   remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+  /** reports a community's public form takes per hour, all senders together; default 60 */
+  residentReportsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
 const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
 const LadderLevel = Type.Object(
