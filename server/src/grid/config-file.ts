@@ -6,6 +6,7 @@ import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
+import { Gb28181Section, GbConfigError, resolveGbConfig, type GbConfig } from '../gb28181/config.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -132,6 +133,8 @@ const HubConfigFile = Type.Object(
     devices: Type.Optional(Type.Array(ConfiguredDevice)),
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
+    /** GB/T 28181 cameras and NVRs (docs/gb28181.md) */
+    gb28181: Type.Optional(Gb28181Section),
   },
   { additionalProperties: true },
 );
@@ -142,7 +145,7 @@ export interface CameraList extends CameraListFile {
   pollIntervalMs?: number;
 }
 /** The config file as the hub uses it: checked once, with the `onvif:` camera lists parsed. */
-export type LoadedConfigFile = HubConfigFile & { readonly cameraLists: readonly CameraList[] };
+export type LoadedConfigFile = HubConfigFile & { readonly cameraLists: readonly CameraList[]; readonly gb?: GbConfig };
 type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
 export type CellConfig = Static<typeof Cell>;
@@ -184,9 +187,10 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     throw new StartupError(file, `${at} ${err?.message ?? 'invalid'}`, line?.line, line?.column);
   }
   try {
-    return { ...raw, cameraLists: cameraLists(raw, env) };
+    return { ...raw, cameraLists: cameraLists(raw, env), ...(raw.gb28181 ? { gb: resolveGbConfig(raw.gb28181, env) } : {}) };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
+    if (err instanceof GbConfigError) throw new StartupError(file, err.message);
     throw err;
   }
 }
