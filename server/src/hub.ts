@@ -46,6 +46,7 @@ import { CaseDeadlines } from './cases/deadlines.ts';
 import { CaseLiveChannel } from './cases/live-channel.ts';
 import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
 import { ResidentReportGuard } from './cases/resident-guard.ts';
+import { GbService } from './gb28181/service.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -91,6 +92,8 @@ interface HubParts {
 export class Hub {
   readonly clock: () => number;
   cameras: CameraService | undefined;
+  /** GB/T 28181 cameras and NVRs, when the config file has a `gb28181:` section. */
+  gb28181: GbService | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -335,6 +338,17 @@ export class Hub {
       });
       await this.cameras.start();
     }
+    if (this.configFile.gb) {
+      this.gb28181 = new GbService({
+        config: { ...this.configFile.gb, host: this.configFile.gb.host ?? this.config.host },
+        pipeline: this.pipeline,
+        registry: this.registry,
+        log: this.log.child({ component: 'gb28181' }),
+        reject: (reason, source, message, payload) => this.rejects.record(reason, source, message, payload),
+        clock: this.clock,
+      });
+      await this.gb28181.start();
+    }
     this.started = true;
     this.log.info(
       {
@@ -365,6 +379,7 @@ export class Hub {
     parts.caseLive.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
+    await this.gb28181?.stop();
     await this.mqtt?.stop();
     await parts.writer.stop();
     parts.registry.stop();
