@@ -7,6 +7,7 @@ import type {
   LatestReadingsReply,
   LoginReply,
   MeReply,
+  PeopleReply,
 } from '#devices/wire.ts';
 import type { Alert, Device, DeviceEvent, Grid, Stats, TelemetrySeries, User } from './types.ts';
 
@@ -160,6 +161,10 @@ export class Api {
   // ---- grid and figures
   async grid(): Promise<Grid> {
     return this.request<Grid>('GET', '/api/grid');
+  }
+  /** Who alerts can be assigned to, with phones and reachability (hubs before this route: 404). */
+  async people(): Promise<PeopleReply['people']> {
+    return (await this.request<PeopleReply>('GET', '/api/grid/people')).people;
   }
   async stats(): Promise<Stats> {
     return this.request<Stats>('GET', '/api/stats');

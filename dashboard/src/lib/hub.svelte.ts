@@ -55,6 +55,7 @@ export class Hub {
   get grid() { return this.gridState.grid; }
   get gridLoad() { return this.gridState.load; }
   get stats() { return this.gridState.stats; }
+  get directory() { return this.gridState.directory; }
   get conn() { return this.liveState.conn; }
   get retryAt() { return this.liveState.retryAt; }
   get resyncedAt() { return this.liveState.resyncedAt; }
@@ -105,6 +106,7 @@ export class Hub {
     void this.alertState.fetch(false).finally(() => {
       if (this.loadDevices) void this.deviceState.fetch();
       void this.gridState.fetchGrid();
+      void this.gridState.fetchPeople();
       void this.gridState.fetchStats();
     });
   }

@@ -167,6 +167,61 @@ export const messages = {
   'worker.enableAlerts': { zh: '开启提醒（通知、振动、声音）', en: 'Enable alerts (notification, vibration, sound)' },
   'worker.newAlert': { zh: '新告警：{title}', en: 'New alert: {title}' },
   'worker.controlRoom': { zh: '综治中心大屏', en: 'Control room screen' },
+
+  // history as sentences (history-text.ts)
+  'history.opened': { zh: '产生告警', en: 'Alert raised' },
+  'history.repeated': { zh: '设备再次报告（第 {count} 次）', en: 'Reported again (×{count})' },
+  'history.recurred': { zh: '消除后再次发生（第 {count} 次）', en: 'Came back after clearing (×{count})' },
+  'history.cleared': { zh: '设备报告条件已消除', en: 'The device reports the condition cleared' },
+  'history.grouped': { zh: '并入同一事件', en: 'Grouped into an incident' },
+  'history.notified': { zh: '通知 {to}', en: 'Notified {to}' },
+  'history.notifiedRoom': { zh: '通知综治中心', en: 'Notified the control room' },
+  'history.escalated': { zh: '升级至{level}：通知 {to}', en: 'Escalated to {level}: notified {to}' },
+  'history.escalatedNobody': { zh: '升级至{level}：{missing}', en: 'Escalated to {level}: {missing}' },
+  'history.noSupervisor': { zh: '该网格未配置网格长', en: 'no supervisor configured for the cell' },
+  'history.noLead': { zh: '未配置综治中心负责人', en: 'no control-room lead configured' },
+  'history.reminded': { zh: '仍未确认，再次提醒 {to}', en: 'Still unacknowledged: reminded {to}' },
+  'history.acknowledged': { zh: '{by} 确认', en: 'Acknowledged by {by}' },
+  'history.assigned': { zh: '{by} 指派给 {to}', en: '{by} assigned it to {to}' },
+  'history.resolved': { zh: '{by} 处置完成', en: 'Resolved by {by}' },
+  'history.webhookDelivered': { zh: '已推送到{target}', en: 'Pushed to {target}' },
+  'history.webhookFailed': { zh: '推送到{target}失败（{why}），重试中', en: 'Push to {target} failed ({why}), retrying' },
+  'history.webhookFailedFinal': { zh: '推送到{target}失败（{why}）', en: 'Push to {target} failed ({why})' },
+  'history.snapshot': { zh: '摄像头 {camera} 抓拍', en: 'Snapshot from camera {camera}' },
+  'history.other': { zh: '{action}', en: '{action}' },
+  'history.system': { zh: '系统', en: 'the system' },
+  'history.person': { zh: '{name}（{role}，{phone}）', en: '{name} ({role}, {phone})' },
+  'history.personNoPhone': { zh: '{name}（{role}）', en: '{name} ({role})' },
+  'history.listSep': { zh: '、', en: ', ' },
+  'level.n': { zh: '{n}级', en: 'level {n}' },
+  'person.worker': { zh: '网格员', en: 'grid worker' },
+  'person.supervisor': { zh: '网格长', en: 'cell supervisor' },
+  'person.lead': { zh: '综治中心负责人', en: 'control-room lead' },
+  'channel.wecom': { zh: '企业微信', en: 'WeCom' },
+  'channel.dingtalk': { zh: '钉钉', en: 'DingTalk' },
+
+  // queue badges
+  'badge.escalated': { zh: '升级至{level}', en: 'Escalated {level}' },
+  'badge.incident': { zh: '事件 · {devices} 台设备 · {time} 起', en: 'Incident · {devices} devices · {time}' },
+  'badge.inIncident': { zh: '属于事件', en: 'Part of an incident' },
+  'badge.ackBy': { zh: '{by} 已确认', en: 'taken by {by}' },
+  'queue.urgencyFirst': { zh: '按紧急程度', en: 'Most urgent first' },
+
+  // assignment list
+  'alert.assignTo': { zh: '指派给本网格人员', en: 'Assign to the cell\'s people' },
+  'reach.account': { zh: 'App', en: 'App' },
+  'reach.accountHint': { zh: '有中枢账号，可在手机上收到告警', en: 'Has a hub account: gets alerts on the phone' },
+  'reach.phoneOnly': { zh: '仅电话', en: 'Phone only' },
+  'reach.assigned': { zh: '已指派', en: 'Assigned' },
+
+  // shift-proof wall screen
+  'session.ended': { zh: '登录已失效，告警画面已停止更新', en: 'Signed out: this screen has stopped updating' },
+  'session.endedOther': { zh: 'Signed out: this screen has stopped updating', en: '登录已失效，告警画面已停止更新' },
+  'session.endedHint': { zh: '紧急告警仍会响铃提示。请值班员重新登录。', en: 'Critical alerts keep sounding. The operator on duty must sign in again.' },
+  'session.endedAt': { zh: '失效时间 {time}', en: 'Ended at {time}' },
+  'audio.blocked': { zh: '浏览器尚未允许播放声音，告警将没有铃声。', en: 'The browser has not allowed sound yet: alerts will be silent.' },
+  'audio.enable': { zh: '点击启用声音', en: 'Click to enable sound' },
+
 } as const satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof messages;

@@ -34,8 +34,9 @@ export class DevicesState {
   }
 
   get(id: string): Device | undefined {
+    const list = this.list; // read first: a caller's view updates when the list arrives
     const i = this.index.get(id);
-    return i === undefined ? undefined : this.list[i];
+    return i === undefined ? undefined : list[i];
   }
 
   /** A device update pushed over /ws; applied with the others of the next 250 ms. */

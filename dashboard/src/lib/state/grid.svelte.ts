@@ -1,6 +1,7 @@
 // The grid (communities, cells, buildings) and the key figures, both computed by the hub.
 import type { Api } from '../api.ts';
 import type { Grid, Stats } from '../types.ts';
+import { Directory, type Person } from '../names.ts';
 import { failedLoad, type Load } from './load.ts';
 
 /** Figures follow alert changes within this long, without one request per change. */
@@ -10,6 +11,9 @@ export class GridState {
   grid = $state.raw<Grid | null>(null);
   load = $state<Load>('idle');
   stats = $state.raw<Stats | null>(null);
+  people = $state.raw<Person[]>([]);
+  /** Names for the ids in alerts and devices. */
+  readonly directory = $derived(new Directory(this.grid, this.people));
 
   private statsTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -22,6 +26,14 @@ export class GridState {
       this.load = 'ready';
     } catch (err) {
       this.load = failedLoad(err, 'loading');
+    }
+  }
+
+  async fetchPeople(): Promise<void> {
+    try {
+      this.people = await this.api.people();
+    } catch {
+      /* an older hub: names of workers come from the grid alone */
     }
   }
 

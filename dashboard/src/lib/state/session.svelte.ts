@@ -8,6 +8,8 @@ export class SessionState {
   user = $state.raw<User | null>(null);
   /** Why the hub could not be reached, while `auth` is 'unreachable'. */
   error = $state<string | null>(null);
+  /** When a signed-in session ended without a logout (expired, revoked): the screen says so loudly. */
+  endedAt = $state<number | null>(null);
 
   constructor(private readonly api: Api) {}
 
@@ -30,6 +32,7 @@ export class SessionState {
   async login(username: string, password: string): Promise<void> {
     this.user = (await this.api.login(username, password)).user;
     this.auth = 'ok';
+    this.endedAt = null;
   }
 
   async logout(): Promise<void> {
@@ -44,12 +47,14 @@ export class SessionState {
   /** The hub refused our session (a 401). False when there are no accounts: nothing was lost. */
   lost(): boolean {
     if (this.auth === 'none') return false;
+    if (this.auth === 'ok') this.endedAt = Date.now();
     this.auth = 'needed';
     return true;
   }
 
   private ended(): void {
     this.user = null;
+    this.endedAt = null;
     this.auth = 'needed';
   }
 }
