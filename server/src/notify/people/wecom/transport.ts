@@ -1,0 +1,105 @@
+// WeCom application messages to each worker's own WeCom userid (accounts.wecom): a template card
+// whose button acknowledges the alert (the press comes back through the callback URL, callback.ts).
+import type { Logger } from '../../../log.ts';
+import type { WeComConfig } from '../provider-config.ts';
+import { failure, ProviderError, type Clock, type Fetch } from '../provider-http.ts';
+import { MemberRateGate } from '../member-rate.ts';
+import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
+import { WeComApi } from './api.ts';
+import { mergedTextMessage, templateCardMessage } from './card.ts';
+
+export interface WeComTransportDeps {
+  fetch?: Fetch;
+  clock?: Clock;
+  log?: Pick<Logger, 'warn'>;
+  /** how often held (merged) messages are tried; default 5 s */
+  flushIntervalMs?: number;
+}
+
+export class WeComTransport implements PersonTransport {
+  readonly channel = 'wecom' as const;
+  readonly api: WeComApi;
+  private readonly gate: MemberRateGate;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    config: WeComConfig,
+    private readonly deps: WeComTransportDeps = {},
+  ) {
+    this.api = new WeComApi(config, deps);
+    this.gate = new MemberRateGate(config.perMemberPerMinute, deps.clock ?? Date.now);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.deps.flushIntervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  reachable(recipient: PersonRecipient): boolean {
+    return Boolean(recipient.accounts?.wecom);
+  }
+
+  /**
+   * Sends the card now, or (a non-critical message over the member's rate) holds it for the next
+   * summary and answers ok with status 202: it is accepted, and goes out merged.
+   */
+  async send(m: PersonMessage): Promise<SendResult> {
+    const userid = m.recipient.accounts?.wecom;
+    if (!userid) return { ok: false, retry: false, error: 'no WeCom userid for this person' };
+    if (!this.gate.admit(userid, m.alert.severity === 'critical')) {
+      this.gate.hold(userid, m);
+      return { ok: true, status: 202 };
+    }
+    try {
+      const res = await this.api.send(templateCardMessage(m, userid));
+      return sentResult(res, userid);
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /** Sends one summary to each member with held messages whose window has room again. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushDue().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** held (merged, not yet sent) messages */
+  get held(): number {
+    return this.gate.heldCount();
+  }
+
+  private async flushDue(): Promise<void> {
+    for (const { member, messages } of this.gate.takeDue()) {
+      try {
+        const res = await this.api.send(mergedTextMessage(messages, member));
+        const r = sentResult(res, member);
+        if (!r.ok && r.retry === false) {
+          this.deps.log?.warn({ member, error: r.error }, 'WeCom refused a merged message');
+          continue;
+        }
+      } catch (err) {
+        const permanent = err instanceof ProviderError && !err.retry;
+        this.deps.log?.warn({ member, err: (err as Error).message }, 'WeCom merged message failed');
+        if (permanent) continue;
+        this.gate.putBack(member, messages);
+      }
+    }
+  }
+}
+
+function sentResult(res: Record<string, unknown>, userid: string): SendResult {
+  // WeCom answers errcode 0 with the user listed in `invaliduser` when the userid is unknown.
+  const invalid = String(res.invaliduser ?? '').split('|');
+  if (invalid.includes(userid)) return { ok: false, retry: false, status: 200, error: `WeCom does not know userid ${userid}` };
+  return { ok: true, status: 200, ...(typeof res.msgid === 'string' ? { providerMessageId: res.msgid } : {}) };
+}
