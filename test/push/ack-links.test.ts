@@ -56,7 +56,8 @@ describe('acknowledgement link pages on the hub', () => {
     await workerAccount(hub, 'zhang', 'w1');
     const alert = hub.alerts.signal(hub.registry.get('s1')!, { type: 'fire_alarm', action: 'event' })!;
     const url = hub.people.ackLinks.url(hub.httpUrl, { alertId: alert.id, recipientId: 'w1', channel: 'wecom' });
-    const page = await fetch(url);
+    const html_ = { accept: 'text/html,application/xhtml+xml' };
+    const page = await fetch(url, { headers: html_ });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('确认告警 · Acknowledge');
@@ -64,7 +65,7 @@ describe('acknowledgement link pages on the hub', () => {
     expect(hub.alerts.get(alert.id)!.state).toBe('open');
 
     // The confirm page's form posts urlencoded.
-    const done = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const done = await fetch(url, { method: 'POST', headers: { ...html_, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Acknowledged');
     const acked = hub.alerts.get(alert.id)!;
@@ -85,14 +86,15 @@ describe('acknowledgement link pages on the hub', () => {
     const a = hub.alerts.signal(hub.registry.get('s1')!, { type: 'fire_alarm', action: 'event' })!;
     const b = hub.alerts.signal(hub.registry.get('s4')!, { type: 'fire_alarm', action: 'event' })!;
     const forB = hub.people.ackLinks.issue({ alertId: b.id, recipientId: 'w2', channel: 'sms' });
+    const html = { accept: 'text/html' };
     const wrong = await fetch(`${hub.httpUrl}/ack/${a.id}?t=${forB}`, { method: 'POST', headers: { accept: 'application/json' } });
     expect(wrong.status).toBe(403);
     expect(await wrong.json()).toMatchObject({ error: 'ACK_LINK_WRONG_ALERT' });
-    const forged = await fetch(`${hub.httpUrl}/ack/${b.id}?t=${forB.slice(0, -4)}AAAA`, { method: 'POST' });
+    const forged = await fetch(`${hub.httpUrl}/ack/${b.id}?t=${forB.slice(0, -4)}AAAA`, { method: 'POST', headers: html });
     expect(forged.status).toBe(403);
     expect(await forged.text()).toContain('链接无效');
     clock.now += 25 * 3600_000;
-    const expired = await fetch(`${hub.httpUrl}/ack/${b.id}?t=${forB}`);
+    const expired = await fetch(`${hub.httpUrl}/ack/${b.id}?t=${forB}`, { headers: html });
     expect(expired.status).toBe(410);
     expect(await expired.text()).toContain('expired');
     expect(hub.alerts.get(a.id)!.state).toBe('open');

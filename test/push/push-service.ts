@@ -110,8 +110,13 @@ export class LocalPushService {
   origin = '';
   onPush: ((p: ReceivedPush) => void) | undefined;
 
+  /** Its certificate, for a client in another thread or process to trust. */
+  get certificate(): Buffer {
+    return this.tls.cert;
+  }
+
   /** An https.Agent that trusts this service's certificate (the hub's web-push requests use it). */
-  readonly agent = new https.Agent({ ca: this.tls.cert, keepAlive: true });
+  readonly agent = new https.Agent({ ca: this.tls.cert, keepAlive: true, maxSockets: 16, noDelay: true });
 
   async start(): Promise<void> {
     this.server = https.createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => {

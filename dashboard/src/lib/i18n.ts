@@ -222,6 +222,17 @@ export const messages = {
   'audio.blocked': { zh: '浏览器尚未允许播放声音，告警将没有铃声。', en: 'The browser has not allowed sound yet: alerts will be silent.' },
   'audio.enable': { zh: '点击启用声音', en: 'Click to enable sound' },
 
+  'worker.pushOn': { zh: '已开启推送：锁屏也能收到告警', en: 'Push is on: alerts reach this phone even when locked' },
+  'worker.enablePush': { zh: '开启推送（锁屏也提醒）', en: 'Turn on push (alerts even when locked)' },
+  'worker.pushDenied': { zh: '浏览器已禁止本站通知：请在浏览器设置中允许通知，否则锁屏时收不到告警。', en: 'Notifications are blocked for this site: allow them in the browser settings, or alerts will not reach you while the phone is locked.' },
+  'worker.pushUnsupported': { zh: '此浏览器不支持推送：请保持本页打开，或改用 Chrome / Edge / Safari（添加到主屏幕）。', en: 'This browser cannot receive push: keep this page open, or use Chrome / Edge / Safari (add to home screen).' },
+  'worker.audioBlocked': { zh: '提示音被浏览器拦截：点一下页面任意处即可开启声音。', en: 'Sound is blocked by the browser: tap anywhere on the page to allow it.' },
+  'worker.pushFailed': { zh: '开启推送失败：{error}', en: 'Could not turn on push: {error}' },
+  'worker.devices': { zh: '我的接收设备', en: 'My devices receiving push' },
+  'worker.removeDevice': { zh: '移除', en: 'Remove' },
+  'worker.level': { zh: '升级第 {level} 级', en: 'Escalation level {level}' },
+  'worker.ackedBy': { zh: '{who} 已确认', en: 'Acknowledged by {who}' },
+  'worker.reminded': { zh: '提醒：仍未确认', en: 'Reminder: not acknowledged yet' },
 } as const satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof messages;
@@ -291,6 +302,10 @@ export const termLabels: Record<string, Entry> = {
   grouped: { zh: '并入事件', en: 'Grouped into incident' },
   webhook_delivered: { zh: '推送成功', en: 'Webhook delivered' },
   webhook_failed: { zh: '推送失败', en: 'Webhook failed' },
+  delivery_queued: { zh: '已排队发送', en: 'Queued for delivery' },
+  delivery_sent: { zh: '已送达', en: 'Sent' },
+  delivery_failed: { zh: '发送失败', en: 'Delivery failed' },
+  acknowledged_via: { zh: '经渠道确认', en: 'Acknowledged via channel' },
   snapshot: { zh: '抓拍', en: 'Snapshot' },
   repeated: { zh: '重复', en: 'Repeated' },
   cleared: { zh: '条件消除', en: 'Condition cleared' },

@@ -62,7 +62,10 @@ export const ackLinkRoutes: FastifyPluginAsync<{ delivery: PeopleDelivery }> = a
     if (!checked.ok) return refuse(req, reply, checked.reason);
     const alert = delivery.alert(req.params.alertId);
     void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('text/html');
-    if (!alert) return reply.status(404).send(page('告警确认 Acknowledge', '<h1>告警不存在 Alert not found</h1>'));
+    if (!alert) {
+      if (wantsJson(req)) return reply.status(404).type('application/json').send({ error: 'ALERT_NOT_FOUND', message: `alert ${req.params.alertId} not found` });
+      return reply.status(404).send(page('告警确认 Acknowledge', '<h1>告警不存在 Alert not found</h1>'));
+    }
     const head = alertBlock(alert, delivery.place(alert));
     if (alert.state !== 'open') return reply.send(page('告警确认 Acknowledge', head + (alert.state === 'resolved' ? '<p>告警已处理完毕。<br>This alert is resolved.</p>' : ackedBy(alert))));
     return reply.send(
@@ -89,6 +92,7 @@ export const ackLinkRoutes: FastifyPluginAsync<{ delivery: PeopleDelivery }> = a
   });
 };
 
+/** A browser opening or submitting the page asks for HTML; anything else (the service worker, a script) gets JSON. */
 function wantsJson(req: FastifyRequest): boolean {
-  return (req.headers.accept ?? '').includes('application/json');
+  return !(req.headers.accept ?? '').includes('text/html');
 }

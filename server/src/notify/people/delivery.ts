@@ -149,10 +149,23 @@ export class PeopleDelivery {
     return this.outbox.health();
   }
 
-  /** The enabled accounts of a grid worker (users.worker_id). */
+  /** The enabled accounts of a grid worker (users.worker_id); read at most once a second, since a storm asks for thousands. */
   accountsOf(workerId: string): UserRecord[] {
-    return this.d.users.list().filter((u) => u.workerId === workerId && !u.disabled);
+    const now = Date.now();
+    if (!this.accounts || now - this.accounts.at > 1000) {
+      const byWorker = new Map<string, UserRecord[]>();
+      for (const u of this.d.users.list()) {
+        if (!u.workerId || u.disabled) continue;
+        let list = byWorker.get(u.workerId);
+        if (!list) byWorker.set(u.workerId, (list = []));
+        list.push(u);
+      }
+      this.accounts = { at: now, byWorker };
+    }
+    return this.accounts.byWorker.get(workerId) ?? [];
   }
+
+  private accounts: { at: number; byWorker: Map<string, UserRecord[]> } | undefined;
 
   /** Acknowledges as a recipient, from a channel: history says via which, and so does the audit log. */
   acknowledge({ alertId, recipientId, channel, ip }: { alertId: string; recipientId: string; channel: PersonChannelName; ip?: string }): Alert {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type https from 'node:https';
+import https from 'node:https';
 import webpush, { WebPushError } from 'web-push';
 import { canSeeAlert, type Principal, type UserRecord } from '../../../auth/roles.ts';
 import type { Logger } from '../../../log.ts';
@@ -25,6 +25,8 @@ export interface WebPushTransportDeps {
 /** Push messages kept by the push service while the phone is away: a stale fire alarm is worse than a reminder. */
 const TTL_S = { critical: 120, major: 600, minor: 3600, info: 3600 } as const;
 const REMEMBERED = 10_000;
+/** A VAPID JWT is good for 12 h; one per push service origin is signed again an hour before it runs out. */
+const VAPID_LIFETIME_S = 12 * 3600;
 
 /**
  * Web Push (RFC 8030, payload encrypted per RFC 8291, VAPID per RFC 8292) to every browser the
@@ -36,8 +38,29 @@ export class WebPushTransport implements PersonTransport {
   readonly channel = 'webpush';
   /** message key → subscriptions that took it (a retry skips them) */
   private readonly delivered = new Map<string, Set<string>>();
+  private readonly vapidHeaders = new Map<string, { authorization: string; expiresAt: number }>();
+  /** Kept-alive connections, a few per push service: a storm of thousands of pushes must not open thousands of TLS sessions. */
+  private readonly agent: https.Agent;
 
-  constructor(private readonly d: WebPushTransportDeps) {}
+  constructor(private readonly d: WebPushTransportDeps) {
+    this.agent = d.agent ?? new https.Agent({ keepAlive: true, maxSockets: 16 });
+  }
+
+  stop(): void {
+    if (!this.d.agent) this.agent.destroy();
+  }
+
+  /** The VAPID Authorization header for a push service (RFC 8292: the audience is its origin). */
+  private authorization(endpoint: string): string {
+    const audience = new URL(endpoint).origin;
+    const now = Date.now() / 1000;
+    const cached = this.vapidHeaders.get(audience);
+    if (cached && cached.expiresAt - now > 3600) return cached.authorization;
+    const expiresAt = Math.floor(now) + VAPID_LIFETIME_S;
+    const { Authorization } = webpush.getVapidHeaders(audience, this.d.subject, this.d.vapid.publicKey, this.d.vapid.privateKey, 'aes128gcm', expiresAt);
+    this.vapidHeaders.set(audience, { authorization: Authorization, expiresAt });
+    return Authorization;
+  }
 
   reachable(recipient: PersonRecipient): boolean {
     return this.d.subscriptions.hasAny(this.d.accountsOf(recipient.id).map((u) => u.username));
@@ -55,13 +78,13 @@ export class WebPushTransport implements PersonTransport {
       todo.map(async (s): Promise<'ok' | 'gone' | 'retry'> => {
         try {
           await webpush.sendNotification({ endpoint: s.endpoint, keys: s.keys }, body, {
-            vapidDetails: { subject: this.d.subject, publicKey: this.d.vapid.publicKey, privateKey: this.d.vapid.privateKey },
+            headers: { Authorization: this.authorization(s.endpoint) },
             TTL: TTL_S[m.alert.severity],
             urgency: m.alert.severity === 'critical' ? 'high' : 'normal',
             topic: crypto.createHash('sha256').update(m.alert.id).digest('base64url').slice(0, 32),
             contentEncoding: 'aes128gcm',
             timeout: this.d.timeoutMs ?? 10_000,
-            ...(this.d.agent ? { agent: this.d.agent } : {}),
+            agent: this.agent,
           });
           this.d.subscriptions.delivered(s.id);
           done.add(s.id);
