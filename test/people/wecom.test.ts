@@ -112,6 +112,19 @@ describe('WeComTransport', () => {
     expect(await t.send(personMessage({ now, severity: 'critical' }))).toMatchObject({ ok: true, status: 200 });
   });
 
+  it('greys out every card sent for an alert once it is acknowledged on any channel, naming who', async () => {
+    const t = new WeComTransport(config, { clock });
+    const m = personMessage({ now });
+    await t.send(m);
+    await t.send({ ...m, key: `${m.key}:lisi`, recipient: { ...worker, id: 'w2', accounts: { wecom: 'lisi' } } });
+    await t.send(personMessage({ now }));
+    await t.acknowledged(m.alert.id, '王芳');
+    expect(fake.updates.map((u) => u.userids)).toEqual([['wangfang'], ['lisi']]);
+    expect(fake.updates[0]).toMatchObject({ button: { replace_name: '王芳 已确认 Acknowledged' } });
+    await t.acknowledged(m.alert.id, '王芳');
+    expect(fake.updates).toHaveLength(2);
+  });
+
   it('keeps a merged summary held while WeCom is down, and sends it once it is back', async () => {
     const t = new WeComTransport({ ...config, perMemberPerMinute: 3 }, { clock });
     for (let i = 0; i < 5; i++) await t.send(personMessage({ now, severity: 'minor', type: 'low_battery' }));

@@ -6,7 +6,10 @@ import { failure, ProviderError, type Clock, type Fetch } from '../provider-http
 import { MemberRateGate } from '../member-rate.ts';
 import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
 import { WeComApi } from './api.ts';
-import { mergedTextMessage, templateCardMessage } from './card.ts';
+import { acknowledgedCardUpdate, mergedTextMessage, templateCardMessage } from './card.ts';
+
+/** WeCom accepts a card's response_code for 72 hours, once. */
+const RESPONSE_CODE_TTL_MS = 72 * 3600_000;
 
 export interface WeComTransportDeps {
   fetch?: Fetch;
@@ -22,13 +25,17 @@ export class WeComTransport implements PersonTransport {
   private readonly gate: MemberRateGate;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** the cards sent for each alert, to grey their buttons out once it is acknowledged anywhere */
+  private readonly cards = new Map<string, { userid: string; responseCode: string; at: number }[]>();
+  private readonly clock: Clock;
 
   constructor(
     config: WeComConfig,
     private readonly deps: WeComTransportDeps = {},
   ) {
     this.api = new WeComApi(config, deps);
-    this.gate = new MemberRateGate(config.perMemberPerMinute, deps.clock ?? Date.now);
+    this.clock = deps.clock ?? Date.now;
+    this.gate = new MemberRateGate(config.perMemberPerMinute, this.clock);
   }
 
   start(): void {
@@ -59,7 +66,9 @@ export class WeComTransport implements PersonTransport {
     }
     try {
       const res = await this.api.send(templateCardMessage(m, userid));
-      return sentResult(res, userid);
+      const result = sentResult(res, userid);
+      if (result.ok && typeof res.response_code === 'string') this.remember(m.alert.id, userid, res.response_code);
+      return result;
     } catch (err) {
       return failure(err);
     }
@@ -71,6 +80,32 @@ export class WeComTransport implements PersonTransport {
       this.flushing = undefined;
     });
     return this.flushing;
+  }
+
+  /**
+   * The alert was acknowledged (on any channel): every card sent for it shows so, with who.
+   * Call it from the people channel when the ladder stops.
+   */
+  async acknowledged(alertId: string, by?: string): Promise<void> {
+    const cards = this.cards.get(alertId) ?? [];
+    this.cards.delete(alertId);
+    const fresh = cards.filter((c) => this.clock() - c.at < RESPONSE_CODE_TTL_MS);
+    await Promise.all(
+      fresh.map((c) =>
+        this.api.updateTemplateCard(acknowledgedCardUpdate(c.userid, c.responseCode, by)).catch((err: Error) => {
+          this.deps.log?.warn({ alertId, userid: c.userid, err: err.message }, 'WeCom card update failed');
+        }),
+      ),
+    );
+  }
+
+  private remember(alertId: string, userid: string, responseCode: string): void {
+    const now = this.clock();
+    // Forget cards WeCom no longer lets us update.
+    for (const [id, list] of this.cards) if (list.every((c) => now - c.at >= RESPONSE_CODE_TTL_MS)) this.cards.delete(id);
+    const list = this.cards.get(alertId) ?? [];
+    list.push({ userid, responseCode, at: now });
+    this.cards.set(alertId, list);
   }
 
   /** held (merged, not yet sent) messages */
