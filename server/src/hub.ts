@@ -38,10 +38,14 @@ import { AuthErrors } from './auth/errors.ts';
 import { CameraService } from './cameras/camera-service.ts';
 import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
+import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
+import { PeopleDelivery } from './notify/people/delivery.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
   clock?: () => number;
+  /** Tests: delivery timings, and an agent that trusts a local push service. */
+  delivery?: Pick<import('./notify/people/delivery.ts').PeopleDeliveryDeps, 'outbox' | 'pushAgent'>;
 }
 
 /** Every part of a running hub; built by start(), so constructing a Hub touches nothing. */
@@ -66,6 +70,8 @@ interface HubParts {
   security: HubSecurity;
   snapshots: SnapshotStore;
   health: Health;
+  pushAdapters: PushAdapters;
+  people: PeopleDelivery;
 }
 
 /**
@@ -90,7 +96,10 @@ export class Hub {
     deps: HubDeps = {},
   ) {
     this.clock = deps.clock ?? Date.now;
+    this.deliveryOverrides = deps.delivery ?? {};
   }
+
+  private readonly deliveryOverrides: NonNullable<HubDeps['delivery']>;
 
   private get p(): HubParts {
     if (!this.parts) throw new Error('the hub has no parts before start()');
@@ -115,6 +124,8 @@ export class Hub {
   get dispatcher(): AlertDispatcher { return this.p.dispatcher; }
   get security(): HubSecurity { return this.p.security; }
   get snapshots(): SnapshotStore { return this.p.snapshots; }
+  get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
+  get people(): PeopleDelivery { return this.p.people; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -199,6 +210,7 @@ export class Hub {
       timeWindow: ingestWindow(config.retentionRawDays),
     });
     const spoolFlow = new SpoolFlow(journal, pipeline);
+    const adapters = pushAdapters(file.platformProducts, { pipeline, journal, registry, rejects, timeWindow: ingestWindow(config.retentionRawDays) });
     writer.onCommit = () => spoolFlow.release();
     journal.onWritable = () => spoolFlow.release();
     const snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
@@ -220,10 +232,25 @@ export class Hub {
     const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
     const live = new LiveHub();
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
+    const people = new PeopleDelivery({
+      db,
+      dataDir: config.dataDir,
+      file,
+      grid,
+      registry,
+      users: security.auth.users,
+      audit: security.auth.audit,
+      alerts,
+      metrics,
+      log: log.child({ component: 'delivery' }),
+      clock,
+      hubUrl: () => this.httpUrl,
+      ...this.deliveryOverrides,
+    });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
-      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos) }),
+      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
     });
     const health = new Health({
       store,
@@ -235,12 +262,13 @@ export class Hub {
       mqttUrl: () => this.mqttUrl,
       mqtt: () => this.mqtt,
       started: () => this.started,
+      delivery: () => people.health(),
     });
     bus.on('deviceState', ({ deviceId }) => {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people };
   }
 
   private async startParts(): Promise<void> {
@@ -248,6 +276,7 @@ export class Hub {
     registry.start();
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
+    await this.p.people.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => alerts.tick(), 1000);
@@ -257,7 +286,7 @@ export class Hub {
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -315,6 +344,7 @@ export class Hub {
     parts.rules.stop();
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
+    await parts.people.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();

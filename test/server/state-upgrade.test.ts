@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStateDb } from '../../server/src/db.ts';
-import { migrate, schemaVersion, STATE_SCHEMA_VERSION } from '../../server/src/state/migrations.ts';
+import { migrate, MIGRATIONS, schemaVersion, STATE_SCHEMA_VERSION } from '../../server/src/state/migrations.ts';
 import { StartupError } from '../../server/src/startup-error.ts';
 import type { Hub } from '../../server/src/hub.ts';
 import { authedFetch, login, TEST_ADMIN } from '../helpers/auth.ts';
@@ -77,7 +77,7 @@ describe('state schema: a DATA_DIR written by release 0.1.0 opens with nothing l
 
   it('migration 1 on an empty database makes exactly the tables release 0.1.0 made', () => {
     const fresh = new Database(':memory:');
-    migrate(fresh);
+    MIGRATIONS[0]!.up(fresh);
     // A copy: opening a WAL database, even read-only, leaves -shm/-wal files beside it.
     const old = new Database(path.join(copyFixture(), 'hub.db'), { readonly: true });
     const norm = (rows: { sql: string }[]) => rows.map((r) => ({ ...r, sql: r.sql?.replace(/\s+/g, ' ').replace('CREATE TABLE IF NOT EXISTS', 'CREATE TABLE').replace('CREATE INDEX IF NOT EXISTS', 'CREATE INDEX') }));

@@ -107,3 +107,20 @@ export function startOfToday(now: number): number {
 }
 
 export { SEVERITIES };
+
+/**
+ * Alerts held as active that a fresh list no longer has: resolved while we were not listening,
+ * unless a push about them arrived after the fetch started (newer than the answer).
+ */
+export function vanished(held: Iterable<Alert>, listed: ReadonlySet<string>, pushedAt: ReadonlyMap<string, number>, fetchStartedAt: number): Alert[] {
+  const out: Alert[] = [];
+  for (const a of held) if (isActive(a) && !listed.has(a.id) && (pushedAt.get(a.id) ?? 0) < fetchStartedAt) out.push(a);
+  return out;
+}
+
+/** Ids of alerts resolved before `today` (start of the day): the page forgets them. */
+export function resolvedBefore(held: Iterable<Alert>, today: number): string[] {
+  const out: string[] = [];
+  for (const a of held) if (a.state === 'resolved' && (a.resolvedAt ?? 0) < today) out.push(a.id);
+  return out;
+}

@@ -6,6 +6,7 @@ import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
+import { Platforms, resolvePlatforms, type PlatformName, type Product } from '../ingest/adapters/platforms.ts';
 import { ProviderConfigError, ProvidersSection, resolveProviders, type ProvidersConfig } from '../notify/people/provider-config.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
@@ -125,6 +126,63 @@ const OnvifList = Type.Object(
   { additionalProperties: false },
 );
 
+/** Case deadlines: "30m" / "4h" working minutes and hours, "2d" working days (clock time for `calendar: natural`). */
+const CaseDuration = Type.String({ pattern: '^[0-9]{1,5}(m|h|d)$' });
+const CaseCategory = Type.Object({
+  name: Type.Optional(LocalizedName),
+  /** working (default): deadlines count working hours of China's working days; natural: the clock, day and night */
+  calendar: Type.Optional(Type.Union([Type.Literal('working'), Type.Literal('natural')])),
+  /** by when each stage must be reached, from the stage before it (`closed`: from the report) */
+  deadlines: Type.Optional(
+    Type.Object(Object.fromEntries(['accepted', 'registered', 'dispatched', 'disposed', 'verified', 'closed', 'revisited'].map((s) => [s, Type.Optional(CaseDuration)])), { additionalProperties: false }),
+  ),
+});
+const Cases = Type.Object({
+  /** local "HH:MM" spans of a working day; default 08:30–12:00, 13:30–17:30 */
+  workingHours: Type.Optional(Type.Array(Type.Object({ start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), end: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' }) }), { minItems: 1 })),
+  /** the calendar's UTC offset in minutes; default 480 (China) */
+  utcOffsetMin: Type.Optional(Type.Integer({ minimum: -720, maximum: 840 })),
+  /** categories by id; they replace the built-in ones of the same id and add to the rest */
+  categories: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), CaseCategory)),
+  /** alert types that open a case by themselves; default fire_alarm */
+  autoFromAlerts: Type.Optional(Type.Array(Type.String())),
+  /** the community part of case codes (一案一码), e.g. { hx: HX01 }; default the id in capitals */
+  communityCodes: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^[A-Z0-9]{1,12}$' }))),
+  /** when to remind: this share of a deadline's time gone; default 0.75 */
+  remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+});
+const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
+const LadderLevel = Type.Object(
+  {
+    worker: Type.Optional(Type.Array(PersonChannel)),
+    supervisor: Type.Optional(Type.Array(PersonChannel)),
+    lead: Type.Optional(Type.Array(PersonChannel)),
+  },
+  { additionalProperties: false },
+);
+
+/** Delivery to people (docs/delivery.md): which channels each escalation level uses, and the acknowledgement links. */
+const Delivery = Type.Object(
+  {
+    /** the hub's address as phones reach it, for acknowledgement links; default: the hub's own listening address */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** how long a one-tap acknowledgement link works; default 24 h */
+    ackLinkTtlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+    /** VAPID subject (RFC 8292): a mailto: or https: contact for push services */
+    vapidSubject: Type.Optional(Type.String({ pattern: '^(mailto:|https://)' })),
+    /** channels per role, by escalation level (index = level; levels past the end use the last) */
+    ladder: Type.Optional(Type.Array(LadderLevel, { minItems: 1 })),
+    /** critical alerts still unacknowledged at these levels also go by SMS / voice call */
+    critical: Type.Optional(
+      Type.Object(
+        { smsAtLevel: Type.Optional(Type.Integer({ minimum: 0 })), voiceAtLevel: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const HubConfigFile = Type.Object(
   {
     onvif: Type.Optional(Type.Union([OnvifList, Type.Array(OnvifList)])),
@@ -133,8 +191,12 @@ const HubConfigFile = Type.Object(
     devices: Type.Optional(Type.Array(ConfiguredDevice)),
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
+    cases: Type.Optional(Cases),
+    /** carrier IoT platforms' HTTP push (CTWing, OneNET): products and field mappings, docs/platforms.md */
+    platforms: Type.Optional(Platforms),
     /** messaging providers for delivery to people: WeCom, DingTalk, SMS, voice */
     providers: Type.Optional(ProvidersSection),
+    delivery: Type.Optional(Delivery),
   },
   { additionalProperties: true },
 );
@@ -145,7 +207,12 @@ export interface CameraList extends CameraListFile {
   pollIntervalMs?: number;
 }
 /** The config file as the hub uses it: checked once, with the `onvif:` camera lists parsed. */
-export type LoadedConfigFile = HubConfigFile & { readonly cameraLists: readonly CameraList[]; readonly providerConfig?: ProvidersConfig };
+export type LoadedConfigFile = HubConfigFile & {
+  readonly cameraLists: readonly CameraList[];
+  /** `platforms:` with its secrets resolved from the environment. */
+  readonly providerConfig?: ProvidersConfig;
+  readonly platformProducts?: Readonly<Record<PlatformName, Product[]>>;
+};
 type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
 export type CellConfig = Static<typeof Cell>;
@@ -153,6 +220,9 @@ export type BuildingConfig = Static<typeof Building>;
 export type WorkerConfig = Static<typeof Worker>;
 export type EscalationConfig = Static<typeof Escalation>;
 export type IncidentRuleConfig = Static<typeof IncidentRule>;
+export type CasesConfig = Static<typeof Cases>;
+export type CaseCategoryConfig = Static<typeof CaseCategory>;
+export type DeliveryConfig = Static<typeof Delivery>;
 
 /**
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,
@@ -187,7 +257,14 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     throw new StartupError(file, `${at} ${err?.message ?? 'invalid'}`, line?.line, line?.column);
   }
   try {
-    return { ...raw, cameraLists: cameraLists(raw, env), providerConfig: resolveProviders(raw.providers, env) };
+    const lists = cameraLists(raw, env);
+    let platformProducts: Record<PlatformName, Product[]>;
+    try {
+      platformProducts = resolvePlatforms(raw.platforms, env);
+    } catch (err) {
+      throw new StartupError(file, (err as Error).message);
+    }
+    return { ...raw, cameraLists: lists, platformProducts, providerConfig: resolveProviders(raw.providers, env) };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
     if (err instanceof ProviderConfigError) throw new StartupError(file, err.message);

@@ -22,8 +22,13 @@ import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
+import { ingestAdapterRoutes } from './routes/ingest-adapters.ts';
+import type { PushAdapters } from '../ingest/adapters/index.ts';
 import { wecomCallbackRoutes } from './routes/wecom-callback.ts';
 import type { WeComCallback } from '../notify/people/wecom/callback.ts';
+import { pushRoutes } from './routes/push.ts';
+import { ackLinkRoutes } from './routes/ack-links.ts';
+import type { PeopleDelivery } from '../notify/people/delivery.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -35,12 +40,16 @@ export interface AppOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
   snapshots?: SnapshotStore;
+  /** CTWing / OneNET HTTP push endpoints (docs/platforms.md). */
+  pushAdapters?: PushAdapters;
   /** The WeCom app's callback URL handler, when WeCom is configured with a callback token and key. */
   wecomCallback?: WeComCallback;
+  /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
+  delivery?: PeopleDelivery;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, wecomCallback }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -96,7 +105,12 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
+  if (pushAdapters) await app.register(ingestAdapterRoutes, { adapters: pushAdapters, prefix: '/api/ingest' });
   if (wecomCallback) await app.register(wecomCallbackRoutes, { callback: wecomCallback, prefix: '/api/wecom' });
+  if (delivery) {
+    await app.register(pushRoutes, { delivery, prefix: '/api/push' });
+    await app.register(ackLinkRoutes, { delivery });
+  }
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {

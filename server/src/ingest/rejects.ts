@@ -19,6 +19,11 @@ export type IngestRejectReason =
   | 'rate_limited'
   | 'registry_full'
   | 'beyond_retention'
+  // HTTP push from the carriers' IoT platforms (ingest/adapters):
+  | 'unknown_product'
+  | 'bad_signature'
+  | 'unknown_device'
+  | 'unmappable'
   | StoreRefusalReason;
 
 export interface RejectedMessage {
