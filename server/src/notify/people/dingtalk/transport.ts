@@ -4,20 +4,34 @@ import { failure, type Clock, type Fetch } from '../provider-http.ts';
 import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
 import { DingTalkApi } from './api.ts';
 import { actionCardMessage } from './card.ts';
+import { DingTalkStream, type DingTalkStreamDeps } from './stream.ts';
 
 export interface DingTalkTransportDeps {
   fetch?: Fetch;
   clock?: Clock;
+  /** what an interactive card's ack button does; with `config.stream` the transport keeps a Stream connection for it */
+  buttons?: Omit<DingTalkStreamDeps, 'fetch'>;
 }
 
 export class DingTalkTransport implements PersonTransport {
   readonly channel = 'dingtalk' as const;
   readonly api: DingTalkApi;
+  /** the Stream-mode connection for callbacks, when `config.stream` */
+  readonly stream: DingTalkStream | undefined;
   private readonly clock: Clock;
 
   constructor(config: DingTalkConfig, deps: DingTalkTransportDeps = {}) {
     this.api = new DingTalkApi(config, deps);
     this.clock = deps.clock ?? Date.now;
+    this.stream = config.stream && deps.buttons ? new DingTalkStream(config, { ...deps.buttons, ...(deps.fetch ? { fetch: deps.fetch } : {}) }) : undefined;
+  }
+
+  async start(): Promise<void> {
+    await this.stream?.start();
+  }
+
+  stop(): void {
+    this.stream?.stop();
   }
 
   reachable(recipient: PersonRecipient): boolean {

@@ -6,6 +6,7 @@ import { failure, ProviderError, type Clock, type Fetch } from '../provider-http
 import { MemberRateGate } from '../member-rate.ts';
 import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
 import { WeComApi } from './api.ts';
+import { WeComCallback, type AcknowledgeFn } from './callback.ts';
 import { acknowledgedCardUpdate, mergedTextMessage, templateCardMessage } from './card.ts';
 
 /** WeCom accepts a card's response_code for 72 hours, once. */
@@ -17,11 +18,15 @@ export interface WeComTransportDeps {
   log?: Pick<Logger, 'warn'>;
   /** how often held (merged) messages are tried; default 5 s */
   flushIntervalMs?: number;
+  /** what a press of a card's acknowledge button does (with `config.callback`: serve `callback`) */
+  buttons?: { acknowledge: AcknowledgeFn; personByWeComUser: (userid: string) => string | undefined };
 }
 
 export class WeComTransport implements PersonTransport {
   readonly channel = 'wecom' as const;
   readonly api: WeComApi;
+  /** the callback URL handler (/api/wecom/callback), when the app's callback token and key are configured */
+  readonly callback: WeComCallback | undefined;
   private readonly gate: MemberRateGate;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -36,6 +41,18 @@ export class WeComTransport implements PersonTransport {
     this.api = new WeComApi(config, deps);
     this.clock = deps.clock ?? Date.now;
     this.gate = new MemberRateGate(config.perMemberPerMinute, this.clock);
+    this.callback =
+      config.callback && deps.buttons
+        ? new WeComCallback({
+            api: this.api,
+            token: config.callback.token,
+            encodingAesKey: config.callback.encodingAesKey,
+            corpId: config.corpId,
+            ...deps.buttons,
+            clock: this.clock,
+            ...(deps.log ? { log: { warn: deps.log.warn.bind(deps.log), info: () => {} } } : {}),
+          })
+        : undefined;
   }
 
   start(): void {
