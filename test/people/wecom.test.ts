@@ -162,6 +162,7 @@ describe('WeCom callback URL', () => {
     await app.register(wecomCallbackRoutes, { callback, prefix: '/api/wecom' });
     url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/wecom/callback`;
     (app as any).transport = t;
+    (app as any).callback = callback;
   });
   afterEach(async () => {
     await app.close();
@@ -196,6 +197,7 @@ describe('WeCom callback URL', () => {
     expect(foreign.status).toBe(401);
     const garbage = await fetch(`${url}?msg_signature=a&timestamp=1&nonce=1`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: 'not xml' });
     expect(garbage.status).toBe(400);
+    expect(Object.fromEntries((app as any).callback.refused)).toEqual({ bad_signature: 1, stale_timestamp: 1, wrong_corp: 1, bad_envelope: 1 });
     expect(acks).toEqual([]);
     expect(fake.updates).toEqual([]);
   });

@@ -18,7 +18,7 @@ export interface ProviderTransportDeps {
   people: () => readonly PersonRecipient[];
   fetch?: Fetch;
   clock?: Clock;
-  log?: Pick<Logger, 'warn' | 'info'>;
+  log?: Logger;
 }
 
 export function buildProviderTransports(config: ProvidersConfig, deps: ProviderTransportDeps): PersonTransport[] {

@@ -15,7 +15,7 @@ const RESPONSE_CODE_TTL_MS = 72 * 3600_000;
 export interface WeComTransportDeps {
   fetch?: Fetch;
   clock?: Clock;
-  log?: Pick<Logger, 'warn'>;
+  log?: Logger;
   /** how often held (merged) messages are tried; default 5 s */
   flushIntervalMs?: number;
   /** what a press of a card's acknowledge button does (with `config.callback`: serve `callback`) */
@@ -50,7 +50,7 @@ export class WeComTransport implements PersonTransport {
             corpId: config.corpId,
             ...deps.buttons,
             clock: this.clock,
-            ...(deps.log ? { log: { warn: deps.log.warn.bind(deps.log), info: () => {} } } : {}),
+            ...(deps.log ? { log: deps.log } : {}),
           })
         : undefined;
   }
