@@ -2,8 +2,8 @@
 // whose button acknowledges the alert (the press comes back through the callback URL, callback.ts).
 import type { Logger } from '../../../log.ts';
 import type { WeComConfig } from '../provider-config.ts';
-import { failure, ProviderError, type Clock, type Fetch } from '../provider-http.ts';
-import { MemberRateGate } from '../member-rate.ts';
+import { failure, type Clock, type Fetch } from '../provider-http.ts';
+import { StormMerger } from '../member-rate.ts';
 import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
 import { WeComApi } from './api.ts';
 import { WeComCallback, type AcknowledgeFn } from './callback.ts';
@@ -27,9 +27,7 @@ export class WeComTransport implements PersonTransport {
   readonly api: WeComApi;
   /** the callback URL handler (/api/wecom/callback), when the app's callback token and key are configured */
   readonly callback: WeComCallback | undefined;
-  private readonly gate: MemberRateGate;
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly merger: StormMerger;
   /** the cards sent for each alert, to grey their buttons out once it is acknowledged anywhere */
   private readonly cards = new Map<string, { userid: string; responseCode: string; at: number }[]>();
   private readonly clock: Clock;
@@ -40,7 +38,14 @@ export class WeComTransport implements PersonTransport {
   ) {
     this.api = new WeComApi(config, deps);
     this.clock = deps.clock ?? Date.now;
-    this.gate = new MemberRateGate(config.perMemberPerMinute, this.clock);
+    this.merger = new StormMerger({
+      perMinute: config.perMemberPerMinute,
+      clock: this.clock,
+      provider: 'WeCom',
+      sendSummary: async (member, messages) => sentResult(await this.api.send(mergedTextMessage(messages, member)), member),
+      ...(deps.flushIntervalMs ? { flushIntervalMs: deps.flushIntervalMs } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    });
     this.callback =
       config.callback && deps.buttons
         ? new WeComCallback({
@@ -56,14 +61,11 @@ export class WeComTransport implements PersonTransport {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.deps.flushIntervalMs ?? 5000);
-    this.timer.unref();
+    this.merger.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.merger.stop();
   }
 
   reachable(recipient: PersonRecipient): boolean {
@@ -77,10 +79,7 @@ export class WeComTransport implements PersonTransport {
   async send(m: PersonMessage): Promise<SendResult> {
     const userid = m.recipient.accounts?.wecom;
     if (!userid) return { ok: false, retry: false, error: 'no WeCom userid for this person' };
-    if (!this.gate.admit(userid, m.alert.severity === 'critical')) {
-      this.gate.hold(userid, m);
-      return { ok: true, status: 202 };
-    }
+    if (!this.merger.admit(userid, m)) return { ok: true, status: 202 };
     try {
       const res = await this.api.send(templateCardMessage(m, userid));
       const result = sentResult(res, userid);
@@ -93,10 +92,7 @@ export class WeComTransport implements PersonTransport {
 
   /** Sends one summary to each member with held messages whose window has room again. */
   flush(): Promise<void> {
-    this.flushing ??= this.flushDue().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.merger.flush();
   }
 
   /**
@@ -127,25 +123,7 @@ export class WeComTransport implements PersonTransport {
 
   /** held (merged, not yet sent) messages */
   get held(): number {
-    return this.gate.heldCount();
-  }
-
-  private async flushDue(): Promise<void> {
-    for (const { member, messages } of this.gate.takeDue()) {
-      try {
-        const res = await this.api.send(mergedTextMessage(messages, member));
-        const r = sentResult(res, member);
-        if (!r.ok && r.retry === false) {
-          this.deps.log?.warn({ member, error: r.error }, 'WeCom refused a merged message');
-          continue;
-        }
-      } catch (err) {
-        const permanent = err instanceof ProviderError && !err.retry;
-        this.deps.log?.warn({ member, err: (err as Error).message }, 'WeCom merged message failed');
-        if (permanent) continue;
-        this.gate.putBack(member, messages);
-      }
-    }
+    return this.merger.held;
   }
 }
 
