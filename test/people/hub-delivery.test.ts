@@ -25,14 +25,14 @@ afterEach(async () => {
   await Promise.all([wecom.close(), ding.close()]);
 });
 
-it('delivers an alarm on WeCom and DingTalk and takes the acknowledgement from the WeCom card button', async () => {
+it('delivers an alarm on WeCom and DingTalk and takes acknowledgements from the WeCom card button and the DingTalk Stream', async () => {
   const workers = SAMPLE_CONFIG.workers!.map((w) => (w.id === 'w1' ? { ...w, accounts: { wecom: 'zhangwei', dingtalk: 'ding-zw' } } : w));
   hub = await startDeliveryHub({
     extra: {
       workers,
       providers: {
         wecom: { corpId: 'wwhub', agentId: 1000005, corpSecret: 'sec', callbackToken: 'cbtok', encodingAesKey: aesKey, baseUrl: wecom.url },
-        dingtalk: { appKey: 'dk', appSecret: 'ds', agentId: 99, apiBaseUrl: ding.url, oapiBaseUrl: ding.url },
+        dingtalk: { appKey: 'dk', appSecret: 'ds', agentId: 99, apiBaseUrl: ding.url, oapiBaseUrl: ding.url, stream: true },
       },
     },
   });
@@ -52,4 +52,11 @@ it('delivers an alarm on WeCom and DingTalk and takes the acknowledgement from t
   expect(wecom.updates.length).toBeGreaterThanOrEqual(1);
   // A forged press (wrong signature) is refused by the hub's HTTP app.
   expect((await wecom.pressButton(callbackUrl, card, { tamper: true })).status).toBe(401);
+
+  // An interactive-card press arriving over the DingTalk Stream connection acknowledges too.
+  const second = hub.alerts.signal(hub.registry.get('s2')!, { type: 'fire_alarm', action: 'event' })!;
+  await waitFor(() => ding.connected, { timeoutMs: 10_000, what: 'the Stream connection' });
+  await ding.push('CALLBACK', '/v1.0/card/instances/callback', { userId: 'ding-zw', content: JSON.stringify({ cardPrivateData: { actionIds: ['ack'], params: { alertId: second.id } } }) });
+  const viaDing = await waitFor(() => (hub!.alerts.get(second.id)?.state === 'acknowledged' ? hub!.alerts.get(second.id) : undefined), { timeoutMs: 5000, what: 'acknowledged via DingTalk' });
+  expect(viaDing!.history.find((h) => h.action === 'acknowledged_via')?.detail).toMatchObject({ channel: 'dingtalk', recipient: '张伟' });
 });

@@ -23,10 +23,12 @@ export class DingTalkTransport implements PersonTransport {
   readonly stream: DingTalkStream | undefined;
   private readonly clock: Clock;
   private readonly merger: StormMerger;
+  private readonly log: DingTalkStreamDeps['log'];
 
   constructor(config: DingTalkConfig, deps: DingTalkTransportDeps = {}) {
     this.api = new DingTalkApi(config, deps);
     this.clock = deps.clock ?? Date.now;
+    this.log = deps.buttons?.log;
     this.merger = new StormMerger({
       perMinute: config.perMemberPerMinute,
       clock: this.clock,
@@ -41,9 +43,10 @@ export class DingTalkTransport implements PersonTransport {
     this.stream = config.stream && deps.buttons ? new DingTalkStream(config, { ...deps.buttons, ...(deps.fetch ? { fetch: deps.fetch } : {}) }) : undefined;
   }
 
-  async start(): Promise<void> {
+  start(): void {
     this.merger.start();
-    await this.stream?.start();
+    // The Stream connection retries by itself; the hub's start does not wait for DingTalk.
+    void this.stream?.start().catch((err: Error) => this.log?.warn({ err: err.message }, 'DingTalk Stream did not start'));
   }
 
   async stop(): Promise<void> {
