@@ -179,4 +179,6 @@ export type LiveMessage =
   | { type: 'alert'; alert: Alert }
   | { type: 'device'; device: WireDevice }
   /** A delivery result appended to an alert's history, without re-sending the alert. */
-  | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry };
+  | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry }
+  /** A case (事件) changed: created, an action, a reminder, 超时 or an escalation (docs/cases.md). */
+  | { type: 'case'; change: string; case: { id: string; code: string; communityId: string; gridCellId: string | null; stage: string; [field: string]: unknown } };

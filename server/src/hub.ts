@@ -41,6 +41,13 @@ import { requestAuthorization } from './http/authorization.ts';
 import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
 import { PeopleDelivery } from './notify/people/delivery.ts';
 import { wecomCallbackOf } from './notify/people/provider-transports.ts';
+import { CaseRepository } from './cases/repository.ts';
+import { CaseService } from './cases/service.ts';
+import { CaseDeadlines } from './cases/deadlines.ts';
+import { CaseLiveChannel } from './cases/live-channel.ts';
+import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
+import { ResidentReportGuard } from './cases/resident-guard.ts';
+import { GbService } from './gb28181/service.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -73,6 +80,9 @@ interface HubParts {
   health: Health;
   pushAdapters: PushAdapters;
   people: PeopleDelivery;
+  cases: CaseService;
+  caseLive: CaseLiveChannel;
+  residentGuard: ResidentReportGuard;
 }
 
 /**
@@ -83,6 +93,8 @@ interface HubParts {
 export class Hub {
   readonly clock: () => number;
   cameras: CameraService | undefined;
+  /** GB/T 28181 cameras and NVRs, when the config file has a `gb28181:` section. */
+  gb28181: GbService | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -127,6 +139,7 @@ export class Hub {
   get snapshots(): SnapshotStore { return this.p.snapshots; }
   get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
   get people(): PeopleDelivery { return this.p.people; }
+  get cases(): CaseService { return this.p.cases; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -248,10 +261,16 @@ export class Hub {
       hubUrl: () => this.httpUrl,
       ...this.deliveryOverrides,
     });
+    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
+    const caseLive = new CaseLiveChannel(cases, live);
+    const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
-      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+      channels: [
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+        new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
+      ],
     });
     const health = new Health({
       store,
@@ -269,7 +288,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard };
   }
 
   private async startParts(): Promise<void> {
@@ -278,6 +297,7 @@ export class Hub {
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
     await this.p.people.start();
+    this.p.caseLive.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => alerts.tick(), 1000);
@@ -287,7 +307,7 @@ export class Hub {
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -319,6 +339,17 @@ export class Hub {
       });
       await this.cameras.start();
     }
+    if (this.configFile.gb) {
+      this.gb28181 = new GbService({
+        config: { ...this.configFile.gb, host: this.configFile.gb.host ?? this.config.host },
+        pipeline: this.pipeline,
+        registry: this.registry,
+        log: this.log.child({ component: 'gb28181' }),
+        reject: (reason, source, message, payload) => this.rejects.record(reason, source, message, payload),
+        clock: this.clock,
+      });
+      await this.gb28181.start();
+    }
     this.started = true;
     this.log.info(
       {
@@ -346,8 +377,10 @@ export class Hub {
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
     await parts.people.stop();
+    parts.caseLive.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
+    await this.gb28181?.stop();
     await this.mqtt?.stop();
     await parts.writer.stop();
     parts.registry.stop();

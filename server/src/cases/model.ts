@@ -50,6 +50,10 @@ export interface Case {
   gridCellId: string | null;
   /** who reported: a username, `resident`, or `system` (an alert turned into a case) */
   reportedBy: string;
+  /** how to reach a resident who reported (for 回访), when they left one */
+  contact?: string;
+  /** where, in words: the building and unit a resident named */
+  placeText?: string;
   stage: CaseStage;
   createdAt: number;
   updatedAt: number;

@@ -219,6 +219,8 @@ export interface NewCase {
   gridCellId: string | null;
   alertId?: string | null;
   photos?: Case['photos'];
+  contact?: string;
+  placeText?: string;
 }
 
 /** A case as reported (上报): its clock for accepting and for the whole case starts now. */
@@ -234,6 +236,8 @@ export function createCase(input: NewCase, ids: { id: string; code: string }, re
     communityId: input.communityId,
     gridCellId: input.gridCellId,
     reportedBy,
+    ...(input.contact ? { contact: input.contact } : {}),
+    ...(input.placeText ? { placeText: input.placeText } : {}),
     stage: 'reported',
     createdAt: now,
     updatedAt: now,

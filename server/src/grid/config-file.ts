@@ -8,6 +8,7 @@ import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
 import { Platforms, resolvePlatforms, type PlatformName, type Product } from '../ingest/adapters/platforms.ts';
 import { ProviderConfigError, ProvidersSection, resolveProviders, type ProvidersConfig } from '../notify/people/provider-config.ts';
+import { Gb28181Section, GbConfigError, resolveGbConfig, type GbConfig } from '../gb28181/config.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -150,6 +151,8 @@ const Cases = Type.Object({
   communityCodes: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^[A-Z0-9]{1,12}$' }))),
   /** when to remind: this share of a deadline's time gone; default 0.75 */
   remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+  /** reports a community's public form takes per hour, all senders together; default 60 */
+  residentReportsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
 const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
 const LadderLevel = Type.Object(
@@ -197,6 +200,8 @@ const HubConfigFile = Type.Object(
     /** messaging providers for delivery to people: WeCom, DingTalk, SMS, voice */
     providers: Type.Optional(ProvidersSection),
     delivery: Type.Optional(Delivery),
+    /** GB/T 28181 cameras and NVRs (docs/gb28181.md) */
+    gb28181: Type.Optional(Gb28181Section),
   },
   { additionalProperties: true },
 );
@@ -211,6 +216,7 @@ export type LoadedConfigFile = HubConfigFile & {
   readonly cameraLists: readonly CameraList[];
   /** `platforms:` with its secrets resolved from the environment. */
   readonly providerConfig?: ProvidersConfig;
+  readonly gb?: GbConfig;
   readonly platformProducts?: Readonly<Record<PlatformName, Product[]>>;
 };
 type Env = Record<string, string | undefined>;
@@ -264,10 +270,11 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     } catch (err) {
       throw new StartupError(file, (err as Error).message);
     }
-    return { ...raw, cameraLists: lists, platformProducts, providerConfig: resolveProviders(raw.providers, env) };
+    return { ...raw, cameraLists: lists, platformProducts, providerConfig: resolveProviders(raw.providers, env), ...(raw.gb28181 ? { gb: resolveGbConfig(raw.gb28181, env) } : {}) };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
     if (err instanceof ProviderConfigError) throw new StartupError(file, err.message);
+    if (err instanceof GbConfigError) throw new StartupError(file, err.message);
     throw err;
   }
 }

@@ -29,6 +29,9 @@ import type { WeComCallback } from '../notify/people/wecom/callback.ts';
 import { pushRoutes } from './routes/push.ts';
 import { ackLinkRoutes } from './routes/ack-links.ts';
 import type { PeopleDelivery } from '../notify/people/delivery.ts';
+import { caseRoutes, residentReportRoutes } from './routes/cases.ts';
+import type { CaseService } from '../cases/service.ts';
+import type { ResidentReportGuard } from '../cases/resident-guard.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -46,10 +49,12 @@ export interface AppOptions {
   wecomCallback?: WeComCallback;
   /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
   delivery?: PeopleDelivery;
+  /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
+  cases?: { service: CaseService; guard: ResidentReportGuard };
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -110,6 +115,10 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   if (delivery) {
     await app.register(pushRoutes, { delivery, prefix: '/api/push' });
     await app.register(ackLinkRoutes, { delivery });
+  }
+  if (cases) {
+    await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/cases' });
+    await app.register(residentReportRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/public' });
   }
 
   const index = path.join(dashboardDir, 'index.html');

@@ -71,6 +71,25 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE ack_link_uses (nonce TEXT PRIMARY KEY, alert_id TEXT NOT NULL, used_at REAL NOT NULL);`);
     },
   },
+  {
+    version: 3,
+    description: 'cases (事件): the cases, their code sequences and photos',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE cases (
+          id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, community_id TEXT NOT NULL, cell_id TEXT,
+          category TEXT NOT NULL, stage TEXT NOT NULL, source TEXT NOT NULL, alert_id TEXT, assignee TEXT,
+          overdue INTEGER NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, data TEXT NOT NULL);
+        CREATE INDEX cases_by_created ON cases (created_at);
+        CREATE INDEX cases_by_stage ON cases (stage, created_at);
+        CREATE INDEX cases_by_community ON cases (community_id, cell_id, created_at);
+        CREATE UNIQUE INDEX cases_by_alert ON cases (alert_id) WHERE alert_id IS NOT NULL;
+        CREATE TABLE case_sequences (community_code TEXT NOT NULL, day TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (community_code, day));
+        CREATE TABLE case_photos (
+          id TEXT PRIMARY KEY, case_id TEXT NOT NULL, type TEXT NOT NULL, bytes INTEGER NOT NULL, data BLOB NOT NULL, created_at REAL NOT NULL);
+        CREATE INDEX case_photos_by_case ON case_photos (case_id);`);
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -151,7 +151,7 @@ export class SipEndpoint {
       const tx = new ClientTransaction({
         request: req,
         reliable: to.transport === 'tcp',
-        send: () => this.sendBytes(bytes, to),
+        send: () => this.sendRaw(bytes, to),
         scheduler: this.scheduler,
         ...(this.o.timers ? { timers: this.o.timers } : {}),
         onResponse: (res) => {
@@ -165,7 +165,8 @@ export class SipEndpoint {
     });
   }
 
-  private sendBytes(bytes: Buffer, to: Peer): void {
+  /** Bytes as they are, outside any transaction (also how simulators misbehave). */
+  sendRaw(bytes: Buffer, to: Peer): void {
     if (to.transport === 'udp') {
       this.udp?.send(bytes, to.port, to.host);
       return;
@@ -246,7 +247,7 @@ export class SipEndpoint {
     msg.headers[viaIndex] = ['Via', top.replace(first, `${kept.join(';')};received=${from.host};rport=${from.port}`)];
     const tx = new ServerTransaction({
       reliable: from.transport === 'tcp',
-      send: (res) => this.sendBytes(serialize(res), from),
+      send: (res) => this.sendRaw(serialize(res), from),
       scheduler: this.scheduler,
       ...(this.o.timers ? { timers: this.o.timers } : {}),
       onTerminated: () => this.servers.delete(key),

@@ -1,0 +1,1 @@
+export { SimGbDevice, SIM_ALARM_CODES, type AlarmRequest, type SimAlarm, type SimDeviceOptions, type SimPlatform } from './device.ts';
