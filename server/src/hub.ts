@@ -40,6 +40,7 @@ import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
 import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
 import { PeopleDelivery } from './notify/people/delivery.ts';
+import { wecomCallbackOf } from './notify/people/provider-transports.ts';
 import { CaseRepository } from './cases/repository.ts';
 import { CaseService } from './cases/service.ts';
 import { CaseDeadlines } from './cases/deadlines.ts';
@@ -306,7 +307,7 @@ export class Hub {
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard } });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,

@@ -66,6 +66,24 @@ describe('DingTalkTransport', () => {
     expect(fake.notifications).toHaveLength(2);
   });
 
+  it('under a storm merges non-critical notifications into one action card and sends every critical one at once', async () => {
+    const t = new DingTalkTransport({ ...config, perMemberPerMinute: 6 }, { clock });
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push(await t.send(personMessage({ now, severity: 'minor', type: 'low_battery', place: { zh: '3号楼', en: 'Building 3' } })));
+    for (let i = 0; i < 5; i++) results.push(await t.send(personMessage({ now, severity: 'critical' })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(t.held).toBe(6);
+    expect(fake.notifications.filter((n) => n.msg.action_card.title.includes('紧急'))).toHaveLength(5);
+    now += 61_000;
+    await t.flush();
+    expect(t.held).toBe(0);
+    const summary = fake.notifications.at(-1)!;
+    expect(summary.msg.action_card.title).toBe('另有 6 条告警：3号楼');
+    expect(summary.msg.action_card.markdown).toContain('6 more alerts in Building 3');
+    expect(summary.msg.action_card.btn_json_list).toHaveLength(5);
+    expect(fake.deduped).toEqual([]);
+  });
+
   it('reports a wrong secret as permanent and an outage as retryable', async () => {
     expect(await new DingTalkTransport({ ...config, appSecret: 'x' }, { clock }).send(personMessage({ now }))).toMatchObject({ ok: false, retry: false, status: 400 });
     const t = new DingTalkTransport(config, { clock });

@@ -2,7 +2,7 @@
 import Fastify from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resolveProviders } from '../../server/src/notify/people/provider-config.ts';
-import { buildProviderTransports } from '../../server/src/notify/people/provider-transports.ts';
+import { buildProviderTransports, wecomCallbackOf } from '../../server/src/notify/people/provider-transports.ts';
 import { wecomCallbackRoutes } from '../../server/src/http/routes/wecom-callback.ts';
 import { FakeAliyun } from '../helpers/fake-providers/aliyun.ts';
 import { FakeDingTalk } from '../helpers/fake-providers/dingtalk.ts';
@@ -35,18 +35,18 @@ it('builds WeCom, DingTalk (with Stream), SMS and voice from the providers secti
     voice: { ...aliyun, calledShowNumber: '0571', ttsCode: 'TTS_1' },
   });
   const acks: string[][] = [];
-  const built = buildProviderTransports(config, { people: () => [worker], acknowledge: async (a, p, c) => void acks.push([a, p, c]) });
-  expect(built.transports.map((t) => t.channel)).toEqual(['wecom', 'dingtalk', 'sms', 'voice']);
-  await built.start();
+  const transports = buildProviderTransports(config, { people: () => [worker], acknowledge: async (a, p, c) => void acks.push([a, p, c]) });
+  expect(transports.map((t) => t.channel)).toEqual(['wecom', 'dingtalk', 'sms', 'voice']);
+  for (const t of transports) await t.start?.();
   const app = Fastify();
   try {
     const m = personMessage();
-    for (const t of built.transports) expect(await t.send(m)).toMatchObject({ ok: true });
+    for (const t of transports) expect(await t.send(m)).toMatchObject({ ok: true });
     expect(wecom.sent).toHaveLength(1);
     expect(ding.notifications).toHaveLength(1);
     expect(ali.delivered.map((d) => d.action)).toEqual(['SendSms', 'SingleCallByTts']);
 
-    await app.register(wecomCallbackRoutes, { callback: built.wecomCallback!, prefix: '/api/wecom' });
+    await app.register(wecomCallbackRoutes, { callback: wecomCallbackOf(transports[0])!, prefix: '/api/wecom' });
     const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/wecom/callback`;
     expect((await wecom.pressButton(url, wecom.sent[0]!)).status).toBe(200);
     await waitFor(() => ding.connected, { timeoutMs: 5000, what: 'stream' });
@@ -57,6 +57,6 @@ it('builds WeCom, DingTalk (with Stream), SMS and voice from the providers secti
     ]);
   } finally {
     await app.close();
-    await built.stop();
+    for (const t of transports) await t.stop?.();
   }
 });

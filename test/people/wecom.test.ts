@@ -112,6 +112,19 @@ describe('WeComTransport', () => {
     expect(await t.send(personMessage({ now, severity: 'critical' }))).toMatchObject({ ok: true, status: 200 });
   });
 
+  it('greys out every card sent for an alert once it is acknowledged on any channel, naming who', async () => {
+    const t = new WeComTransport(config, { clock });
+    const m = personMessage({ now });
+    await t.send(m);
+    await t.send({ ...m, key: `${m.key}:lisi`, recipient: { ...worker, id: 'w2', accounts: { wecom: 'lisi' } } });
+    await t.send(personMessage({ now }));
+    await t.acknowledged(m.alert.id, '王芳');
+    expect(fake.updates.map((u) => u.userids)).toEqual([['wangfang'], ['lisi']]);
+    expect(fake.updates[0]).toMatchObject({ button: { replace_name: '王芳 已确认 Acknowledged' } });
+    await t.acknowledged(m.alert.id, '王芳');
+    expect(fake.updates).toHaveLength(2);
+  });
+
   it('keeps a merged summary held while WeCom is down, and sends it once it is back', async () => {
     const t = new WeComTransport({ ...config, perMemberPerMinute: 3 }, { clock });
     for (let i = 0; i < 5; i++) await t.send(personMessage({ now, severity: 'minor', type: 'low_battery' }));
@@ -149,6 +162,7 @@ describe('WeCom callback URL', () => {
     await app.register(wecomCallbackRoutes, { callback, prefix: '/api/wecom' });
     url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/wecom/callback`;
     (app as any).transport = t;
+    (app as any).callback = callback;
   });
   afterEach(async () => {
     await app.close();
@@ -183,6 +197,7 @@ describe('WeCom callback URL', () => {
     expect(foreign.status).toBe(401);
     const garbage = await fetch(`${url}?msg_signature=a&timestamp=1&nonce=1`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: 'not xml' });
     expect(garbage.status).toBe(400);
+    expect(Object.fromEntries((app as any).callback.refused)).toEqual({ bad_signature: 1, stale_timestamp: 1, wrong_corp: 1, bad_envelope: 1 });
     expect(acks).toEqual([]);
     expect(fake.updates).toEqual([]);
   });

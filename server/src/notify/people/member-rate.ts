@@ -2,8 +2,9 @@
 // messages always go at once; other messages go while the member is under the limit less a
 // reserve kept for critical ones, and are otherwise held and merged into one summary message
 // ("3 more alerts in 3号楼") sent as soon as the window allows. Nothing is dropped.
-import type { Clock } from './provider-http.ts';
-import type { PersonMessage } from './transport.ts';
+import type { Logger } from '../../log.ts';
+import { failure, type Clock } from './provider-http.ts';
+import type { PersonMessage, SendResult } from './transport.ts';
 
 const WINDOW_MS = 60_000;
 
@@ -65,5 +66,70 @@ export class MemberRateGate {
     const list = (this.sent.get(member) ?? []).filter((t) => t > since);
     this.sent.set(member, list);
     return list;
+  }
+}
+
+export interface StormMergerOptions {
+  perMinute: number;
+  clock: Clock;
+  /** how often held messages are tried; default 5 s */
+  flushIntervalMs?: number;
+  /** sends one summary of held messages to one member */
+  sendSummary: (member: string, messages: PersonMessage[]) => Promise<SendResult>;
+  log?: Pick<Logger, 'warn'>;
+  /** for logs: "WeCom", "DingTalk" */
+  provider: string;
+}
+
+/**
+ * The rate gate with its summaries: admit() says whether a message goes now (else it is held),
+ * and every flushIntervalMs each member with held messages and room again gets one summary. A
+ * summary that fails with a retryable error stays held; stop() makes a last attempt.
+ */
+export class StormMerger {
+  private readonly gate: MemberRateGate;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly o: StormMergerOptions) {
+    this.gate = new MemberRateGate(o.perMinute, o.clock);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** true: send it now; false: it is held for the member's next summary. */
+  admit(member: string, m: PersonMessage): boolean {
+    if (this.gate.admit(member, m.alert.severity === 'critical')) return true;
+    this.gate.hold(member, m);
+    return false;
+  }
+
+  get held(): number {
+    return this.gate.heldCount();
+  }
+
+  flush(): Promise<void> {
+    this.flushing ??= this.flushDue().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async flushDue(): Promise<void> {
+    for (const { member, messages } of this.gate.takeDue()) {
+      const r = await this.o.sendSummary(member, messages).catch(failure);
+      if (r.ok) continue;
+      this.o.log?.warn({ member, error: r.error, held: messages.length }, `${this.o.provider} merged message failed`);
+      if (r.retry !== false) this.gate.putBack(member, messages);
+    }
   }
 }

@@ -35,6 +35,8 @@ const DingTalkSection = Type.Object(
     oapiBaseUrl: Type.Optional(Url),
     /** open a Stream-mode connection for callbacks (no public callback URL needed) */
     stream: Type.Optional(Type.Boolean()),
+    /** the hub's own budget per member (DingTalk caps an app at 500 notifications a day per person) */
+    perMemberPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   { additionalProperties: false },
 );
@@ -97,6 +99,7 @@ export interface DingTalkConfig {
   apiBaseUrl: string;
   oapiBaseUrl: string;
   stream: boolean;
+  perMemberPerMinute: number;
 }
 export interface AliyunConfig {
   accessKeyId: string;
@@ -167,6 +170,7 @@ export function resolveProviders(section: ProvidersSection | undefined, env: Env
       apiBaseUrl: trimSlash(dingtalk.apiBaseUrl ?? 'https://api.dingtalk.com'),
       oapiBaseUrl: trimSlash(dingtalk.oapiBaseUrl ?? 'https://oapi.dingtalk.com'),
       stream: dingtalk.stream ?? false,
+      perMemberPerMinute: dingtalk.perMemberPerMinute ?? 20,
     };
   }
   if (sms) out.sms = { ...aliyun(sms, 'providers.sms', env), signName: sms.signName, templateCode: sms.templateCode };

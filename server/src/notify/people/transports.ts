@@ -3,6 +3,7 @@ import type { Alert } from '#devices';
 import type { LoadedConfigFile } from '../../grid/config-file.ts';
 import type { Logger } from '../../log.ts';
 import type { PersonChannelName, PersonTransport } from './transport.ts';
+import { buildProviderTransports } from './provider-transports.ts';
 
 /** What a transport may be built from. */
 export interface PersonTransportDeps {
@@ -25,6 +26,12 @@ export interface PersonTransportDeps {
  * a new transport is one module and one line here. A transport the config does not enable is
  * simply not in the list; a channel without a transport is skipped by the ladder.
  */
-export function personTransports(_d: PersonTransportDeps): PersonTransport[] {
-  return [];
+export function personTransports(d: PersonTransportDeps): PersonTransport[] {
+  // WeCom, DingTalk, SMS and voice, as the config file's `providers:` section enables them.
+  return buildProviderTransports(d.file.providerConfig ?? {}, {
+    acknowledge: async (alertId, recipientId, channel) => d.acknowledge({ alertId, recipientId, channel }),
+    people: () => d.file.workers ?? [],
+    clock: d.clock,
+    log: d.log,
+  });
 }

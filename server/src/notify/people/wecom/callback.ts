@@ -5,7 +5,7 @@
 import { decrypt, getSignature } from '@wecom/crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { timingSafeEqual } from 'node:crypto';
-import type { Logger } from '../../../log.ts';
+import { RateLimitedLog, type Logger } from '../../../log.ts';
 import type { Clock } from '../provider-http.ts';
 import type { WeComApi } from './api.ts';
 import { acknowledgedCardUpdate, alertIdOfKey } from './card.ts';
@@ -22,7 +22,7 @@ export interface WeComCallbackDeps {
   /** the hub's person for a WeCom userid (worker accounts.wecom) */
   personByWeComUser: (userid: string) => string | undefined;
   clock?: Clock;
-  log?: Pick<Logger, 'warn' | 'info'>;
+  log?: Logger;
 }
 
 export type CallbackRefusal = 'missing_params' | 'bad_signature' | 'stale_timestamp' | 'bad_envelope' | 'not_decryptable' | 'wrong_corp';
@@ -53,8 +53,11 @@ export class WeComCallback {
   /** recent (user, response code) pairs already handled: WeCom retries the same event up to 3 times */
   private readonly seen = new Map<string, number>();
   readonly refused = new Map<CallbackRefusal, number>();
+  private readonly refusalLog: RateLimitedLog | undefined;
 
-  constructor(private readonly deps: WeComCallbackDeps) {}
+  constructor(private readonly deps: WeComCallbackDeps) {
+    this.refusalLog = deps.log ? new RateLimitedLog(deps.log, 10_000, deps.clock ?? Date.now) : undefined;
+  }
 
   /** GET: answers the decrypted echostr when the signature holds. */
   verifyUrl(q: CallbackQuery): string {
@@ -126,6 +129,7 @@ export class WeComCallback {
 
   private refuse(reason: CallbackRefusal, message: string): CallbackRefused {
     this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
+    this.refusalLog?.warn(`wecom_callback_${reason}`, { reason, refusedSoFar: this.refused.get(reason) }, `WeCom callback refused: ${message}`);
     return new CallbackRefused(reason, message);
   }
 }

@@ -45,9 +45,10 @@ export function templateCardMessage(m: PersonMessage, userid: string): Record<st
   };
 }
 
-/** After the button was pressed: the button turns into a greyed "已确认 Acknowledged". */
-export function acknowledgedCardUpdate(userid: string, responseCode: string): Record<string, unknown> {
-  return { userids: [userid], response_code: responseCode, button: { replace_name: `${ACKED_LABEL.zh} ${ACKED_LABEL.en}` } };
+/** After the acknowledgement: the button turns into a greyed "已确认 Acknowledged" (with who, when known). */
+export function acknowledgedCardUpdate(userid: string, responseCode: string, by?: string): Record<string, unknown> {
+  const label = by ? `${by} ${ACKED_LABEL.zh} ${ACKED_LABEL.en}` : `${ACKED_LABEL.zh} ${ACKED_LABEL.en}`;
+  return { userids: [userid], response_code: responseCode, button: { replace_name: label.slice(0, 20) } };
 }
 
 /** "另有 3 条告警：3号楼" plus one line per merged alert with its acknowledgement link. */
