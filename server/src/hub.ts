@@ -44,6 +44,7 @@ import { CaseDeadlines } from './cases/deadlines.ts';
 import { CaseLiveChannel } from './cases/live-channel.ts';
 import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
 import { ResidentReportGuard } from './cases/resident-guard.ts';
+import { CaseDeadlineMonitor } from './cases/monitor.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -75,6 +76,7 @@ interface HubParts {
   cases: CaseService;
   caseLive: CaseLiveChannel;
   residentGuard: ResidentReportGuard;
+  caseMonitor: CaseDeadlineMonitor;
 }
 
 /**
@@ -125,6 +127,7 @@ export class Hub {
   get security(): HubSecurity { return this.p.security; }
   get snapshots(): SnapshotStore { return this.p.snapshots; }
   get cases(): CaseService { return this.p.cases; }
+  get caseMonitor(): CaseDeadlineMonitor { return this.p.caseMonitor; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -232,6 +235,7 @@ export class Hub {
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
     const caseLive = new CaseLiveChannel(cases, live);
+    const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
@@ -256,7 +260,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, cases, caseLive, residentGuard };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, cases, caseLive, residentGuard, caseMonitor };
   }
 
   private async startParts(): Promise<void> {
@@ -265,9 +269,17 @@ export class Hub {
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
     this.p.caseLive.start();
+    this.p.caseMonitor.start();
     dispatcher.start();
     rules.start();
-    this.tickTimer = setInterval(() => alerts.tick(), 1000);
+    this.tickTimer = setInterval(() => {
+      alerts.tick();
+      try {
+        this.p.caseMonitor.tick();
+      } catch (err) {
+        this.log.error({ err }, 'case deadline monitor failed');
+      }
+    }, 1000);
     this.tickTimer.unref();
     journal.open();
     await store.start();
@@ -333,6 +345,7 @@ export class Hub {
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
     parts.caseLive.stop();
+    parts.caseMonitor.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();
