@@ -22,7 +22,7 @@ import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
-import { caseRoutes, residentReportRoutes } from './routes/cases.ts';
+import { caseRoutes, caseStatsRoutes, residentReportRoutes } from './routes/cases.ts';
 import type { CaseService } from '../cases/service.ts';
 import type { ResidentReportGuard } from '../cases/resident-guard.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
@@ -37,7 +37,7 @@ export interface AppOptions {
   /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
   snapshots?: SnapshotStore;
   /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
-  cases?: { service: CaseService; guard: ResidentReportGuard };
+  cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
@@ -100,6 +100,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   if (cases) {
     await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/cases' });
     await app.register(residentReportRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/public' });
+    await app.register(caseStatsRoutes, { ctx, cases: cases.service, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/stats/cases' });
   }
 
   const index = path.join(dashboardDir, 'index.html');

@@ -16,6 +16,7 @@ import { parseTimeParam } from '../time.ts';
 import type { LocalizedName } from '../../grid/config-file.ts';
 import type { ResidentReportGuard } from '../../cases/resident-guard.ts';
 import { RESIDENT_FORM_SCRIPT, residentFormPage } from '../../cases/resident-form.ts';
+import { caseFigures, GROUP_BYS, groupedFigures } from '../../cases/figures.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 export const CATEGORY_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
@@ -263,4 +264,30 @@ export const residentReportRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: 
       return reply.status(201).send({ code: made.code });
     },
   );
+};
+
+const StatsQuery = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 40 })),
+  to: Type.Optional(Type.String({ maxLength: 40 })),
+  communityId: Type.Optional(Id),
+  gridCellId: Type.Optional(Id),
+  category: Type.Optional(Type.String({ pattern: CATEGORY_PATTERN })),
+  groupBy: Type.Optional(Type.Union(GROUP_BYS.map((g) => Type.Literal(g)))),
+});
+
+/** GET /api/stats/cases: the assessment figures over the cases reported in the period that the caller may see. */
+export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseService; utcOffsetMin: number }> = async (app, { ctx, cases, utcOffsetMin }) => {
+  const now = ctx.clock ?? Date.now;
+  app.get<{ Querystring: Static<typeof StatsQuery> }>('/', { schema: { querystring: StatsQuery } }, async (req) => {
+    const { from, to, groupBy, ...filter } = req.query;
+    const range = caseTimeRange({ from, to }, now());
+    const scope = ctx.scope(req);
+    const found = cases.list({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
+    return {
+      ...(range.from !== undefined ? { from: range.from } : {}),
+      ...(range.to !== undefined ? { to: range.to } : {}),
+      ...caseFigures(found),
+      ...(groupBy ? { groupBy, groups: groupedFigures(found, groupBy, utcOffsetMin) } : {}),
+    };
+  });
 };
