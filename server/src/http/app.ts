@@ -98,7 +98,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
   if (cases) {
-    await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/cases' });
+    await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/cases' });
     await app.register(residentReportRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/public' });
     await app.register(caseStatsRoutes, { ctx, cases: cases.service, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/stats/cases' });
   }
