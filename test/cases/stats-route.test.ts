@@ -86,7 +86,10 @@ describe('daily and monthly report workbooks', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总 Summary', '网格 Cells', '类别 Categories', '案件 Cases', '超时 Overdue']);
     const summary = wb.getWorksheet('汇总 Summary')!;
     expect(summary.getCell('A1').value).toBe('和谐社区 日报 2025-11-04');
-    const value = (label: string) => summary.getSheetValues().find((r) => Array.isArray(r) && String(r[1]).startsWith(label))?.[2];
+    const value = (label: string) => {
+      const rows = summary.getSheetValues().filter((r): r is ExcelJS.CellValue[] => Array.isArray(r));
+      return rows.find((r) => String(r[1]).startsWith(label))?.[2];
+    };
     expect(value('案件总数')).toBe(1);
     expect(value('超时')).toBe(1);
     expect(value('结案率')).toBe(0);
