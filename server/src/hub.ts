@@ -48,6 +48,7 @@ import { CaseLiveChannel } from './cases/live-channel.ts';
 import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
 import { ResidentReportGuard } from './cases/resident-guard.ts';
 import { GbService } from './gb28181/service.ts';
+import { CaseDeadlineMonitor } from './cases/monitor.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -83,6 +84,7 @@ interface HubParts {
   cases: CaseService;
   caseLive: CaseLiveChannel;
   residentGuard: ResidentReportGuard;
+  caseMonitor: CaseDeadlineMonitor;
 }
 
 /**
@@ -140,6 +142,7 @@ export class Hub {
   get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
   get people(): PeopleDelivery { return this.p.people; }
   get cases(): CaseService { return this.p.cases; }
+  get caseMonitor(): CaseDeadlineMonitor { return this.p.caseMonitor; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -263,6 +266,7 @@ export class Hub {
     });
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
     const caseLive = new CaseLiveChannel(cases, live);
+    const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
@@ -288,7 +292,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor };
   }
 
   private async startParts(): Promise<void> {
@@ -298,16 +302,24 @@ export class Hub {
     alerts.start();
     await this.p.people.start();
     this.p.caseLive.start();
+    this.p.caseMonitor.start();
     dispatcher.start();
     rules.start();
-    this.tickTimer = setInterval(() => alerts.tick(), 1000);
+    this.tickTimer = setInterval(() => {
+      alerts.tick();
+      try {
+        this.p.caseMonitor.tick();
+      } catch (err) {
+        this.log.error({ err }, 'case deadline monitor failed');
+      }
+    }, 1000);
     this.tickTimer.unref();
     journal.open();
     await store.start();
     await writer.start();
     if (broker) await broker.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -378,6 +390,7 @@ export class Hub {
     parts.dispatcher.stop();
     await parts.people.stop();
     parts.caseLive.stop();
+    parts.caseMonitor.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.gb28181?.stop();

@@ -29,7 +29,7 @@ import type { WeComCallback } from '../notify/people/wecom/callback.ts';
 import { pushRoutes } from './routes/push.ts';
 import { ackLinkRoutes } from './routes/ack-links.ts';
 import type { PeopleDelivery } from '../notify/people/delivery.ts';
-import { caseRoutes, residentReportRoutes } from './routes/cases.ts';
+import { caseRoutes, caseStatsRoutes, residentReportRoutes } from './routes/cases.ts';
 import type { CaseService } from '../cases/service.ts';
 import type { ResidentReportGuard } from '../cases/resident-guard.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
@@ -50,7 +50,7 @@ export interface AppOptions {
   /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
   delivery?: PeopleDelivery;
   /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
-  cases?: { service: CaseService; guard: ResidentReportGuard };
+  cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
@@ -117,8 +117,9 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
     await app.register(ackLinkRoutes, { delivery });
   }
   if (cases) {
-    await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/cases' });
+    await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/cases' });
     await app.register(residentReportRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/public' });
+    await app.register(caseStatsRoutes, { ctx, cases: cases.service, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/stats/cases' });
   }
 
   const index = path.join(dashboardDir, 'index.html');

@@ -16,6 +16,8 @@ import { parseTimeParam } from '../time.ts';
 import type { LocalizedName } from '../../grid/config-file.ts';
 import type { ResidentReportGuard } from '../../cases/resident-guard.ts';
 import { RESIDENT_FORM_SCRIPT, residentFormPage } from '../../cases/resident-form.ts';
+import { caseFigures, GROUP_BYS, groupedFigures } from '../../cases/figures.ts';
+import { caseReportXlsx } from '../../cases/report-xlsx.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 export const CATEGORY_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
@@ -58,6 +60,15 @@ const ListQuery = Type.Object({
   to: Type.Optional(Type.String({ maxLength: 40 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 });
+const ReportQuery = Type.Object({
+  period: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('month')])),
+  date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2})?$' })),
+  from: Type.Optional(Type.String({ maxLength: 40 })),
+  to: Type.Optional(Type.String({ maxLength: 40 })),
+  communityId: Type.Optional(Id),
+  gridCellId: Type.Optional(Id),
+  category: Type.Optional(Type.String({ pattern: CATEGORY_PATTERN })),
+});
 type Create = { Body: Static<typeof CreateBody> };
 type Act = { Params: Static<typeof ActionParams>; Body: Static<typeof ActionBody> };
 
@@ -83,6 +94,17 @@ export function caseTimeRange(q: { from?: string | undefined; to?: string | unde
   return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
+/** A calendar day (YYYY-MM-DD) or month (YYYY-MM) in the calendar's zone, as [from, to). */
+export function periodRange(period: 'day' | 'month', date: string | undefined, utcOffsetMin: number): { from: number; to: number } {
+  const m = date ? /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(date) : null;
+  if (!m || (period === 'day') !== (m[3] !== undefined)) throw new CaseErrors.BadInput(period === 'day' ? 'a daily report needs date=YYYY-MM-DD' : 'a monthly report needs date=YYYY-MM');
+  const y = Number(m[1]), mo = Number(m[2]) - 1, d = Number(m[3] ?? 1);
+  const offset = utcOffsetMin * 60_000;
+  const from = Date.UTC(y, mo, d) - offset;
+  const to = (period === 'day' ? Date.UTC(y, mo, d + 1) : Date.UTC(y, mo + 1, 1)) - offset;
+  return { from, to };
+}
+
 function actionInput(body: Static<typeof ActionBody> | undefined, now: number): ActionInput {
   const { until, ...rest } = body ?? {};
   if (until === undefined) return rest;
@@ -92,11 +114,24 @@ function actionInput(body: Static<typeof ActionBody> | undefined, now: number): 
 }
 
 /** Cases (事件): report, act on, list and read, within the caller's communities and cells. */
-export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseService; guard: ResidentReportGuard }> = async (app, { ctx, cases, guard }) => {
+export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseService; guard: ResidentReportGuard; utcOffsetMin: number }> = async (app, { ctx, cases, guard, utcOffsetMin }) => {
   const now = ctx.clock ?? Date.now;
 
   // Before /:id: what the public form refused, by reason.
   app.get('/rejected-reports', { config: { access: ['admin', 'operator'] } }, async () => ({ byReason: guard.byReason() }));
+
+  // 日报 / 月报: period=day&date=2026-12-03 or period=month&date=2026-12, or any from / to.
+  app.get<{ Querystring: Static<typeof ReportQuery> }>('/report.xlsx', { schema: { querystring: ReportQuery } }, async (req, reply) => {
+    const { period, date, from, to, ...filter } = req.query;
+    const range = period ? periodRange(period, date, utcOffsetMin) : caseTimeRange({ from, to }, now());
+    const scope = ctx.scope(req);
+    const found = cases.list({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
+    const where = filter.communityId ? (ctx.grid.community(filter.communityId)?.name ?? filter.communityId) : '全部社区';
+    const title = `${typeof where === 'string' ? where : where.zh} ${period === 'day' ? '日报' : period === 'month' ? '月报' : '事件报表'} ${date ?? ''}`.trim();
+    const file = await caseReportXlsx({ title, cases: found, grid: ctx.grid, categories: cases.deadlines.categories(), utcOffsetMin });
+    const name = `cases-${period ?? 'report'}-${date ?? 'range'}.xlsx`;
+    return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', `attachment; filename="${name}"`).send(file);
+  });
 
   app.post<Create>(
     '/',
@@ -263,4 +298,30 @@ export const residentReportRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: 
       return reply.status(201).send({ code: made.code });
     },
   );
+};
+
+const StatsQuery = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 40 })),
+  to: Type.Optional(Type.String({ maxLength: 40 })),
+  communityId: Type.Optional(Id),
+  gridCellId: Type.Optional(Id),
+  category: Type.Optional(Type.String({ pattern: CATEGORY_PATTERN })),
+  groupBy: Type.Optional(Type.Union(GROUP_BYS.map((g) => Type.Literal(g)))),
+});
+
+/** GET /api/stats/cases: the assessment figures over the cases reported in the period that the caller may see. */
+export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseService; utcOffsetMin: number }> = async (app, { ctx, cases, utcOffsetMin }) => {
+  const now = ctx.clock ?? Date.now;
+  app.get<{ Querystring: Static<typeof StatsQuery> }>('/', { schema: { querystring: StatsQuery } }, async (req) => {
+    const { from, to, groupBy, ...filter } = req.query;
+    const range = caseTimeRange({ from, to }, now());
+    const scope = ctx.scope(req);
+    const found = cases.list({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
+    return {
+      ...(range.from !== undefined ? { from: range.from } : {}),
+      ...(range.to !== undefined ? { to: range.to } : {}),
+      ...caseFigures(found),
+      ...(groupBy ? { groupBy, groups: groupedFigures(found, groupBy, utcOffsetMin) } : {}),
+    };
+  });
 };
