@@ -39,6 +39,7 @@ import { CameraService } from './cameras/camera-service.ts';
 import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
 import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
+import { AccessControllers } from './ingest/adapters/isapi.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -78,6 +79,8 @@ interface HubParts {
 export class Hub {
   readonly clock: () => number;
   cameras: CameraService | undefined;
+  /** Hikvision ISAPI access controllers (platforms.hikvision), when configured. */
+  accessControllers: AccessControllers | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -293,6 +296,11 @@ export class Hub {
       });
       await this.cameras.start();
     }
+    const controllers = this.configFile.platformProducts?.hikvision ?? [];
+    if (controllers.length > 0) {
+      this.accessControllers = new AccessControllers(controllers, { ingest: this.pushAdapters.ingest, registry, alerts, snapshots: this.snapshots, log: this.log.child({ component: 'isapi' }), clock: this.clock });
+      this.accessControllers.start();
+    }
     this.started = true;
     this.log.info(
       {
@@ -321,6 +329,7 @@ export class Hub {
     parts.dispatcher.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
+    await this.accessControllers?.stop();
     await this.mqtt?.stop();
     await parts.writer.stop();
     parts.registry.stop();

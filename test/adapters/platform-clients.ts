@@ -114,6 +114,7 @@ export async function startPlatformHub(
   devices: Record<string, unknown>[],
   productDevices: Partial<Record<'ctwing' | 'onenet', Record<string, Record<string, string>>>> = {},
   overrides: Partial<HubConfig> = {},
+  hikvision: Record<string, unknown>[] = [],
 ): Promise<Hub> {
   const example = parseDocument(fs.readFileSync(path.resolve(import.meta.dirname, '../../config/platforms-example.yaml'), 'utf8')).toJS() as Record<string, unknown>;
   const platforms = example.platforms as Record<'ctwing' | 'onenet', { id: string; devices?: Record<string, string> }[]>;
@@ -125,7 +126,7 @@ export async function startPlatformHub(
   const content = {
     communities: [{ id: 'c1', name: { zh: '阳光社区', en: 'Sunshine' }, cells: [{ id: 'g1', buildings: [{ id: 'b1' }] }] }],
     devices,
-    platforms: example.platforms,
+    platforms: { ...platforms, ...(hikvision.length > 0 ? { hikvision } : {}) },
   };
   fs.writeFileSync(file, JSON.stringify(content));
   const loaded = loadHubConfigFile(file, TOKENS);

@@ -6,7 +6,7 @@ import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
-import { Platforms, resolvePlatforms, type PlatformName, type Product } from '../ingest/adapters/platforms.ts';
+import { Platforms, resolvePlatforms, type ResolvedPlatforms } from '../ingest/adapters/platforms.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -148,7 +148,7 @@ export interface CameraList extends CameraListFile {
 export type LoadedConfigFile = HubConfigFile & {
   readonly cameraLists: readonly CameraList[];
   /** `platforms:` with its secrets resolved from the environment. */
-  readonly platformProducts?: Readonly<Record<PlatformName, Product[]>>;
+  readonly platformProducts?: Readonly<ResolvedPlatforms>;
 };
 type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
@@ -192,7 +192,7 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
   }
   try {
     const lists = cameraLists(raw, env);
-    let platformProducts: Record<PlatformName, Product[]>;
+    let platformProducts: ResolvedPlatforms;
     try {
       platformProducts = resolvePlatforms(raw.platforms, env);
     } catch (err) {

@@ -25,16 +25,39 @@ const Product = Type.Object(
   { additionalProperties: false },
 );
 
+/** A Hikvision access controller the hub reads over ISAPI (alertStream), reported as one gate device. */
+const HikvisionController = Type.Object(
+  {
+    /** the hub gate device this controller's events are */
+    deviceId: Type.String({ pattern: ID_PATTERN }),
+    url: Type.String({ pattern: '^https?://' }),
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.Optional(Type.String({ maxLength: 200 })),
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
+    /** major/minor codes → gate event type (or `door:open` / `door:closed`), added to or overriding the defaults */
+    events: Type.Optional(Type.Array(Type.Object({ major: Type.Integer(), minor: Type.Integer(), type: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }))),
+  },
+  { additionalProperties: false },
+);
+
 export const Platforms = Type.Object(
   {
     ctwing: Type.Optional(Type.Array(Product)),
     onenet: Type.Optional(Type.Array(Product)),
+    hikvision: Type.Optional(Type.Array(HikvisionController)),
   },
   { additionalProperties: false },
 );
 export type Platforms = Static<typeof Platforms>;
-export type PlatformName = keyof Platforms;
+export type PlatformName = 'ctwing' | 'onenet';
 export type ProductConfig = Static<typeof Product>;
+
+export interface AccessController extends Static<typeof HikvisionController> {
+  password: string;
+}
+
+/** `platforms:` as the hub uses it: secrets resolved. */
+export type ResolvedPlatforms = Record<PlatformName, Product[]> & { hikvision: AccessController[] };
 
 /** A product as the adapters use it: its secrets resolved. */
 export interface Product extends ProductConfig {
@@ -42,8 +65,8 @@ export interface Product extends ProductConfig {
 }
 
 /** Resolves `tokenEnv` / `aesKeyEnv` from the environment config.ts hands down; every problem names its product. */
-export function resolvePlatforms(p: Platforms | undefined, env: Record<string, string | undefined>): Record<PlatformName, Product[]> {
-  const out: Record<PlatformName, Product[]> = { ctwing: [], onenet: [] };
+export function resolvePlatforms(p: Platforms | undefined, env: Record<string, string | undefined>): ResolvedPlatforms {
+  const out: ResolvedPlatforms = { ctwing: [], onenet: [], hikvision: [] };
   for (const name of ['ctwing', 'onenet'] as const) {
     const seen = new Set<string>();
     for (const [i, product] of (p?.[name] ?? []).entries()) {
@@ -58,6 +81,11 @@ export function resolvePlatforms(p: Platforms | undefined, env: Record<string, s
       if (name === 'ctwing' && aesKey) throw new Error(`${where}: aesKey is for OneNET products`);
       out[name].push({ ...product, token, ...(aesKey ? { aesKey } : {}) });
     }
+  }
+  for (const [i, c] of (p?.hikvision ?? []).entries()) {
+    const password = c.password ?? (c.passwordEnv ? env[c.passwordEnv] : undefined);
+    if (password === undefined) throw new Error(`platforms.hikvision[${i}] (${c.deviceId}): needs password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
+    out.hikvision.push({ ...c, password });
   }
   return out;
 }
