@@ -31,10 +31,15 @@ export class FakeIsapiController {
   challenges = 0;
   url = '';
 
+  /** Dahua: the attach URL's query, as the controller received it. */
+  attachQuery = '';
+
   constructor(
     private readonly username: string,
     private readonly password: string,
     private readonly boundary = 'MIME_boundary',
+    /** 'dahua': /cgi-bin/eventManager.cgi?action=attach, multipart/x-mixed-replace of text/plain parts */
+    private readonly vendor: 'hikvision' | 'dahua' = 'hikvision',
   ) {}
 
   async start(): Promise<string> {
@@ -54,10 +59,14 @@ export class FakeIsapiController {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (req.method !== 'GET' || req.url !== '/ISAPI/Event/notification/alertStream') {
+    const dahua = this.vendor === 'dahua';
+    const url = new URL(req.url ?? '/', 'http://x');
+    const known = dahua ? url.pathname === '/cgi-bin/eventManager.cgi' && url.searchParams.get('action') === 'attach' : req.url === '/ISAPI/Event/notification/alertStream';
+    if (req.method !== 'GET' || !known) {
       res.writeHead(404).end();
       return;
     }
+    if (dahua) this.attachQuery = decodeURIComponent(url.search);
     const auth = req.headers.authorization;
     if (!this.guard.verify(auth, 'GET', this.username, this.password)) {
       if (auth) this.refusedDigest++;
@@ -66,10 +75,11 @@ export class FakeIsapiController {
       return;
     }
     this.streams++;
-    res.writeHead(200, { 'content-type': `multipart/mixed; boundary=${this.boundary}`, connection: 'close' });
+    res.writeHead(200, { 'content-type': `${dahua ? 'multipart/x-mixed-replace' : 'multipart/mixed'}; boundary=${this.boundary}`, connection: 'close' });
     this.open.add(res);
     res.on('close', () => this.open.delete(res));
-    this.heartbeat();
+    if (dahua) this.write('text/plain', Buffer.from('Heartbeat'));
+    else this.heartbeat();
   }
 
   private write(contentType: string, body: Buffer, withLength = true): void {
@@ -140,6 +150,11 @@ ${e.cardNo ? `<cardNo>${e.cardNo}</cardNo>` : ''}
       r.write(Buffer.concat([Buffer.from(head), body.subarray(0, body.length >> 1)]));
       r.socket?.destroy();
     }
+  }
+
+  /** A Dahua event part: `Code=…;action=…;index=…;data={…}`. */
+  sendDahua(code: string, action: string, index: number, data?: Record<string, unknown>): void {
+    this.write('text/plain', Buffer.from(`Code=${code};action=${action};index=${index}${data ? `;data=${JSON.stringify(data, null, 3)}` : ''}`));
   }
 
   /** Raw bytes to every stream (malformed parts). */

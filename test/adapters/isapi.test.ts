@@ -31,10 +31,12 @@ describe('Hikvision ISAPI alertStream', () => {
       ],
       {},
       {},
-      [
-        { deviceId: 'gate-north', url: gate.url, username: 'admin', password: 'gate-pass-1' },
-        { deviceId: 'gate-south', url: locked.url, username: 'admin', password: 'a-wrong-password' },
-      ],
+      {
+        hikvision: [
+          { deviceId: 'gate-north', url: gate.url, username: 'admin', password: 'gate-pass-1' },
+          { deviceId: 'gate-south', url: locked.url, username: 'admin', password: 'a-wrong-password' },
+        ],
+      },
     );
     s = await adminSession(hub.httpUrl);
     client = hub.accessControllers!.clients[0]!;
@@ -129,5 +131,44 @@ describe('Hikvision ISAPI alertStream', () => {
     const streams = gate.streams;
     gate.raw('--MIME_boundary\r\nContent-Type: application/json\r\nContent-Length: lots\r\n\r\n{}');
     await waitFor(async () => (gate.streams === streams + 1 && client.state === 'connected' ? true : undefined), { what: 'reconnected after a malformed part', timeoutMs: 10_000 });
+  });
+});
+
+describe('Dahua eventManager.cgi attach stream', () => {
+  let hub: Hub;
+  let s: HubSession;
+  const dahua = new FakeIsapiController('admin', 'dahua-pass', 'myboundary', 'dahua');
+
+  beforeAll(async () => {
+    await dahua.start();
+    hub = await startPlatformHub([{ id: 'gate-east', kind: 'gate', communityId: 'c1', gridCellId: 'g1' }], {}, {}, {
+      dahua: [{ deviceId: 'gate-east', url: dahua.url, username: 'admin', passwordEnv: 'DAHUA_PASSWORD' }],
+    });
+    s = await adminSession(hub.httpUrl);
+    await waitFor(async () => (dahua.connected === 1 ? true : undefined), { what: 'Dahua stream attached' });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await dahua.stop();
+  });
+
+  it('attaches with Digest to AccessControl and the door codes, and maps them to gate events and the door reading', async () => {
+    expect(dahua.attachQuery).toContain('codes=[AccessControl,DoorStatus,BreakIn,DoorNotClosed]');
+    const utc = Math.floor(Date.now() / 1000);
+    dahua.sendDahua('AccessControl', 'Pulse', 0, { CardNo: '8A3F21', Method: 1, Status: 1, Type: 'Entry', UserID: '12', RecNo: 501, UTC: utc });
+    dahua.sendDahua('DoorStatus', 'Pulse', 0, { Status: 'Open', UTC: utc });
+    dahua.sendDahua('BreakIn', 'Start', 0, { UTC: utc + 1 });
+    dahua.sendDahua('BreakIn', 'Stop', 0, { UTC: utc + 2 });
+    const alert = await waitFor(async () => {
+      const res = await s.fetch(`${hub.httpUrl}/api/alerts?state=open&communityId=c1`);
+      return ((await res.json()) as { alerts: Alert[] }).alerts.find((a) => a.deviceId === 'gate-east' && a.type === 'door_forced');
+    }, { what: 'door forced from Dahua' });
+    expect(alert.severity).toBe('critical');
+    const events = ((await (await s.fetch(`${hub.httpUrl}/api/devices/gate-east/events?from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`)).json()) as { events: { type: string; seq?: number; ts: number }[] }).events;
+    expect(events.map((e) => e.type).sort()).toEqual(['access_granted', 'door_forced']);
+    expect(events.find((e) => e.type === 'access_granted')).toMatchObject({ seq: 501, ts: utc * 1000 });
+    expect(JSON.stringify(events)).not.toContain('8A3F21');
+    const door = ((await (await s.fetch(`${hub.httpUrl}/api/devices/gate-east/telemetry?field=door&from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`)).json()) as { points: { value: unknown }[] }).points;
+    expect(door).toMatchObject([{ value: 'open' }]);
   });
 });

@@ -35,6 +35,16 @@ export const DEFAULT_ISAPI_EVENTS: readonly { major: number; minor: number; type
   { major: 5, minor: 0x16, type: 'door:closed' },
 ];
 
+/** Dahua eventManager codes → gate event (`AccessControl` by its Status: 1 passed, 0 refused). */
+export const DEFAULT_DAHUA_EVENTS: readonly { code: string; status?: number; type: string }[] = [
+  { code: 'AccessControl', status: 1, type: 'access_granted' },
+  { code: 'AccessControl', status: 0, type: 'access_denied' },
+  { code: 'BreakIn', type: 'door_forced' },
+  { code: 'DoorNotClosed', type: 'door_held_open' },
+];
+
+const DAHUA_PATH = '/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl,DoorStatus,BreakIn,DoorNotClosed]&heartbeat=5';
+
 export interface IsapiClientOptions {
   controller: AccessController;
   ingest: PushIngest;
@@ -69,7 +79,11 @@ export class IsapiClient {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: IsapiClientOptions) {
-    for (const e of [...DEFAULT_ISAPI_EVENTS, ...(o.controller.events ?? [])]) this.events.set(`${e.major}/${e.minor}`, e.type);
+    if (o.controller.vendor === 'dahua') {
+      for (const e of [...DEFAULT_DAHUA_EVENTS, ...(o.controller.events ?? [])]) if (e.code) this.events.set(e.status !== undefined ? `${e.code}/${e.status}` : e.code, e.type);
+    } else {
+      for (const e of [...DEFAULT_ISAPI_EVENTS, ...(o.controller.events ?? [])]) if (e.major !== undefined && e.minor !== undefined) this.events.set(`${e.major}/${e.minor}`, e.type);
+    }
     this.warn = new RateLimitedLog(o.log);
     this.delayMs = o.backoff?.initialMs ?? 1000;
   }
@@ -90,7 +104,7 @@ export class IsapiClient {
   private connect(): void {
     if (this.stopped) return;
     this.state = this.state === 'unauthorized' ? 'unauthorized' : 'connecting';
-    const url = new URL(STREAM_PATH, this.o.controller.url);
+    const url = new URL(this.o.controller.vendor === 'dahua' ? DAHUA_PATH : STREAM_PATH, this.o.controller.url);
     this.get(url, undefined, (res, challenged) => {
       if (res.statusCode === 401 && !challenged) {
         res.resume();
@@ -159,6 +173,7 @@ export class IsapiClient {
   private async onPart(part: MultipartPart): Promise<void> {
     const type = (part.headers['content-type'] ?? '').toLowerCase();
     if (type.startsWith('image/')) return this.onPicture(part.body);
+    if (this.o.controller.vendor === 'dahua') return this.onDahua(part.body.toString('utf8'));
     let alert: Record<string, unknown> | undefined;
     if (type.includes('json')) alert = JSON.parse(part.body.toString('utf8')) as Record<string, unknown>;
     else if (type.includes('xml')) alert = (xml.parse(part.body.toString('utf8')) as { EventNotificationAlert?: Record<string, unknown> }).EventNotificationAlert;
@@ -170,39 +185,66 @@ export class IsapiClient {
   }
 
   private async onAccessEvent(alert: Record<string, unknown>, ace: Record<string, unknown>): Promise<void> {
-    const { deviceId } = this.o.controller;
-    const device = this.o.registry.get(deviceId);
-    if (!device || device.kind !== 'gate') return this.warn.warn('isapi_device', { controller: deviceId }, 'ISAPI controller is not provisioned as a gate');
     const major = Number(ace.majorEventType);
     const minor = Number(ace.subEventType);
     const mapped = this.events.get(`${major}/${minor}`);
     if (!mapped) return;
-    const parsedTs = typeof alert.dateTime === 'string' ? Date.parse(alert.dateTime) : NaN;
-    const serial = Number(ace.serialNo);
-    const seq = Number.isSafeInteger(serial) && serial >= 0 ? serial : undefined;
-    const envelope = { ...(Number.isFinite(parsedTs) ? { ts: parsedTs } : {}), ...(seq !== undefined ? { seq } : {}) };
-    let message: PushMessage;
-    if (mapped.startsWith('door:')) message = { device, channel: 'telemetry', payload: { ...envelope, door: mapped.slice(5) } };
-    else {
-      const card = [ace.cardNo, ace.employeeNoString].find((c) => (typeof c === 'string' && c !== '') || typeof c === 'number');
-      message = {
-        device,
-        channel: 'event',
-        payload: {
-          ...envelope,
-          type: mapped,
-          major,
-          minor,
-          ...(ace.doorNo !== undefined ? { door_no: Number(ace.doorNo) } : {}),
-          ...(typeof ace.currentVerifyMode === 'string' ? { verify_mode: ace.currentVerifyMode } : {}),
-          // Who it was stays at the controller; the hub keeps only a hash to tell repeats apart.
-          ...(card !== undefined ? { credential_hash: createHash('sha256').update(`${deviceId}:${card}`).digest('hex').slice(0, 16) } : {}),
-        },
-      };
+    const ts = typeof alert.dateTime === 'string' ? Date.parse(alert.dateTime) : NaN;
+    const card = [ace.cardNo, ace.employeeNoString].find((c) => (typeof c === 'string' && c !== '') || typeof c === 'number');
+    await this.emit(mapped, ts, Number(ace.serialNo), {
+      major,
+      minor,
+      ...(ace.doorNo !== undefined ? { door_no: Number(ace.doorNo) } : {}),
+      ...(typeof ace.currentVerifyMode === 'string' ? { verify_mode: ace.currentVerifyMode } : {}),
+    }, card);
+  }
+
+  /** A Dahua part: `Code=AccessControl;action=Pulse;index=0;data={...}` (or a `Heartbeat`). */
+  private async onDahua(text: string): Promise<void> {
+    this.pictureFor = undefined;
+    const m = /^Code=([A-Za-z]+);action=([A-Za-z]+);index=(\d+)(?:;data=([\s\S]*))?$/.exec(text.trim());
+    if (!m) return; // Heartbeat and anything else
+    const [, code, action, index, dataText] = m;
+    if (action === 'Stop') return;
+    const data = (dataText ? JSON.parse(dataText) : {}) as Record<string, unknown>;
+    const ts = typeof data.UTC === 'number' ? data.UTC * 1000 : NaN;
+    if (code === 'DoorStatus') {
+      const door = data.Status === 'Open' ? 'open' : data.Status === 'Close' ? 'closed' : undefined;
+      if (door) await this.emit(`door:${door}`, ts, NaN, {}, undefined);
+      return;
     }
+    const mapped = this.events.get(`${code}/${String(data.Status)}`) ?? this.events.get(code!);
+    if (!mapped) return;
+    await this.emit(mapped, ts, Number(data.RecNo), {
+      door_no: Number(index),
+      ...(data.Method !== undefined ? { verify_method: Number(data.Method) } : {}),
+      ...(data.ErrorCode !== undefined ? { error_code: Number(data.ErrorCode) } : {}),
+    }, [data.CardNo, data.UserID].find((c) => (typeof c === 'string' && c !== '') || typeof c === 'number'));
+  }
+
+  /** One gate message, as an MQTT gate would publish it, through the push path. */
+  private async emit(mapped: string, ts: number, serial: number, extras: Record<string, number | string>, card: unknown): Promise<void> {
+    const { deviceId } = this.o.controller;
+    const device = this.o.registry.get(deviceId);
+    if (!device || device.kind !== 'gate') return this.warn.warn('isapi_device', { controller: deviceId }, 'access controller is not provisioned as a gate');
+    const seq = Number.isSafeInteger(serial) && serial >= 0 ? serial : undefined;
+    const envelope = { ...(Number.isFinite(ts) ? { ts } : {}), ...(seq !== undefined ? { seq } : {}) };
+    const message: PushMessage = mapped.startsWith('door:')
+      ? { device, channel: 'telemetry', payload: { ...envelope, door: mapped.slice(5) } }
+      : {
+          device,
+          channel: 'event',
+          payload: {
+            ...envelope,
+            type: mapped,
+            ...extras,
+            // Who it was stays at the controller; the hub keeps only a hash to tell repeats apart.
+            ...(card !== undefined ? { credential_hash: createHash('sha256').update(`${deviceId}:${String(card)}`).digest('hex').slice(0, 16) } : {}),
+          },
+        };
     const before = (this.o.clock ?? Date.now)();
-    const answer = await this.o.ingest.submit([{ ...(seq !== undefined ? { key: `isapi/${deviceId}/${seq}` } : {}), messages: [message] }], Buffer.from(JSON.stringify(ace).slice(0, 400)));
-    if (answer.status !== 200) return this.warn.warn('isapi_refused', { controller: deviceId, status: answer.status, body: answer.body }, 'ISAPI event refused');
+    const answer = await this.o.ingest.submit([{ ...(seq !== undefined ? { key: `${this.o.controller.vendor}/${deviceId}/${seq}` } : {}), messages: [message] }], Buffer.from(JSON.stringify(message.payload).slice(0, 400)));
+    if (answer.status !== 200) return this.warn.warn('isapi_refused', { controller: deviceId, status: answer.status, body: answer.body }, 'access controller event refused');
     const raised = this.o.alerts.unresolved().find((a) => a.deviceId === deviceId && a.lastSeenAt >= before);
     if (raised) this.pictureFor = { alertId: raised.id };
   }

@@ -34,8 +34,24 @@ const HikvisionController = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.Optional(Type.String({ maxLength: 200 })),
     passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
-    /** major/minor codes → gate event type (or `door:open` / `door:closed`), added to or overriding the defaults */
-    events: Type.Optional(Type.Array(Type.Object({ major: Type.Integer(), minor: Type.Integer(), type: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }))),
+    /**
+     * Hikvision: major/minor codes → gate event type (or `door:open` / `door:closed`); Dahua: event
+     * `code` (with `status` for AccessControl) → the same. Added to or overriding the defaults.
+     */
+    events: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            major: Type.Optional(Type.Integer()),
+            minor: Type.Optional(Type.Integer()),
+            code: Type.Optional(Type.String({ pattern: '^[A-Za-z]{1,64}$' })),
+            status: Type.Optional(Type.Integer()),
+            type: Type.String({ minLength: 1, maxLength: 64 }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -45,6 +61,8 @@ export const Platforms = Type.Object(
     ctwing: Type.Optional(Type.Array(Product)),
     onenet: Type.Optional(Type.Array(Product)),
     hikvision: Type.Optional(Type.Array(HikvisionController)),
+    /** Dahua access controllers (eventManager.cgi?action=attach), the same fields */
+    dahua: Type.Optional(Type.Array(HikvisionController)),
   },
   { additionalProperties: false },
 );
@@ -53,10 +71,11 @@ export type PlatformName = 'ctwing' | 'onenet';
 export type ProductConfig = Static<typeof Product>;
 
 export interface AccessController extends Static<typeof HikvisionController> {
+  vendor: 'hikvision' | 'dahua';
   password: string;
 }
 
-/** `platforms:` as the hub uses it: secrets resolved. */
+/** `platforms:` as the hub uses it: secrets resolved; `hikvision` holds both vendors' controllers. */
 export type ResolvedPlatforms = Record<PlatformName, Product[]> & { hikvision: AccessController[] };
 
 /** A product as the adapters use it: its secrets resolved. */
@@ -82,10 +101,12 @@ export function resolvePlatforms(p: Platforms | undefined, env: Record<string, s
       out[name].push({ ...product, token, ...(aesKey ? { aesKey } : {}) });
     }
   }
-  for (const [i, c] of (p?.hikvision ?? []).entries()) {
-    const password = c.password ?? (c.passwordEnv ? env[c.passwordEnv] : undefined);
-    if (password === undefined) throw new Error(`platforms.hikvision[${i}] (${c.deviceId}): needs password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
-    out.hikvision.push({ ...c, password });
+  for (const vendor of ['hikvision', 'dahua'] as const) {
+    for (const [i, c] of (p?.[vendor] ?? []).entries()) {
+      const password = c.password ?? (c.passwordEnv ? env[c.passwordEnv] : undefined);
+      if (password === undefined) throw new Error(`platforms.${vendor}[${i}] (${c.deviceId}): needs password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
+      out.hikvision.push({ ...c, vendor, password });
+    }
   }
   return out;
 }
