@@ -49,6 +49,7 @@ import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-ch
 import { ResidentReportGuard } from './cases/resident-guard.ts';
 import { GbService } from './gb28181/service.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
+import { AccessControllers } from './ingest/adapters/isapi.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -97,6 +98,8 @@ export class Hub {
   cameras: CameraService | undefined;
   /** GB/T 28181 cameras and NVRs, when the config file has a `gb28181:` section. */
   gb28181: GbService | undefined;
+  /** Hikvision ISAPI access controllers (platforms.hikvision), when configured. */
+  accessControllers: AccessControllers | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -362,6 +365,11 @@ export class Hub {
       });
       await this.gb28181.start();
     }
+    const controllers = this.configFile.platformProducts?.hikvision ?? [];
+    if (controllers.length > 0) {
+      this.accessControllers = new AccessControllers(controllers, { ingest: this.pushAdapters.ingest, registry, alerts, snapshots: this.snapshots, log: this.log.child({ component: 'isapi' }), clock: this.clock });
+      this.accessControllers.start();
+    }
     this.started = true;
     this.log.info(
       {
@@ -394,6 +402,7 @@ export class Hub {
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.gb28181?.stop();
+    await this.accessControllers?.stop();
     await this.mqtt?.stop();
     await parts.writer.stop();
     parts.registry.stop();

@@ -104,6 +104,7 @@ export const TOKENS = {
   ONENET_SMOKE_TOKEN: 'onenetSmokeTok3n',
   ONENET_GAS_TOKEN: 'onenetGasTok3n',
   ONENET_GAS_AES_KEY: newEncodingAesKey(),
+  DAHUA_PASSWORD: 'dahua-pass',
 };
 
 /**
@@ -114,6 +115,8 @@ export async function startPlatformHub(
   devices: Record<string, unknown>[],
   productDevices: Partial<Record<'ctwing' | 'onenet', Record<string, Record<string, string>>>> = {},
   overrides: Partial<HubConfig> = {},
+  /** more `platforms:` lists (hikvision, dahua) */
+  extra: Record<string, unknown[]> = {},
 ): Promise<Hub> {
   const example = parseDocument(fs.readFileSync(path.resolve(import.meta.dirname, '../../config/platforms-example.yaml'), 'utf8')).toJS() as Record<string, unknown>;
   const platforms = example.platforms as Record<'ctwing' | 'onenet', { id: string; devices?: Record<string, string> }[]>;
@@ -125,7 +128,7 @@ export async function startPlatformHub(
   const content = {
     communities: [{ id: 'c1', name: { zh: '阳光社区', en: 'Sunshine' }, cells: [{ id: 'g1', buildings: [{ id: 'b1' }] }] }],
     devices,
-    platforms: example.platforms,
+    platforms: { ...platforms, ...extra },
   };
   fs.writeFileSync(file, JSON.stringify(content));
   const loaded = loadHubConfigFile(file, TOKENS);

@@ -6,7 +6,7 @@ import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
-import { Platforms, resolvePlatforms, type PlatformName, type Product } from '../ingest/adapters/platforms.ts';
+import { Platforms, resolvePlatforms, type ResolvedPlatforms } from '../ingest/adapters/platforms.ts';
 import { ProviderConfigError, ProvidersSection, resolveProviders, type ProvidersConfig } from '../notify/people/provider-config.ts';
 import { Gb28181Section, GbConfigError, resolveGbConfig, type GbConfig } from '../gb28181/config.ts';
 
@@ -217,7 +217,7 @@ export type LoadedConfigFile = HubConfigFile & {
   /** `platforms:` with its secrets resolved from the environment. */
   readonly providerConfig?: ProvidersConfig;
   readonly gb?: GbConfig;
-  readonly platformProducts?: Readonly<Record<PlatformName, Product[]>>;
+  readonly platformProducts?: Readonly<ResolvedPlatforms>;
 };
 type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
@@ -264,7 +264,7 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
   }
   try {
     const lists = cameraLists(raw, env);
-    let platformProducts: Record<PlatformName, Product[]>;
+    let platformProducts: ResolvedPlatforms;
     try {
       platformProducts = resolvePlatforms(raw.platforms, env);
     } catch (err) {

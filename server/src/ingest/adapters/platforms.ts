@@ -25,16 +25,58 @@ const Product = Type.Object(
   { additionalProperties: false },
 );
 
+/** A Hikvision access controller the hub reads over ISAPI (alertStream), reported as one gate device. */
+const HikvisionController = Type.Object(
+  {
+    /** the hub gate device this controller's events are */
+    deviceId: Type.String({ pattern: ID_PATTERN }),
+    url: Type.String({ pattern: '^https?://' }),
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.Optional(Type.String({ maxLength: 200 })),
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
+    /**
+     * Hikvision: major/minor codes → gate event type (or `door:open` / `door:closed`); Dahua: event
+     * `code` (with `status` for AccessControl) → the same. Added to or overriding the defaults.
+     */
+    events: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            major: Type.Optional(Type.Integer()),
+            minor: Type.Optional(Type.Integer()),
+            code: Type.Optional(Type.String({ pattern: '^[A-Za-z]{1,64}$' })),
+            status: Type.Optional(Type.Integer()),
+            type: Type.String({ minLength: 1, maxLength: 64 }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const Platforms = Type.Object(
   {
     ctwing: Type.Optional(Type.Array(Product)),
     onenet: Type.Optional(Type.Array(Product)),
+    hikvision: Type.Optional(Type.Array(HikvisionController)),
+    /** Dahua access controllers (eventManager.cgi?action=attach), the same fields */
+    dahua: Type.Optional(Type.Array(HikvisionController)),
   },
   { additionalProperties: false },
 );
 export type Platforms = Static<typeof Platforms>;
-export type PlatformName = keyof Platforms;
+export type PlatformName = 'ctwing' | 'onenet';
 export type ProductConfig = Static<typeof Product>;
+
+export interface AccessController extends Static<typeof HikvisionController> {
+  vendor: 'hikvision' | 'dahua';
+  password: string;
+}
+
+/** `platforms:` as the hub uses it: secrets resolved; `hikvision` holds both vendors' controllers. */
+export type ResolvedPlatforms = Record<PlatformName, Product[]> & { hikvision: AccessController[] };
 
 /** A product as the adapters use it: its secrets resolved. */
 export interface Product extends ProductConfig {
@@ -42,8 +84,8 @@ export interface Product extends ProductConfig {
 }
 
 /** Resolves `tokenEnv` / `aesKeyEnv` from the environment config.ts hands down; every problem names its product. */
-export function resolvePlatforms(p: Platforms | undefined, env: Record<string, string | undefined>): Record<PlatformName, Product[]> {
-  const out: Record<PlatformName, Product[]> = { ctwing: [], onenet: [] };
+export function resolvePlatforms(p: Platforms | undefined, env: Record<string, string | undefined>): ResolvedPlatforms {
+  const out: ResolvedPlatforms = { ctwing: [], onenet: [], hikvision: [] };
   for (const name of ['ctwing', 'onenet'] as const) {
     const seen = new Set<string>();
     for (const [i, product] of (p?.[name] ?? []).entries()) {
@@ -57,6 +99,13 @@ export function resolvePlatforms(p: Platforms | undefined, env: Record<string, s
       if (aesKey !== undefined && !/^[A-Za-z0-9+/]{43}$/.test(aesKey)) throw new Error(`${where}: aesKey must be the 43-character EncodingAESKey`);
       if (name === 'ctwing' && aesKey) throw new Error(`${where}: aesKey is for OneNET products`);
       out[name].push({ ...product, token, ...(aesKey ? { aesKey } : {}) });
+    }
+  }
+  for (const vendor of ['hikvision', 'dahua'] as const) {
+    for (const [i, c] of (p?.[vendor] ?? []).entries()) {
+      const password = c.password ?? (c.passwordEnv ? env[c.passwordEnv] : undefined);
+      if (password === undefined) throw new Error(`platforms.${vendor}[${i}] (${c.deviceId}): needs password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
+      out.hikvision.push({ ...c, vendor, password });
     }
   }
   return out;
