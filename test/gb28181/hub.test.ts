@@ -123,8 +123,11 @@ describe('GB/T 28181 cameras in the hub', () => {
     nvr.sendRaw(gbk);
     await waitFor(() => (hub.rejects.counts.get('gb_sip_malformed') ?? 0) >= 2 || undefined, { what: 'garbage SIP counted' });
     expect(hub.rejects.counts.get('gb_xml_malformed')).toBe(1);
-    const res = await s.fetch(`${hub.httpUrl}/api/rejected?limit=50`);
-    if (res.status === 200) expect(JSON.stringify(await res.json())).toContain('gb_xml_malformed');
+    const res = await s.fetch(`${hub.httpUrl}/api/ingest/rejected?limit=50`);
+    expect(res.status).toBe(200);
+    const listed = (await res.json()) as { byReason: Record<string, number>; recent: { reason: string; topic: string }[] };
+    expect(listed.byReason.gb_xml_malformed).toBe(1);
+    expect(listed.recent.find((r) => r.reason === 'gb_xml_malformed')?.topic).toMatch(/^gb28181\/udp\/127\.0\.0\.1:/);
     expect(await nvr.keepalive()).toBe(200);
   });
 
