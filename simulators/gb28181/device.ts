@@ -78,7 +78,7 @@ export class SimGbDevice {
 
   constructor(readonly o: SimDeviceOptions) {
     const n = o.channels ?? 1;
-    this.channelIds = Array.from({ length: n }, (_, i) => `${o.id.slice(0, 10)}131${String(Number(o.id.slice(13)) * 100 + i + 1).padStart(7, '0').slice(-7)}`);
+    this.channelIds = Array.from({ length: n }, (_, i) => `${o.id.slice(0, 10)}131${String(Number(o.id.slice(13)) * 10_000 + i + 1).padStart(7, '0').slice(-7)}`);
     this.endpoint = new SipEndpoint({
       host: '127.0.0.1',
       port: 0,
