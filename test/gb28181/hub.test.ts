@@ -136,5 +136,7 @@ describe('GB/T 28181 cameras in the hub', () => {
     expect(await ipc.register()).toBe(200);
     const cam = await waitFor(() => hub.registry.get(ipc.channelIds[0]!), { what: 'IPC channel camera' });
     expect(cam).toMatchObject({ gridCellId: 'g2', buildingId: 'b2' });
+    // Not named in the config: named by its DeviceInfo answer.
+    await waitFor(() => hub.registry.get(ipc.id)?.name === '模拟设备0010' || undefined, { what: 'IPC named from DeviceInfo' });
   });
 });

@@ -385,6 +385,28 @@ export class GbPlatform {
     return items;
   }
 
+  /** DeviceInfo query (A.2.4.3): the device's own name, maker and model; undefined when it gives none in time. */
+  async queryDeviceInfo(deviceId: string): Promise<{ name?: string; manufacturer?: string; model?: string } | undefined> {
+    const dev = this.registered(deviceId);
+    const sn = this.nextSn();
+    const { promise } = this.expect(dev.id, sn, false);
+    const res = await this.sendMessage(dev, buildManscdp('Query', [['CmdType', 'DeviceInfo'], ['SN', sn], ['DeviceID', dev.id]], this.o.config.charset)).catch((err: unknown) => {
+      this.settle(dev.id, sn, undefined);
+      throw err;
+    });
+    if (res.status !== 200) {
+      this.settle(dev.id, sn, undefined);
+      return undefined;
+    }
+    const m = await promise;
+    if (!m) return undefined;
+    const t = (k: string) => textOf(m.body, k)?.slice(0, 200) || undefined;
+    const name = t('DeviceName');
+    const manufacturer = t('Manufacturer');
+    const model = t('Model');
+    return { ...(name ? { name } : {}), ...(manufacturer ? { manufacturer } : {}), ...(model ? { model } : {}) };
+  }
+
   /** SUBSCRIBE for alarms of every priority and method (2016 §9.7.2); resolves with the SIP status. */
   async subscribeAlarms(deviceId: string, expiresS = 3600): Promise<number> {
     const dev = this.registered(deviceId);
