@@ -32,6 +32,8 @@ export interface SimDeviceOptions {
   /** Channels; their ids are the device id's first 10 digits, 131 and a serial. */
   channels?: number;
   channelNames?: (i: number) => string;
+  /** What it answers a DeviceInfo query with. */
+  deviceName?: string;
   keepaliveIntervalS?: number;
   expiresS?: number;
   /** Items per catalog MESSAGE (the device's own batching, counted by SumNum). */
@@ -78,7 +80,7 @@ export class SimGbDevice {
 
   constructor(readonly o: SimDeviceOptions) {
     const n = o.channels ?? 1;
-    this.channelIds = Array.from({ length: n }, (_, i) => `${o.id.slice(0, 10)}131${String(Number(o.id.slice(13)) * 100 + i + 1).padStart(7, '0').slice(-7)}`);
+    this.channelIds = Array.from({ length: n }, (_, i) => `${o.id.slice(0, 10)}131${String(Number(o.id.slice(13)) * 10_000 + i + 1).padStart(7, '0').slice(-7)}`);
     this.endpoint = new SipEndpoint({
       host: '127.0.0.1',
       port: 0,
@@ -260,6 +262,9 @@ export class SimGbDevice {
     if (m.root === 'Query' && m.cmdType === 'Catalog') {
       this.catalogQueries++;
       void this.answerCatalog(m.sn);
+    } else if (m.root === 'Query' && m.cmdType === 'DeviceInfo') {
+      const info: XmlFields = [['CmdType', 'DeviceInfo'], ['SN', m.sn], ['DeviceID', this.o.id], ['DeviceName', this.o.deviceName ?? `模拟设备${this.o.id.slice(-4)}`], ['Manufacturer', 'Simulated'], ['Model', 'SIM-NVR'], ['Firmware', '1.0'], ['Channel', this.channelIds.length], ['Result', 'OK']];
+      void this.message(this.body('Response', info)).catch(() => {});
     } else if (m.root === 'Control' && m.cmdType === 'DeviceControl') {
       const cmd = textOf(m.body, 'GuardCmd');
       if (cmd === 'SetGuard' || cmd === 'ResetGuard') this.guard = cmd;

@@ -10,7 +10,8 @@ import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { adminSession, type HubSession } from '../helpers/auth.ts';
 import { SimGbDevice } from '../../simulators/gb28181/index.ts';
-import { DOMAIN, PLATFORM_ID, REALM_PASSWORD } from './fixtures.ts';
+import os from 'node:os';
+import { DOMAIN, keepaliveFile, PLATFORM_ID, REALM_PASSWORD, sipsak } from './fixtures.ts';
 
 const NVR = '34020000001180000001';
 const NVR_PASSWORD = 'nvr-pass-1';
@@ -123,9 +124,29 @@ describe('GB/T 28181 cameras in the hub', () => {
     nvr.sendRaw(gbk);
     await waitFor(() => (hub.rejects.counts.get('gb_sip_malformed') ?? 0) >= 2 || undefined, { what: 'garbage SIP counted' });
     expect(hub.rejects.counts.get('gb_xml_malformed')).toBe(1);
-    const res = await s.fetch(`${hub.httpUrl}/api/rejected?limit=50`);
-    if (res.status === 200) expect(JSON.stringify(await res.json())).toContain('gb_xml_malformed');
+    const res = await s.fetch(`${hub.httpUrl}/api/ingest/rejected?limit=50`);
+    expect(res.status).toBe(200);
+    const listed = (await res.json()) as { byReason: Record<string, number>; recent: { reason: string; topic: string }[] };
+    expect(listed.byReason.gb_xml_malformed).toBe(1);
+    expect(listed.recent.find((r) => r.reason === 'gb_xml_malformed')?.topic).toMatch(/^gb28181\/udp\/127\.0\.0\.1:/);
     expect(await nvr.keepalive()).toBe(200);
+  });
+
+  it('Debian sipsak registers to the hub and keeps alive: the camera is online in the registry', async () => {
+    const id = '34020000001320000077';
+    const port = hub.gb28181!.port;
+    const reg = await sipsak(['-i', '-U', '-C', `sip:${id}@127.0.0.1:5999`, '-x', '3600', '-s', `sip:${id}@127.0.0.1:${port}`, '-u', id, '-a', REALM_PASSWORD]);
+    expect(reg.code, reg.out).toBe(0);
+    const cam = await waitFor(() => hub.registry.get(id)?.online && hub.registry.get(id), { what: 'sipsak device online' });
+    expect(cam).toMatchObject({ kind: 'camera', communityId: 'c1', gridCellId: 'g2' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gb-hub-sipsak-')), 'keepalive.sip');
+    fs.writeFileSync(file, keepaliveFile(id, 3));
+    const before = hub.registry.get(id)!.lastSeenAt!;
+    await new Promise((r) => setTimeout(r, 20));
+    const ka = await sipsak(['-f', file, '-s', `sip:${PLATFORM_ID}@127.0.0.1:${port}`]);
+    expect(ka.code, ka.out).toBe(0);
+    await waitFor(() => (hub.registry.get(id)!.lastSeenAt ?? 0) > before || undefined, { what: 'keepalive seen' });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
   it('an IPC with the realm password lands in the section\'s default place', async () => {
@@ -133,5 +154,7 @@ describe('GB/T 28181 cameras in the hub', () => {
     expect(await ipc.register()).toBe(200);
     const cam = await waitFor(() => hub.registry.get(ipc.channelIds[0]!), { what: 'IPC channel camera' });
     expect(cam).toMatchObject({ gridCellId: 'g2', buildingId: 'b2' });
+    // Not named in the config: named by its DeviceInfo answer.
+    await waitFor(() => hub.registry.get(ipc.id)?.name === '模拟设备0010' || undefined, { what: 'IPC named from DeviceInfo' });
   });
 });

@@ -74,6 +74,17 @@ describe('GB/T 28181 registrar and keepalive', () => {
     expect(await tcp.keepalive()).toBe(200);
   });
 
+  it('guard control and DeviceInfo get the device\'s Response', async () => {
+    const s = await sim('34020000001320000008', REALM_PASSWORD);
+    expect(await s.register()).toBe(200);
+    expect(await platform.setGuard(s.id, true)).toBe('OK');
+    expect(s.guard).toBe('SetGuard');
+    expect(await platform.setGuard(s.id, false)).toBe('OK');
+    expect(s.guard).toBe('ResetGuard');
+    expect(await platform.queryDeviceInfo(s.id)).toEqual({ name: '模拟设备0008', manufacturer: 'Simulated', model: 'SIM-NVR' });
+    await expect(platform.setGuard('34020000001320000999', true)).rejects.toThrow(/not registered/);
+  });
+
   it('re-registration refreshes, Expires: 0 unregisters, a too-brief Expires gets 423', async () => {
     const s = await sim('34020000001320000004', REALM_PASSWORD);
     expect(await s.register(3600)).toBe(200);

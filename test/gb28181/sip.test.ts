@@ -216,6 +216,30 @@ describe('SIP endpoint on UDP and TCP', () => {
     expect(seen).toBe(1); // retransmissions matched the server transaction
   });
 
+  it('stop() frees its UDP and TCP port and closes its connections', async () => {
+    const e = new SipEndpoint({ host: '127.0.0.1', port: 0, onRequest: (r) => r.reply(200, 'OK'), onMalformed: () => {} });
+    await e.start();
+    const tcp = net.connect(e.port, '127.0.0.1');
+    tcp.on('error', () => {});
+    await new Promise((r) => tcp.once('connect', r));
+    const closed = new Promise((r) => tcp.once('close', r));
+    await e.stop();
+    await closed;
+    const again = new SipEndpoint({ host: '127.0.0.1', port: e.port, onRequest: () => {}, onMalformed: () => {} });
+    await again.start();
+    await again.stop();
+  });
+
+  it('answers 503 past the server transaction limit', async () => {
+    const e = new SipEndpoint({ host: '127.0.0.1', port: 0, timers: { t1: 20, t2: 160, t4: 200 }, maxTransactions: 2, onRequest: (r) => r.reply(200, 'OK'), onMalformed: () => {} });
+    await e.start();
+    started.push(e);
+    const client = await endpoint(() => {});
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await client.request(message(), { transport: 'udp', host: '127.0.0.1', port: e.port })).status);
+    expect(statuses).toEqual([200, 200, 503]);
+  });
+
   it('rejects with a timeout when nobody answers (Timer F)', async () => {
     const silent = dgram.createSocket('udp4');
     sockets.push(silent);

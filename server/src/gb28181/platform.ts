@@ -385,6 +385,37 @@ export class GbPlatform {
     return items;
   }
 
+  /**
+   * A MESSAGE whose answer comes back as a Response MESSAGE with the same SN; resolves with that
+   * Response, or undefined when the device refuses the MESSAGE or does not answer in time.
+   */
+  private async ask(deviceId: string, root: 'Query' | 'Control', cmdType: string, fields: XmlFields = []): Promise<Manscdp | undefined> {
+    const dev = this.registered(deviceId);
+    const sn = this.nextSn();
+    const { promise } = this.expect(dev.id, sn, false);
+    const body = buildManscdp(root, [['CmdType', cmdType], ['SN', sn], ['DeviceID', dev.id], ...fields], this.o.config.charset);
+    const res = await this.sendMessage(dev, body).catch((err: unknown) => {
+      this.settle(dev.id, sn, undefined);
+      throw err;
+    });
+    if (res.status !== 200) {
+      this.settle(dev.id, sn, undefined);
+      return undefined;
+    }
+    return promise;
+  }
+
+  /** DeviceInfo query (A.2.4.3): the device's own name, maker and model; undefined when it gives none in time. */
+  async queryDeviceInfo(deviceId: string): Promise<{ name?: string; manufacturer?: string; model?: string } | undefined> {
+    const m = await this.ask(deviceId, 'Query', 'DeviceInfo');
+    if (!m) return undefined;
+    const t = (k: string) => textOf(m.body, k)?.slice(0, 200) || undefined;
+    const name = t('DeviceName');
+    const manufacturer = t('Manufacturer');
+    const model = t('Model');
+    return { ...(name ? { name } : {}), ...(manufacturer ? { manufacturer } : {}), ...(model ? { model } : {}) };
+  }
+
   /** SUBSCRIBE for alarms of every priority and method (2016 §9.7.2); resolves with the SIP status. */
   async subscribeAlarms(deviceId: string, expiresS = 3600): Promise<number> {
     const dev = this.registered(deviceId);
@@ -400,19 +431,7 @@ export class GbPlatform {
 
   /** SetGuard / ResetGuard DeviceControl; resolves with the device's Result (OK, ERROR), or undefined without one. */
   async setGuard(deviceId: string, on: boolean): Promise<string | undefined> {
-    const dev = this.registered(deviceId);
-    const sn = this.nextSn();
-    const { promise } = this.expect(dev.id, sn, false);
-    const fields: XmlFields = [['CmdType', 'DeviceControl'], ['SN', sn], ['DeviceID', dev.id], ['GuardCmd', on ? 'SetGuard' : 'ResetGuard']];
-    const res = await this.sendMessage(dev, buildManscdp('Control', fields, this.o.config.charset)).catch((err: unknown) => {
-      this.settle(dev.id, sn, undefined);
-      throw err;
-    });
-    if (res.status !== 200) {
-      this.settle(dev.id, sn, undefined);
-      return undefined;
-    }
-    const m = await promise;
+    const m = await this.ask(deviceId, 'Control', 'DeviceControl', [['GuardCmd', on ? 'SetGuard' : 'ResetGuard']]);
     return m ? textOf(m.body, 'Result') : undefined;
   }
 }

@@ -96,6 +96,17 @@ export class GbService {
       (status) => status !== 200 && log.info({ status }, 'GB/T 28181 alarm subscription refused; alarms still come as MESSAGE'),
       (err: unknown) => log.warn({ err: (err as Error).message }, 'GB/T 28181 alarm subscription failed'),
     );
+    // A device without a configured name is shown by the name it gives itself, not its 20 digits.
+    if (!this.deviceConfig(dev.id)?.name && !this.o.registry.get(dev.id)?.name) {
+      void this.platform.queryDeviceInfo(dev.id).then(
+        (info) => {
+          if (!info?.name || this.o.registry.get(dev.id)?.name) return;
+          this.o.registry.provision({ id: dev.id, kind: 'camera', ...this.placeOf(dev.id), name: info.name });
+          this.o.registry.flush();
+        },
+        (err: unknown) => log.info({ err: (err as Error).message }, 'GB/T 28181 DeviceInfo query failed'),
+      );
+    }
     if (this.deviceConfig(dev.id)?.guard) {
       void this.platform.setGuard(dev.id, true).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'GB/T 28181 SetGuard failed'));
     }

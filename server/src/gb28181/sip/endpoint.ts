@@ -46,6 +46,8 @@ export interface SipEndpointOptions {
   timers?: SipTimers;
   /** Most open TCP connections; past it new ones are closed at once. */
   maxConnections?: number;
+  /** Most server transactions at once; past it requests get 503. */
+  maxTransactions?: number;
   /** TCP connections silent this long are closed. */
   idleTimeoutMs?: number;
   onRequest: (incoming: IncomingRequest) => void;
@@ -88,6 +90,18 @@ export class SipEndpoint {
   }
 
   async start(): Promise<void> {
+    // With port 0 the UDP port is picked first and TCP may find it taken: pick again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.bind();
+      } catch (err) {
+        await this.stop();
+        if (this.o.port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  private async bind(): Promise<void> {
     const udp = dgram.createSocket(net.isIPv6(this.o.host) ? 'udp6' : 'udp4');
     this.udp = udp;
     await new Promise<void>((resolve, reject) => {
@@ -237,6 +251,11 @@ export class SipEndpoint {
     const existing = this.servers.get(key);
     if (existing) {
       existing.retransmitted();
+      return;
+    }
+    // Each UDP server transaction lives 64·T1 after its answer: a flood must not grow them without bound.
+    if (this.servers.size >= (this.o.maxTransactions ?? 20_000)) {
+      this.sendRaw(serialize(responseTo(msg, 503, 'Service Unavailable', [['Retry-After', '5']])), from);
       return;
     }
     // Responses go back where the request came from (RFC 3581 rport), which also crosses NAT.
