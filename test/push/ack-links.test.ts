@@ -59,6 +59,8 @@ describe('acknowledgement link pages on the hub', () => {
     const html_ = { accept: 'text/html,application/xhtml+xml' };
     const page = await fetch(url, { headers: html_ });
     expect(page.status).toBe(200);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cache-control')).toBe('no-store');
     const html = await page.text();
     expect(html).toContain('确认告警 · Acknowledge');
     expect(html).toContain('<form method="post">');

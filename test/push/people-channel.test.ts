@@ -134,6 +134,9 @@ describe('the people channel: ladder, durable outbox, retries, acknowledgement s
     f.alerts.tick();
     await new Promise((r) => setTimeout(r, 150));
     expect(dingtalk.sent).toHaveLength(1);
+    // Every transport hears of it once, to update what it sent (a WeCom card's button).
+    expect(dingtalk.acknowledgedAlerts).toEqual([{ alertId: alert.id, by: 'zhang' }]);
+    expect(wecom.acknowledgedAlerts).toEqual([{ alertId: alert.id, by: 'zhang' }]);
   });
 
   it('escalates along the ladder: the supervisor at level 1, and SMS for a critical alert still unacknowledged at the configured level', async () => {

@@ -7,6 +7,7 @@ import type { PersonChannelName, PersonMessage, PersonRecipient, PersonTransport
  */
 export class RecordingTransport implements PersonTransport {
   readonly sent: PersonMessage[] = [];
+  readonly acknowledgedAlerts: { alertId: string; by: string }[] = [];
   answer: (m: PersonMessage) => SendResult | Promise<SendResult> = () => ({ ok: true });
 
   constructor(
@@ -16,6 +17,10 @@ export class RecordingTransport implements PersonTransport {
 
   reachable(r: PersonRecipient): boolean {
     return Boolean(this.address(r));
+  }
+
+  acknowledged(alertId: string, by: string): void {
+    this.acknowledgedAlerts.push({ alertId, by });
   }
 
   async send(m: PersonMessage): Promise<SendResult> {

@@ -129,6 +129,20 @@ describe.skipIf(!hasChromium || !hasOpenssl)('worker PWA: push notification in C
     await page.waitForSelector(`[data-testid=worker-alert][data-alert-id="${alert.id}"]`);
     expect(await page.textContent(`[data-alert-id="${alert.id}"] [data-testid=worker-alert-place]`)).toContain('3号楼');
 
+    hub.alerts.get(alert.id)!.ackDeadlineAt = Date.now() - 1;
+    hub.alerts.tick();
+    // The escalation goes to the supervisor; the card shows the level.
+    await page.waitForSelector(`[data-alert-id="${alert.id}"] [data-testid=worker-alert-level]`, { timeout: 30_000 });
+    expect(await page.textContent(`[data-alert-id="${alert.id}"] [data-testid=worker-alert-level]`)).toContain('1');
+    // A reminder notifies again in the same notification (same tag), renewed rather than stacked.
+    const reminder = { ...(received.body as Record<string, unknown>), change: 'reminded' };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: hub.httpUrl, registrationId, data: JSON.stringify(reminder) });
+    await waitFor(
+      () => sw.evaluate(async () => (await (self as unknown as SwScope).registration.getNotifications()).length).then((n: number) => n === 1),
+      15_000,
+      'one notification for the alert after the reminder',
+    );
+
     // The 确认 action, as Chromium calls it when the worker taps it: the service worker's own handler.
     await sw.evaluate(async () => {
       const scope = self as unknown as SwScope;

@@ -44,6 +44,11 @@ export const ackLinkRoutes: FastifyPluginAsync<{ delivery: PeopleDelivery }> = a
   // The confirm page's form posts urlencoded; its body says nothing (the URL is the link).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, body, done) => done(null, body));
   const lastLogged = new Map<AckRefusal, number>();
+  // The token is the credential: never in a Referer, never in a cache.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    void reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    return payload;
+  });
 
   const refuse = (req: FastifyRequest<OnLink>, reply: FastifyReply, reason: AckRefusal) => {
     delivery.refused(reason);
@@ -61,7 +66,7 @@ export const ackLinkRoutes: FastifyPluginAsync<{ delivery: PeopleDelivery }> = a
     const checked = delivery.ackLinks.check(req.params.alertId, req.query.t);
     if (!checked.ok) return refuse(req, reply, checked.reason);
     const alert = delivery.alert(req.params.alertId);
-    void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('text/html');
+    void reply.type('text/html');
     if (!alert) {
       if (wantsJson(req)) return reply.status(404).type('application/json').send({ error: 'ALERT_NOT_FOUND', message: `alert ${req.params.alertId} not found` });
       return reply.status(404).send(page('告警确认 Acknowledge', '<h1>告警不存在 Alert not found</h1>'));
@@ -88,7 +93,7 @@ export const ackLinkRoutes: FastifyPluginAsync<{ delivery: PeopleDelivery }> = a
     const alert = wasAcked ? existing : delivery.acknowledge({ alertId: existing.id, recipientId: used.claims.recipientId, channel: used.claims.channel, ip: req.ip });
     if (wantsJson(req)) return reply.send({ alert, acknowledged: !wasAcked });
     const done = wasAcked ? ackedBy(alert) : `<p>已确认，谢谢。<br>Acknowledged. Thank you.</p>`;
-    return reply.header('cache-control', 'no-store').type('text/html').send(page('告警确认 Acknowledge', alertBlock(alert, delivery.place(alert)) + done));
+    return reply.type('text/html').send(page('告警确认 Acknowledge', alertBlock(alert, delivery.place(alert)) + done));
   });
 };
 

@@ -99,6 +99,10 @@ export class PersonOutbox {
     return this.transports.get(channel);
   }
 
+  get transportList(): PersonTransport[] {
+    return [...this.transports.values()];
+  }
+
   get channels(): PersonChannelName[] {
     return [...this.transports.keys()];
   }

@@ -58,6 +58,7 @@ export class PeopleChannel implements NotificationChannel {
     if (change.type === 'acknowledged' || change.type === 'resolved') {
       const n = this.d.outbox.cancel(change.alert.id);
       if (n) this.d.log.info({ alertId: change.alert.id, cancelled: n, change: change.type }, 'stopped pending deliveries to people');
+      if (change.type === 'acknowledged') this.tellTransports(change.alert.id, change.actor);
       return;
     }
     const addressed = addressedChange(change);
@@ -110,6 +111,18 @@ export class PeopleChannel implements NotificationChannel {
         detail: { change: change.type, level, count: added.length, channels: byChannel, ...(unreachable.length ? { unreachable: unreachable.slice(0, MAX_NAMES) } : {}) },
       }),
     );
+  }
+
+  /** Off the hot path: a transport updating what it sent (a WeCom card) does network I/O. */
+  private tellTransports(alertId: string, by: string): void {
+    for (const t of this.d.outbox.transportList) {
+      if (!t.acknowledged) continue;
+      setImmediate(() => {
+        Promise.resolve()
+          .then(() => t.acknowledged!(alertId, by))
+          .catch((err: unknown) => this.d.log.warn({ err, channel: t.channel, alertId }, 'a transport could not mark its messages acknowledged'));
+      });
+    }
   }
 
   /** Each send, and the first failure and the final one of each message, not every retry. */
