@@ -20,6 +20,7 @@ export function platformConfig(over: Partial<GbConfig> = {}, devices: GbDeviceCo
     charset: 'GB2312',
     communityId: 'c1',
     maxChannelsPerDevice: 4096,
+    catalogRefreshS: 3600,
     devices: new Map(devices.map((d) => [d.id, d])),
     ...over,
   };

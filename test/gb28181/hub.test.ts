@@ -34,6 +34,7 @@ export const GB_HUB_CONFIG = {
     port: 0,
     password: REALM_PASSWORD,
     keepaliveIntervalS: 1,
+    catalogRefreshS: 0,
     communityId: 'c1',
     gridCellId: 'g2',
     buildingId: 'b2',
@@ -154,6 +155,11 @@ describe('GB/T 28181 cameras in the hub', () => {
     expect(await ipc.register()).toBe(200);
     const cam = await waitFor(() => hub.registry.get(ipc.channelIds[0]!), { what: 'IPC channel camera' });
     expect(cam).toMatchObject({ gridCellId: 'g2', buildingId: 'b2' });
+    // Its catalog grows: the next registration (a refresh) asks again (catalogRefreshS: 0).
+    const grown = await sim(ipc.id, REALM_PASSWORD, 2, { charset: 'UTF-8' });
+    expect(await grown.register()).toBe(200);
+    await waitFor(() => hub.registry.get(grown.channelIds[1]!), { what: 'the new channel' });
+    expect(grown.catalogQueries).toBe(1);
     // Not named in the config: named by its DeviceInfo answer.
     await waitFor(() => hub.registry.get(ipc.id)?.name === '模拟设备0010' || undefined, { what: 'IPC named from DeviceInfo' });
   });

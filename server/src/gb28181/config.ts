@@ -60,6 +60,8 @@ export const Gb28181Section = Type.Object(
     gridCellId: Type.Optional(Id),
     buildingId: Type.Optional(Id),
     maxChannelsPerDevice: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536 })),
+    /** a re-registration asks for the catalog again when the last one is older than this; 3600 by default */
+    catalogRefreshS: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86_400 })),
     devices: Type.Optional(Type.Array(GbDevice)),
     upstream: Type.Optional(Upstream),
   },
@@ -105,6 +107,7 @@ export interface GbConfig {
   gridCellId?: string;
   buildingId?: string;
   maxChannelsPerDevice: number;
+  catalogRefreshS: number;
   devices: Map<string, GbDeviceConfig>;
   upstream?: GbUpstreamConfig;
 }
@@ -173,6 +176,7 @@ export function resolveGbConfig(s: Gb28181Section, env: Env): GbConfig {
     ...(s.gridCellId ? { gridCellId: s.gridCellId } : {}),
     ...(s.buildingId ? { buildingId: s.buildingId } : {}),
     maxChannelsPerDevice: s.maxChannelsPerDevice ?? 4096,
+    catalogRefreshS: s.catalogRefreshS ?? 3600,
     devices,
     ...(upstream ? { upstream } : {}),
   };

@@ -33,6 +33,8 @@ export class GbService {
   private readonly clock: () => number;
   /** Counted per camera event type and for alarms with none. */
   readonly alarms = new Map<string, number>();
+  /** When each device's catalog was last asked for. */
+  private readonly catalogAskedAt = new Map<string, number>();
 
   constructor(private readonly o: GbServiceOptions) {
     this.clock = o.clock ?? Date.now;
@@ -89,9 +91,15 @@ export class GbService {
       this.o.registry.flush();
     }
     this.status(dev, true);
-    if (refresh) return;
     const log = this.o.log.child({ device: dev.id });
-    void this.platform.queryCatalog(dev.id).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'GB/T 28181 catalog query failed'));
+    const now = this.clock();
+    // Channels come and go on an NVR: a re-registration asks again once the catalog is old.
+    const askedAt = this.catalogAskedAt.get(dev.id);
+    if (!refresh || askedAt === undefined || now - askedAt >= this.o.config.catalogRefreshS * 1000) {
+      this.catalogAskedAt.set(dev.id, now);
+      void this.platform.queryCatalog(dev.id).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'GB/T 28181 catalog query failed'));
+    }
+    if (refresh) return;
     void this.platform.subscribeAlarms(dev.id).then(
       (status) => status !== 200 && log.info({ status }, 'GB/T 28181 alarm subscription refused; alarms still come as MESSAGE'),
       (err: unknown) => log.warn({ err: (err as Error).message }, 'GB/T 28181 alarm subscription failed'),
