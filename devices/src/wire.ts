@@ -197,3 +197,8 @@ export interface WireAssignable extends WirePerson {
 export interface PeopleReply {
   people: WireAssignable[];
 }
+
+/** GET /api/stats/communities: /api/stats per community of the caller's scope (without perCell). */
+export interface CommunityStatsReply {
+  communities: (Omit<StatsReply, 'alerts'> & { communityId: string; alerts: Omit<StatsReply['alerts'], 'perCell'> })[];
+}

@@ -182,3 +182,55 @@ describe('the repeat chime runs on its own timer', () => {
     expect(r.running).toBe(false);
   });
 });
+
+describe('plan zoom, pan and floors', async () => {
+  const { clampView, floorsOf, focusOn, labelSize, panBy, zoomAt, zoomOf, MAX_ZOOM } = await import('../../dashboard/src/lib/plan-view.ts');
+  const full = { x: 0, y: 0, w: 200, h: 100 };
+
+  it('zooms around the pointer, pans within the plan, stays within the limits', () => {
+    const z = zoomAt(full, full, 2, 0.25, 0.5);
+    expect(z).toEqual({ x: 25, y: 25, w: 100, h: 50 });
+    expect(zoomOf(full, z)).toBe(2);
+    // the point under the pointer stays put: 0.25 of the way across before and after
+    expect(z.x + z.w * 0.25).toBe(full.x + full.w * 0.25);
+    expect(zoomOf(full, zoomAt(full, full, 1000))).toBe(MAX_ZOOM);
+    expect(zoomAt(full, z, 0.01)).toEqual(full);
+    // a drag to the right by half the view moves the view left, not beyond the plan's edge
+    expect(panBy(full, z, 0.5, 0)).toEqual({ x: 0, y: 25, w: 100, h: 50 });
+    expect(panBy(full, z, -5, -5)).toEqual({ x: 100, y: 50, w: 100, h: 50 });
+    expect(clampView(full, { x: -50, y: 0, w: 400, h: 200 })).toEqual(full); // never more than the whole plan
+  });
+
+  it('focuses on a device and keeps labels the same size on screen', () => {
+    const f = focusOn(full, full, 150, 20, 4);
+    expect(f).toEqual({ x: 125, y: 7.5, w: 50, h: 25 });
+    // 15 px on a 1000 px wide stage: 3 units at the whole plan, 0.75 at 4×
+    expect(labelSize(full, 1000, 15)).toBe(3);
+    expect(labelSize(f, 1000, 15)).toBe(0.75);
+  });
+
+  it('lists a building\'s floors top first with their devices, all configured floors shown', () => {
+    const devs = [
+      device({ id: 'a', kind: 'smoke', buildingId: 'b1', floor: 3 }),
+      device({ id: 'b', kind: 'smoke', buildingId: 'b1', floor: 3 }),
+      device({ id: 'c', kind: 'smoke', buildingId: 'b1', floor: -1 }),
+      device({ id: 'd', kind: 'smoke', buildingId: 'b1', floor: null }),
+      device({ id: 'e', kind: 'smoke', buildingId: 'b2', floor: 1 }),
+    ];
+    const rows = floorsOf(devs, 'b1', 5);
+    expect(rows.map((r) => r.floor)).toEqual([5, 4, 3, 2, 1, -1, Number.NaN]);
+    expect(rows.find((r) => r.floor === 3)!.devices.map((d) => d.id)).toEqual(['a', 'b']);
+    expect(rows.at(-1)!.devices.map((d) => d.id)).toEqual(['d']);
+  });
+});
+
+describe('chart axes follow the UI language', async () => {
+  const { timeTicks } = await import('../../dashboard/src/lib/series.ts');
+  it('times of day within a day, dates beyond, in zh and en', () => {
+    const t = new Date(2026, 11, 3, 19, 42).getTime() / 1000;
+    expect(timeTicks('zh-CN', [t], 3600)).toEqual(['19:42']);
+    expect(timeTicks('en', [t], 3600)).toEqual(['19:42']);
+    expect(timeTicks('zh-CN', [t], 7 * 86400)[0]).toMatch(/^12月3日/);
+    expect(timeTicks('en', [t], 7 * 86400)[0]).toMatch(/^Dec 3/);
+  });
+});

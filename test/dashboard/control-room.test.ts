@@ -3,15 +3,13 @@
 // urgency order, history as sentences in zh and en, assigning from the cell's people with tel:
 // links, and an axe-core check. Screenshots go to test/artifacts/ (and SHOTS_DIR when set).
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Hub } from '../../server/src/hub.ts';
-import { startHub, tempDataDir } from '../helpers/hub.ts';
-import { adminSession, createUser, type HubSession } from '../helpers/auth.ts';
+import { createUser, type HubSession } from '../helpers/auth.ts';
+import { configuredHub, keepShot as keep, type ConfiguredHub } from './configured-hub.ts';
 import { artifactPath, CHROMIUM, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
 
@@ -56,12 +54,6 @@ export const NAMED_CONFIG = {
   incidents: [{ name: 'fire', types: ['fire_alarm'], scope: 'building', windowS: 600 }],
 };
 
-/** Copies a screenshot where the session's notes keep them, when asked to. */
-function keep(file: string): void {
-  const dir = process.env.SHOTS_DIR;
-  if (dir) fs.copyFileSync(file, path.join(dir, path.basename(file)));
-}
-
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
 /** axe-core in the page; serious and critical violations (dark-theme contrast included). */
@@ -78,13 +70,8 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
   let browser: Browser;
   let hub: Hub;
   let session: HubSession;
-  let dataDir: string;
-
-  async function publish(deviceId: string, channel: string, payload: unknown) {
-    const c = await mqtt.connectAsync(hub.mqttUrl, { clientId: `cr-${deviceId}-${randomBytes(3).toString('hex')}`, reconnectPeriod: 0, ...session.gateway });
-    await c.publishAsync(`community/c1/smoke/${deviceId}/${channel}`, JSON.stringify(payload), { qos: 1 });
-    await c.endAsync();
-  }
+  let fixture: ConfiguredHub;
+  const publish = (deviceId: string, channel: string, payload: unknown) => fixture.publish('c1', deviceId, channel, payload);
   interface ApiAlert { id: string; deviceId: string; type: string; escalationLevel: number; incidentId: string | null; assignee: string | null }
   async function unresolved(): Promise<ApiAlert[]> {
     const r = await session.fetch(`${hub.httpUrl}/api/alerts?state=unresolved&limit=1000`);
@@ -119,11 +106,8 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
   beforeAll(async () => {
     await ensureDashboardBuilt();
     browser = await launchChromium();
-    dataDir = tempDataDir('control-room');
-    const configFile = path.join(dataDir, 'hub-config.json');
-    fs.writeFileSync(configFile, JSON.stringify(NAMED_CONFIG));
-    hub = await startHub({ dataDir, configFile });
-    session = await adminSession(hub.httpUrl, 'gw-control-room');
+    fixture = await configuredHub('control-room', NAMED_CONFIG);
+    ({ hub, session } = fixture);
     await createUser(hub.httpUrl, session.token, { ...OPERATOR, role: 'operator', communities: ['c1'] });
     await createUser(hub.httpUrl, session.token, { ...WORKER, role: 'worker', workerId: 'w1' });
 
@@ -140,8 +124,7 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
-    await hub?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.stop();
   }, 60_000);
 
   it('the queue reads at a glance: names, badges that do not truncate, most urgent first, incidents summed up', async () => {
@@ -283,5 +266,54 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
     } finally {
       await strict.close();
     }
+  });
+
+  it('the plan zooms and pans, keeps building labels readable, lists a building\'s floors and highlights the alerting device', async () => {
+    const p = await open('zh-CN');
+    await p.waitForSelector('[data-testid=plan-building][data-building-id=c1-b03]');
+    const labelHeights = () => p.$$eval('[data-testid=building-label]', (els) => els.map((e) => e.getBoundingClientRect().height));
+    const zoom = async () => Number(await p.getAttribute('[data-testid=plan-svg]', 'data-zoom'));
+    for (const h of await labelHeights()) expect(h).toBeGreaterThanOrEqual(12);
+    await p.click('[data-testid=plan-zoom-in]');
+    await p.click('[data-testid=plan-zoom-in]');
+    expect(await zoom()).toBeCloseTo(2.25, 1);
+    for (const h of await labelHeights()) {
+      expect(h).toBeGreaterThanOrEqual(12);
+      expect(h).toBeLessThan(30);
+    }
+    // drag pans, the wheel zooms around the pointer
+    const box = (await p.locator('[data-testid=plan-svg]').boundingBox())!;
+    const before = await p.getAttribute('[data-testid=plan-svg]', 'viewBox');
+    await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await p.mouse.down();
+    await p.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 40, { steps: 5 });
+    await p.mouse.up();
+    expect(await p.getAttribute('[data-testid=plan-svg]', 'viewBox')).not.toBe(before);
+    await p.mouse.wheel(0, -200);
+    await waitFor(async () => (await zoom()) > 2.5, 5000, 'wheel zoom');
+    await p.click('[data-testid=plan-reset]');
+    expect(await zoom()).toBe(1);
+
+    // a building's floors with their devices, the alerting ones marked
+    await p.locator('[data-testid=plan-building][data-building-id=c1-b03]').press('Enter');
+    await p.waitForSelector('[data-testid=building-floors][data-building-id=c1-b03]');
+    const floors = p.locator('[data-testid=floor-row]');
+    expect(await floors.count()).toBe(18);
+    expect(await floors.first().getAttribute('data-floor')).toBe('18');
+    const sixteen = p.locator('[data-testid=floor-row][data-floor="16"]');
+    expect(await sixteen.locator('[data-testid=floor-device]').allTextContents()).toEqual(['1604 厨房烟感', '1605 客厅烟感']);
+    expect(await sixteen.evaluate((e) => e.classList.contains('has-alert'))).toBe(true);
+
+    // selecting the fire zooms to its device and rings it and the rest of its incident
+    await p.click('[data-testid=fold-toggle]'); // one row per alert
+    await p.click(`[data-testid=alert-row][data-alert-id="${fire1.id}"]`);
+    await waitFor(async () => (await p.locator('[data-testid=marker-highlight]').count()) === 2, 10_000, 'the incident ringed');
+    await waitFor(async () => (await zoom()) >= 1.9, 10_000, 'zoomed to the fire');
+    expect(await p.locator('[data-testid=building-floors]').count()).toBe(0);
+    for (const h of await labelHeights()) expect(h).toBeGreaterThanOrEqual(12);
+    const shot = artifactPath('plan-zoomed-zh.png');
+    await p.screenshot({ path: shot });
+    keep(shot);
+    await p.context().close();
   });
 });

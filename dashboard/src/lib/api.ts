@@ -2,6 +2,7 @@
 import type {
   AlertListReply,
   AlertReply,
+  CommunityStatsReply,
   DeviceEventsReply,
   DeviceListReply,
   LatestReadingsReply,
@@ -165,6 +166,10 @@ export class Api {
   /** Who alerts can be assigned to, with phones and reachability (hubs before this route: 404). */
   async people(): Promise<PeopleReply['people']> {
     return (await this.request<PeopleReply>('GET', '/api/grid/people')).people;
+  }
+  /** Key figures per community, for the sub-district overview. */
+  async communityStats(): Promise<CommunityStatsReply['communities']> {
+    return (await this.request<CommunityStatsReply>('GET', '/api/stats/communities')).communities;
   }
   async stats(): Promise<Stats> {
     return this.request<Stats>('GET', '/api/stats');

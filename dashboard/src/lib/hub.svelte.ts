@@ -56,6 +56,7 @@ export class Hub {
   get gridLoad() { return this.gridState.load; }
   get stats() { return this.gridState.stats; }
   get directory() { return this.gridState.directory; }
+  get communityStats() { return this.gridState.communityStats; }
   get conn() { return this.liveState.conn; }
   get retryAt() { return this.liveState.retryAt; }
   get resyncedAt() { return this.liveState.resyncedAt; }

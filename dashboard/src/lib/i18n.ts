@@ -201,7 +201,7 @@ export const messages = {
   'channel.dingtalk': { zh: '钉钉', en: 'DingTalk' },
 
   // queue badges
-  'badge.escalated': { zh: '升级至{level}', en: 'Escalated {level}' },
+  'badge.escalated': { zh: '升级至{level}', en: 'Escalated to {level}' },
   'badge.incident': { zh: '事件 · {devices} 台设备 · {time} 起', en: 'Incident · {devices} devices · {time}' },
   'badge.inIncident': { zh: '属于事件', en: 'Part of an incident' },
   'badge.ackBy': { zh: '{by} 已确认', en: 'taken by {by}' },
@@ -233,6 +233,23 @@ export const messages = {
   'worker.level': { zh: '升级第 {level} 级', en: 'Escalation level {level}' },
   'worker.ackedBy': { zh: '{who} 已确认', en: 'Acknowledged by {who}' },
   'worker.reminded': { zh: '提醒：仍未确认', en: 'Reminder: not acknowledged yet' },
+
+  // plan zoom, pan and floors
+  'plan.zoomIn': { zh: '放大', en: 'Zoom in' },
+  'plan.zoomOut': { zh: '缩小', en: 'Zoom out' },
+  'plan.reset': { zh: '显示全图', en: 'Show the whole plan' },
+  'plan.floorsOf': { zh: '{building}：查看各楼层设备', en: '{building}: devices by floor' },
+  'plan.noFloor': { zh: '未知楼层', en: 'No floor' },
+
+  // sub-district overview
+  'tab.district': { zh: '街道总览', en: 'District' },
+  'district.title': { zh: '街道总览：{count} 个社区', en: 'Sub-district: {count} communities' },
+  'district.worst': { zh: '最紧急', en: 'Most urgent' },
+  'district.none': { zh: '无告警', en: 'No alerts' },
+  'district.online': { zh: '设备在线 {pct}', en: '{pct} devices online' },
+  'district.mtta': { zh: '今日平均确认 {time}', en: 'Acknowledged in {time} on average today' },
+  'district.open': { zh: '进入{name}', en: 'Open {name}' },
+  'district.back': { zh: '返回街道总览', en: 'Back to the district' },
 } as const satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof messages;

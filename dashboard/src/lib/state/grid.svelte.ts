@@ -1,6 +1,7 @@
 // The grid (communities, cells, buildings) and the key figures, both computed by the hub.
 import type { Api } from '../api.ts';
 import type { Grid, Stats } from '../types.ts';
+import type { CommunityStatsReply } from '#devices/wire.ts';
 import { Directory, type Person } from '../names.ts';
 import { failedLoad, type Load } from './load.ts';
 
@@ -12,6 +13,8 @@ export class GridState {
   load = $state<Load>('idle');
   stats = $state.raw<Stats | null>(null);
   people = $state.raw<Person[]>([]);
+  /** Per community, only when the scope holds several (the sub-district overview). */
+  communityStats = $state.raw<CommunityStatsReply['communities'] | null>(null);
   /** Names for the ids in alerts and devices. */
   readonly directory = $derived(new Directory(this.grid, this.people));
 
@@ -24,6 +27,7 @@ export class GridState {
     try {
       this.grid = await this.api.grid();
       this.load = 'ready';
+      if (this.grid.communities.length > 1) void this.fetchStats();
     } catch (err) {
       this.load = failedLoad(err, 'loading');
     }
@@ -38,11 +42,10 @@ export class GridState {
   }
 
   async fetchStats(): Promise<void> {
-    try {
-      this.stats = await this.api.stats();
-    } catch {
-      this.stats = null;
-    }
+    const several = (this.grid?.communities.length ?? 0) > 1;
+    const [stats, perCommunity] = await Promise.all([this.api.stats().catch(() => null), several ? this.api.communityStats().catch(() => null) : null]);
+    this.stats = stats;
+    this.communityStats = perCommunity;
   }
 
   statsSoon(): void {
