@@ -45,6 +45,7 @@ import { CaseLiveChannel } from './cases/live-channel.ts';
 import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
 import { ResidentReportGuard } from './cases/resident-guard.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
+import { CaseWebhookChannel } from './cases/webhook-channel.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -77,6 +78,7 @@ interface HubParts {
   caseLive: CaseLiveChannel;
   residentGuard: ResidentReportGuard;
   caseMonitor: CaseDeadlineMonitor;
+  caseWebhooks: CaseWebhookChannel;
 }
 
 /**
@@ -236,6 +238,7 @@ export class Hub {
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
     const caseLive = new CaseLiveChannel(cases, live);
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
+    const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
@@ -260,7 +263,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, cases, caseLive, residentGuard, caseMonitor };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, cases, caseLive, residentGuard, caseMonitor, caseWebhooks };
   }
 
   private async startParts(): Promise<void> {
@@ -270,6 +273,7 @@ export class Hub {
     alerts.start();
     this.p.caseLive.start();
     this.p.caseMonitor.start();
+    this.p.caseWebhooks.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => {
@@ -346,6 +350,7 @@ export class Hub {
     parts.dispatcher.stop();
     parts.caseLive.stop();
     parts.caseMonitor.stop();
+    parts.caseWebhooks.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.mqtt?.stop();
