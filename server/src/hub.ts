@@ -46,6 +46,7 @@ import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-ch
 import { ResidentReportGuard } from './cases/resident-guard.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { CaseWebhookChannel } from './cases/webhook-channel.ts';
+import { IdempotencyStore } from './cases/idempotency.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -235,7 +236,7 @@ export class Hub {
     const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
     const live = new LiveHub();
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
-    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
+    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });
     const caseLive = new CaseLiveChannel(cases, live);
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);

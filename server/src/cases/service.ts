@@ -9,6 +9,7 @@ import type { CaseDeadlines } from './deadlines.ts';
 import { CaseErrors } from './errors.ts';
 import type { Case, CaseAction, CaseHistoryEntry, CaseStage } from './model.ts';
 import type { CaseFilter, CaseRepository, StoredPhoto } from './repository.ts';
+import type { IdempotencyStore } from './idempotency.ts';
 import type { CaseActor } from './roles.ts';
 import { applyAction, createCase, record, type ActionInput, type NewCase } from './stages.ts';
 
@@ -25,6 +26,8 @@ export interface CaseServiceDeps {
   clock: () => number;
   log: Logger;
   config?: CasesConfig;
+  /** answers kept by Idempotency-Key (the phone's offline queue) */
+  idempotency?: IdempotencyStore;
 }
 
 /** Alert types that become a fire case; other safety alerts are hazards, the rest device faults. */
@@ -48,6 +51,10 @@ export class CaseService {
 
   get deadlines(): CaseDeadlines {
     return this.d.deadlines;
+  }
+
+  get idempotency(): IdempotencyStore | undefined {
+    return this.d.idempotency;
   }
 
   onChange(listener: (change: CaseChange) => void): () => void {

@@ -71,6 +71,17 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX case_photos_by_case ON case_photos (case_id);`);
     },
   },
+  {
+    version: 3,
+    description: 'case requests by idempotency key: a phone that sends twice is answered once',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE case_requests (
+          owner TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL,
+          PRIMARY KEY (owner, key));
+        CREATE INDEX case_requests_by_age ON case_requests (created_at);`);
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
