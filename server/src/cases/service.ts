@@ -10,6 +10,7 @@ import { CaseErrors } from './errors.ts';
 import type { Case, CaseAction, CaseHistoryEntry, CaseStage } from './model.ts';
 import type { CaseFilter, CaseRepository, StoredPhoto } from './repository.ts';
 import type { IdempotencyStore } from './idempotency.ts';
+import type { CaseFacts } from './figures.ts';
 import type { CaseActor } from './roles.ts';
 import { applyAction, createCase, record, type ActionInput, type NewCase } from './stages.ts';
 
@@ -71,6 +72,11 @@ export class CaseService {
 
   list(filter: CaseFilter): Case[] {
     return this.d.repo.list(filter);
+  }
+
+  /** The figures' facts of the matching cases (cheap: columns, no JSON). */
+  facts(filter: CaseFilter): CaseFacts[] {
+    return this.d.repo.facts(filter);
   }
 
   unfinished(): Case[] {

@@ -339,7 +339,7 @@ export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseS
     const { from, to, groupBy, ...filter } = req.query;
     const range = caseTimeRange({ from, to }, now());
     const scope = ctx.scope(req);
-    const found = cases.list({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
+    const found = cases.facts({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
     return {
       ...(range.from !== undefined ? { from: range.from } : {}),
       ...(range.to !== undefined ? { to: range.to } : {}),
