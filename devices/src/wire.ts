@@ -1,5 +1,6 @@
 // The JSON the hub sends over HTTP and /ws, as the dashboard and other clients read it.
 // Only shapes the hub actually sends: a client that meets anything else ignores it rather than guessing.
+import type { Case } from './cases.ts';
 import type { Alert, AlertHistoryEntry, Severity } from './alerts.ts';
 import type { DeviceKind } from './kinds/index.ts';
 
@@ -181,7 +182,7 @@ export type LiveMessage =
   /** A delivery result appended to an alert's history, without re-sending the alert. */
   | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry }
   /** A case (事件) changed: created, an action, a reminder, 超时 or an escalation (docs/cases.md). */
-  | { type: 'case'; change: string; case: { id: string; code: string; communityId: string; gridCellId: string | null; stage: string; [field: string]: unknown } };
+  | { type: 'case'; change: string; case: Case };
 
 /** A person who can take an alert: a configured worker, the cell's supervisor or the community's lead. */
 export interface WireAssignable extends WirePerson {

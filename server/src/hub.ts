@@ -50,6 +50,8 @@ import { ResidentReportGuard } from './cases/resident-guard.ts';
 import { GbService } from './gb28181/service.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
+import { CaseWebhookChannel } from './cases/webhook-channel.ts';
+import { IdempotencyStore } from './cases/idempotency.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -86,6 +88,7 @@ interface HubParts {
   caseLive: CaseLiveChannel;
   residentGuard: ResidentReportGuard;
   caseMonitor: CaseDeadlineMonitor;
+  caseWebhooks: CaseWebhookChannel;
 }
 
 /**
@@ -267,9 +270,10 @@ export class Hub {
       hubUrl: () => this.httpUrl,
       ...this.deliveryOverrides,
     });
-    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), ...(file.cases ? { config: file.cases } : {}) });
+    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });
     const caseLive = new CaseLiveChannel(cases, live);
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
+    const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
@@ -295,7 +299,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks };
   }
 
   private async startParts(): Promise<void> {
@@ -306,6 +310,7 @@ export class Hub {
     await this.p.people.start();
     this.p.caseLive.start();
     this.p.caseMonitor.start();
+    this.p.caseWebhooks.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => {
@@ -399,6 +404,7 @@ export class Hub {
     await parts.people.stop();
     parts.caseLive.stop();
     parts.caseMonitor.stop();
+    parts.caseWebhooks.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.gb28181?.stop();

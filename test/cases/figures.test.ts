@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { caseFigures, groupedFigures, groupKey, percentile } from '../../server/src/cases/figures.ts';
+import { caseFigures as figuresOfFacts, factsOf, groupedFigures as groupedFacts, groupKey as keyOfFacts, percentile } from '../../server/src/cases/figures.ts';
 import type { Case, CaseAction, CaseStage } from '../../server/src/cases/model.ts';
 import type { CaseActor } from '../../server/src/cases/roles.ts';
 import { applyAction, createCase, type ActionInput, type DeadlinePlanner } from '../../server/src/cases/stages.ts';
 
 const MIN = 60_000;
+// The figures read flat facts (the repository's columns); the fixtures are whole cases.
+const caseFigures = (cases: Case[]) => figuresOfFacts(cases.map(factsOf));
+const groupedFigures = (cases: Case[], by: Parameters<typeof groupedFacts>[1], offset: number) => groupedFacts(cases.map(factsOf), by, offset);
+const groupKey = (c: Case, by: Parameters<typeof keyOfFacts>[1], offset: number) => keyOfFacts(factsOf(c), by, offset);
 const T0 = Date.UTC(2026, 0, 5, 1, 0); // Monday 2026-01-05 09:00 China time
 const offsets: Partial<Record<CaseStage, number>> = { accepted: 30, registered: 60, dispatched: 60, disposed: 600, verified: 240, closed: 1440, revisited: 4320 };
 const plan: DeadlinePlanner = (target, from) => (offsets[target] === undefined ? undefined : from + offsets[target]! * MIN);

@@ -216,3 +216,38 @@ describe('the residents’ public form', () => {
     expect(rejects.body.byReason).toMatchObject({ unknown_community: 1, bad_input: 3, bad_photo: 1, too_large: 1, community_flood: 3, ip_flood: 1 });
   });
 });
+
+describe('the phone’s retries: Idempotency-Key', () => {
+  let h: CaseHub;
+  beforeAll(async () => {
+    h = await startCaseHub(T0);
+  });
+  afterAll(async () => h?.stop());
+  const send = (user: string, url: string, payload: object, key?: string) => h.as(user)({ method: 'POST', url, payload, headers: key ? { 'idempotency-key': key } : {} });
+
+  it('a report sent twice with one key is one case; the repeat gets the first answer', async () => {
+    const first = await send('zhang', '/api/cases', patrol(), 'phone-zhang-0001');
+    const again = await send('zhang', '/api/cases', patrol(), 'phone-zhang-0001');
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.case.id).toBe(first.body.case.id);
+    expect((await h.as('op')({ method: 'GET', url: '/api/cases' })).body.total).toBe(1);
+    // Another key, or another person with the same key, is another report.
+    expect((await send('zhang', '/api/cases', patrol(), 'phone-zhang-0002')).body.case.id).not.toBe(first.body.case.id);
+    expect((await send('li', '/api/cases', patrol(), 'phone-zhang-0001')).body.case.id).not.toBe(first.body.case.id);
+    expect((await send('zhang', '/api/cases', patrol(), 'bad key!')).status).toBe(400);
+  });
+
+  it('a disposal queued offline and sent twice is done once, not refused the second time', async () => {
+    const id = (await send('op', '/api/cases', patrol())).body.case.id as string;
+    for (const [a, b] of [['accept', {}], ['register', {}], ['dispatch', { assignee: 'zhang' }]] as const) await send('op', `/api/cases/${id}/${a}`, b);
+    const first = await send('zhang', `/api/cases/${id}/dispose`, { note: '已处理' }, 'dispose-k-0001');
+    const again = await h.hub.app.inject({ method: 'POST', url: `/api/cases/${id}/dispose`, payload: { note: '已处理' }, headers: { authorization: `Bearer ${h.token('zhang')}`, 'idempotency-key': 'dispose-k-0001' } });
+    expect(first.status).toBe(200);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(h.hub.cases.get(id)!.history.filter((e) => e.action === 'dispose')).toHaveLength(1);
+    // Without the key the same request is a second disposal of a disposed case: 409.
+    expect((await send('zhang', `/api/cases/${id}/dispose`, { note: '已处理' })).status).toBe(409);
+  });
+});

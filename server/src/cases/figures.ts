@@ -1,5 +1,51 @@
 import { dayStamp } from './code.ts';
-import { isFinished, type Case } from './model.ts';
+import { isFinished, type Case, type CaseStage } from './model.ts';
+
+/**
+ * What the figures read of a case, flat: the repository keeps these as columns beside the JSON,
+ * so the figures over 100,000 cases never parse a history.
+ */
+export interface CaseFacts {
+  communityId: string;
+  gridCellId: string | null;
+  category: string;
+  assignee: string | null;
+  createdAt: number;
+  stage: CaseStage;
+  overdue: boolean;
+  acceptedAt: number | null;
+  /** the first dispatch (a reassignment or a rework return is not one) */
+  firstDispatchAt: number | null;
+  /** the last disposal */
+  disposedAt: number | null;
+  disposedDue: number | null;
+  closedAt: number | null;
+  closedDue: number | null;
+  reworkCount: number;
+  extensionCount: number;
+  satisfied: boolean | null;
+}
+
+export function factsOf(c: Case): CaseFacts {
+  return {
+    communityId: c.communityId,
+    gridCellId: c.gridCellId,
+    category: c.category,
+    assignee: c.assignee,
+    createdAt: c.createdAt,
+    stage: c.stage,
+    overdue: c.overdue,
+    acceptedAt: c.stageAt.accepted ?? null,
+    firstDispatchAt: c.history.find((h) => h.action === 'dispatch')?.at ?? null,
+    disposedAt: c.stageAt.disposed ?? null,
+    disposedDue: c.deadlines.disposed ?? null,
+    closedAt: c.stageAt.closed ?? null,
+    closedDue: c.deadlines.closed ?? null,
+    reworkCount: c.reworkCount,
+    extensionCount: c.extensionCount,
+    satisfied: c.satisfied,
+  };
+}
 
 /**
  * The assessment figures of a set of cases (docs/cases.md defines each one). Every rate is one
@@ -37,18 +83,7 @@ type TimeName = 'accept' | 'dispatch' | 'dispose' | 'close';
 
 const rate = (n: number, d: number) => (d === 0 ? null : n / d);
 /** No deadline set for the stage: nothing to be late for. */
-const onTime = (at: number | undefined, deadline: number | undefined) => at !== undefined && (deadline === undefined || at <= deadline);
-
-/** Milliseconds from the report to the first time each step happened (the first dispatch, the last disposal). */
-function durations(c: Case): Partial<Record<TimeName, number>> {
-  const firstDispatch = c.history.find((h) => h.action === 'dispatch')?.at;
-  const out: Partial<Record<TimeName, number>> = {};
-  if (c.stageAt.accepted !== undefined) out.accept = c.stageAt.accepted - c.createdAt;
-  if (firstDispatch !== undefined) out.dispatch = firstDispatch - c.createdAt;
-  if (c.stageAt.disposed !== undefined) out.dispose = c.stageAt.disposed - c.createdAt;
-  if (c.stageAt.closed !== undefined) out.close = c.stageAt.closed - c.createdAt;
-  return out;
-}
+const onTime = (at: number | null, deadline: number | null) => at !== null && (deadline === null || at <= deadline);
 
 /** Nearest-rank percentile of sorted values: the smallest value with at least p of them at or below it. */
 export function percentile(sorted: readonly number[], p: number): number | null {
@@ -56,23 +91,27 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 }
 
-export function caseFigures(cases: readonly Case[]): CaseFigures {
+export function caseFigures(cases: readonly CaseFacts[]): CaseFigures {
   let disposed = 0, closed = 0, closedOnTime = 0, disposedOnTime = 0, reworked = 0, extended = 0, firstTimeDone = 0, revisited = 0, satisfied = 0, overdue = 0;
   const spans: Record<TimeName, number[]> = { accept: [], dispatch: [], dispose: [], close: [] };
   for (const c of cases) {
-    const wasDisposed = c.stageAt.disposed !== undefined;
+    const wasDisposed = c.disposedAt !== null;
     const wasClosed = isFinished(c);
     if (wasDisposed) disposed++;
-    if (wasDisposed && onTime(c.stageAt.disposed, c.deadlines.disposed)) disposedOnTime++;
+    if (wasDisposed && onTime(c.disposedAt, c.disposedDue)) disposedOnTime++;
     if (wasClosed) closed++;
-    if (wasClosed && onTime(c.stageAt.closed, c.deadlines.closed)) closedOnTime++;
+    if (wasClosed && onTime(c.closedAt, c.closedDue)) closedOnTime++;
     if (wasClosed && c.reworkCount === 0) firstTimeDone++;
     if (c.reworkCount > 0) reworked++;
     if (c.extensionCount > 0) extended++;
     if (c.stage === 'revisited') revisited++;
     if (c.stage === 'revisited' && c.satisfied === true) satisfied++;
     if (c.overdue) overdue++;
-    for (const [k, v] of Object.entries(durations(c)) as [TimeName, number][]) spans[k].push(v);
+    // Milliseconds from the report to each step.
+    if (c.acceptedAt !== null) spans.accept.push(c.acceptedAt - c.createdAt);
+    if (c.firstDispatchAt !== null) spans.dispatch.push(c.firstDispatchAt - c.createdAt);
+    if (c.disposedAt !== null) spans.dispose.push(c.disposedAt - c.createdAt);
+    if (c.closedAt !== null) spans.close.push(c.closedAt - c.createdAt);
   }
   const times = {} as CaseFigures['times'];
   for (const [k, list] of Object.entries(spans) as [TimeName, number[]][]) {
@@ -99,7 +138,7 @@ export function caseFigures(cases: readonly Case[]): CaseFigures {
 }
 
 /** The group a case counts in; periods are calendar days in the calendar's time zone (weeks from Monday). */
-export function groupKey(c: Case, by: GroupBy, utcOffsetMin: number): string {
+export function groupKey(c: CaseFacts, by: GroupBy, utcOffsetMin: number): string {
   switch (by) {
     case 'community':
       return c.communityId;
@@ -123,8 +162,8 @@ export function groupKey(c: Case, by: GroupBy, utcOffsetMin: number): string {
 
 const isoDay = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
 
-export function groupedFigures(cases: readonly Case[], by: GroupBy, utcOffsetMin: number): ({ key: string } & CaseFigures)[] {
-  const groups = new Map<string, Case[]>();
+export function groupedFigures(cases: readonly CaseFacts[], by: GroupBy, utcOffsetMin: number): ({ key: string } & CaseFigures)[] {
+  const groups = new Map<string, CaseFacts[]>();
   for (const c of cases) {
     const k = groupKey(c, by, utcOffsetMin);
     const list = groups.get(k);

@@ -11,7 +11,7 @@ export class CaseLiveChannel {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.cases.onChange((change: CaseChange) => this.live.broadcast({ type: 'case', change: change.type === 'action' ? change.action : change.type, case: { ...change.case } }));
+    this.unsubscribe = this.cases.onChange((change: CaseChange) => this.live.broadcast({ type: 'case', change: change.type === 'action' ? change.action : change.type, case: change.case }));
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { GridModel } from '../grid/model.ts';
 import type { CaseCategory } from './deadlines.ts';
-import { caseFigures, groupedFigures } from './figures.ts';
+import { caseFigures, factsOf, groupedFigures } from './figures.ts';
 import type { Case, CaseStage } from './model.ts';
 
 const STAGE_NAMES: Record<CaseStage, string> = {
@@ -49,7 +49,8 @@ export async function caseReportXlsx(r: CaseReportInput): Promise<Buffer> {
   const person = (id: string | null) => (id ? (r.grid.person(id)?.name ?? id) : '');
   const category = (id: string) => r.categories.find((c) => c.id === id)?.name.zh ?? id;
 
-  const f = caseFigures(r.cases);
+  const facts = r.cases.map(factsOf);
+  const f = caseFigures(facts);
   const summary = wb.addWorksheet('汇总 Summary');
   summary.columns = [{ width: 34 }, { width: 14 }, { width: 40 }];
   summary.addRow([r.title]).font = { bold: true, size: 14 };
@@ -73,7 +74,7 @@ export async function caseReportXlsx(r: CaseReportInput): Promise<Buffer> {
   const groups = (sheetName: string, by: 'cell' | 'category', label: (k: string) => string) => {
     const ws = wb.addWorksheet(sheetName);
     ws.addRow(['', '案件 Cases', '结案 Closed', ...RATE_ROWS.map(([, n]) => n)]).font = { bold: true };
-    for (const g of groupedFigures(r.cases, by, r.utcOffsetMin)) {
+    for (const g of groupedFigures(facts, by, r.utcOffsetMin)) {
       const row = ws.addRow([label(g.key), g.total, g.closed, ...RATE_ROWS.map(([k]) => g.rates[k])]);
       for (let i = 4; i < 4 + RATE_ROWS.length; i++) row.getCell(i).numFmt = '0.00%';
     }

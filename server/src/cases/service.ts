@@ -9,6 +9,8 @@ import type { CaseDeadlines } from './deadlines.ts';
 import { CaseErrors } from './errors.ts';
 import type { Case, CaseAction, CaseHistoryEntry, CaseStage } from './model.ts';
 import type { CaseFilter, CaseRepository, StoredPhoto } from './repository.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import type { CaseFacts } from './figures.ts';
 import type { CaseActor } from './roles.ts';
 import { applyAction, createCase, record, type ActionInput, type NewCase } from './stages.ts';
 
@@ -25,6 +27,8 @@ export interface CaseServiceDeps {
   clock: () => number;
   log: Logger;
   config?: CasesConfig;
+  /** answers kept by Idempotency-Key (the phone's offline queue) */
+  idempotency?: IdempotencyStore;
 }
 
 /** Alert types that become a fire case; other safety alerts are hazards, the rest device faults. */
@@ -50,6 +54,10 @@ export class CaseService {
     return this.d.deadlines;
   }
 
+  get idempotency(): IdempotencyStore | undefined {
+    return this.d.idempotency;
+  }
+
   onChange(listener: (change: CaseChange) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -64,6 +72,11 @@ export class CaseService {
 
   list(filter: CaseFilter): Case[] {
     return this.d.repo.list(filter);
+  }
+
+  /** The figures' facts of the matching cases (cheap: columns, no JSON). */
+  facts(filter: CaseFilter): CaseFacts[] {
+    return this.d.repo.facts(filter);
   }
 
   unfinished(): Case[] {

@@ -90,6 +90,33 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX case_photos_by_case ON case_photos (case_id);`);
     },
   },
+  {
+    version: 3,
+    description: 'case requests by idempotency key: a phone that sends twice is answered once',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE case_requests (
+          owner TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL,
+          PRIMARY KEY (owner, key));
+        CREATE INDEX case_requests_by_age ON case_requests (created_at);`);
+    },
+  },
+  {
+    version: 4,
+    description: "cases: the figures' facts as columns, so figures over many cases read no JSON",
+    up: (db) => {
+      for (const column of ['accepted_at REAL', 'first_dispatch_at REAL', 'disposed_at REAL', 'disposed_due REAL', 'closed_at REAL', 'closed_due REAL', 'rework_count INTEGER NOT NULL DEFAULT 0', 'extension_count INTEGER NOT NULL DEFAULT 0', 'satisfied INTEGER']) {
+        db.exec(`ALTER TABLE cases ADD COLUMN ${column}`);
+      }
+      db.exec(`UPDATE cases SET
+        accepted_at = json_extract(data, '$.stageAt.accepted'),
+        first_dispatch_at = (SELECT json_extract(h.value, '$.at') FROM json_each(cases.data, '$.history') AS h WHERE json_extract(h.value, '$.action') = 'dispatch' ORDER BY h.key LIMIT 1),
+        disposed_at = json_extract(data, '$.stageAt.disposed'), disposed_due = json_extract(data, '$.deadlines.disposed'),
+        closed_at = json_extract(data, '$.stageAt.closed'), closed_due = json_extract(data, '$.deadlines.closed'),
+        rework_count = json_extract(data, '$.reworkCount'), extension_count = json_extract(data, '$.extensionCount'),
+        satisfied = json_extract(data, '$.satisfied')`);
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -18,6 +18,8 @@ import type { ResidentReportGuard } from '../../cases/resident-guard.ts';
 import { RESIDENT_FORM_SCRIPT, residentFormPage } from '../../cases/resident-form.ts';
 import { caseFigures, GROUP_BYS, groupedFigures } from '../../cases/figures.ts';
 import { caseReportXlsx } from '../../cases/report-xlsx.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../cases/idempotency.ts';
+import type { FastifyReply } from 'fastify';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 export const CATEGORY_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
@@ -105,6 +107,25 @@ export function periodRange(period: 'day' | 'month', date: string | undefined, u
   return { from, to };
 }
 
+/**
+ * Runs a case command once per `Idempotency-Key` (per user and route): a repeat gets the first
+ * answer, marked `Idempotent-Replayed: true`. Refusals are not kept, so a retry is checked again.
+ */
+function once(cases: CaseService, req: FastifyRequest, reply: FastifyReply, run: () => { status: number; body: unknown }) {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined || !cases.idempotency) {
+    const r = run();
+    return reply.status(r.status).send(r.body);
+  }
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) throw new CaseErrors.BadInput('Idempotency-Key is 8 to 100 letters, digits or _ . : -');
+  const owner = `${req.user?.username ?? 'anonymous'}|${req.method} ${req.url.split('?')[0]}`;
+  const seen = cases.idempotency.get(owner, key);
+  if (seen) return reply.status(seen.status).header('idempotent-replayed', 'true').send(seen.body);
+  const r = run();
+  cases.idempotency.put(owner, key, r.status, r.body);
+  return reply.status(r.status).send(r.body);
+}
+
 function actionInput(body: Static<typeof ActionBody> | undefined, now: number): ActionInput {
   const { until, ...rest } = body ?? {};
   if (until === undefined) return rest;
@@ -140,27 +161,28 @@ export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseServic
       schema: { body: CreateBody },
       config: { audit: audit<Create>({ action: 'case.create', detail: (req) => ({ source: req.body.source, category: req.body.category, ...(req.body.alertId ? { alertId: req.body.alertId } : {}) }) }) },
     },
-    async (req, reply) => {
-      const actor = caseActor(ctx, req);
-      const scope = ctx.scope(req);
-      const b = req.body;
-      if (actor.roles.has('viewer')) throw new CaseErrors.RoleForbidden('viewer', 'report');
-      let created: Case;
-      if (b.source === 'alert') {
-        if (!actor.roles.has('control') && !actor.roles.has('supervisor')) throw new CaseErrors.RoleForbidden('worker', 'open a case from an alert');
-        if (!b.alertId) throw new CaseErrors.BadInput('a case from an alert names the alertId');
-        const alert = visibleAlert(ctx.alerts, b.alertId, scope);
-        created = cases.create({ title: b.title, category: b.category, description: b.description, source: 'alert', alertId: alert.id, communityId: alert.communityId, gridCellId: alert.gridCellId }, actor.username, acceptPhotos(b.photos ?? []));
-      } else {
-        // Residents report through their community's public form; the control room may enter a phoned-in one.
-        if (b.source === 'resident' && !actor.roles.has('control')) throw new CaseErrors.RoleForbidden('worker', 'enter a resident report');
-        if (!b.communityId) throw new CaseErrors.BadInput('communityId is required');
-        const place = { communityId: b.communityId, gridCellId: b.gridCellId ?? null };
-        if (!scope.alert(place)) throw new AuthErrors.Forbidden(`community ${b.communityId}${place.gridCellId ? ` cell ${place.gridCellId}` : ''} is outside your scope`);
-        created = cases.create({ title: b.title, category: b.category, description: b.description, source: b.source, ...place }, actor.username, acceptPhotos(b.photos ?? []));
-      }
-      return reply.status(201).send({ case: created });
-    },
+    async (req, reply) =>
+      once(cases, req, reply, () => {
+        const actor = caseActor(ctx, req);
+        const scope = ctx.scope(req);
+        const b = req.body;
+        if (actor.roles.has('viewer')) throw new CaseErrors.RoleForbidden('viewer', 'report');
+        let created: Case;
+        if (b.source === 'alert') {
+          if (!actor.roles.has('control') && !actor.roles.has('supervisor')) throw new CaseErrors.RoleForbidden('worker', 'open a case from an alert');
+          if (!b.alertId) throw new CaseErrors.BadInput('a case from an alert names the alertId');
+          const alert = visibleAlert(ctx.alerts, b.alertId, scope);
+          created = cases.create({ title: b.title, category: b.category, description: b.description, source: 'alert', alertId: alert.id, communityId: alert.communityId, gridCellId: alert.gridCellId }, actor.username, acceptPhotos(b.photos ?? []));
+        } else {
+          // Residents report through their community's public form; the control room may enter a phoned-in one.
+          if (b.source === 'resident' && !actor.roles.has('control')) throw new CaseErrors.RoleForbidden('worker', 'enter a resident report');
+          if (!b.communityId) throw new CaseErrors.BadInput('communityId is required');
+          const place = { communityId: b.communityId, gridCellId: b.gridCellId ?? null };
+          if (!scope.alert(place)) throw new AuthErrors.Forbidden(`community ${b.communityId}${place.gridCellId ? ` cell ${place.gridCellId}` : ''} is outside your scope`);
+          created = cases.create({ title: b.title, category: b.category, description: b.description, source: b.source, ...place }, actor.username, acceptPhotos(b.photos ?? []));
+        }
+        return { status: 201, body: { case: created } };
+      }),
   );
 
   app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => {
@@ -198,12 +220,13 @@ export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseServic
         }),
       },
     },
-    async (req) => {
-      const actor = caseActor(ctx, req);
-      visibleCase(cases, req.params.id, ctx.scope(req));
-      const c = cases.act(req.params.id, req.params.action as CaseAction, actionInput(req.body, now()), actor);
-      return { case: c, actions: allowedActions(c, actor) };
-    },
+    async (req, reply) =>
+      once(cases, req, reply, () => {
+        const actor = caseActor(ctx, req);
+        visibleCase(cases, req.params.id, ctx.scope(req));
+        const c = cases.act(req.params.id, req.params.action as CaseAction, actionInput(req.body, now()), actor);
+        return { status: 200, body: { case: c, actions: allowedActions(c, actor) } };
+      }),
   );
 };
 
@@ -316,7 +339,7 @@ export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseS
     const { from, to, groupBy, ...filter } = req.query;
     const range = caseTimeRange({ from, to }, now());
     const scope = ctx.scope(req);
-    const found = cases.list({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
+    const found = cases.facts({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
     return {
       ...(range.from !== undefined ? { from: range.from } : {}),
       ...(range.to !== undefined ? { to: range.to } : {}),
