@@ -79,8 +79,6 @@ interface HubParts {
 export class Hub {
   readonly clock: () => number;
   cameras: CameraService | undefined;
-  /** Hikvision ISAPI access controllers (platforms.hikvision), when configured. */
-  accessControllers: AccessControllers | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -121,6 +119,8 @@ export class Hub {
   get security(): HubSecurity { return this.p.security; }
   get snapshots(): SnapshotStore { return this.p.snapshots; }
   get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
+  /** Hikvision / Dahua access controllers (platforms.hikvision, platforms.dahua), when configured. */
+  get accessControllers(): AccessControllers | undefined { return this.p.pushAdapters.controllers; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -243,6 +243,10 @@ export class Hub {
       mqtt: () => this.mqtt,
       started: () => this.started,
     });
+    const controllers = file.platformProducts?.hikvision ?? [];
+    if (controllers.length > 0) {
+      adapters.controllers = new AccessControllers(controllers, { ingest: adapters.ingest, registry, alerts, snapshots, log: log.child({ component: 'isapi' }), clock });
+    }
     bus.on('deviceState', ({ deviceId }) => {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
@@ -296,11 +300,7 @@ export class Hub {
       });
       await this.cameras.start();
     }
-    const controllers = this.configFile.platformProducts?.hikvision ?? [];
-    if (controllers.length > 0) {
-      this.accessControllers = new AccessControllers(controllers, { ingest: this.pushAdapters.ingest, registry, alerts, snapshots: this.snapshots, log: this.log.child({ component: 'isapi' }), clock: this.clock });
-      this.accessControllers.start();
-    }
+    this.accessControllers?.start();
     this.started = true;
     this.log.info(
       {
