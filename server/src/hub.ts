@@ -101,8 +101,6 @@ export class Hub {
   cameras: CameraService | undefined;
   /** GB/T 28181 cameras and NVRs, when the config file has a `gb28181:` section. */
   gb28181: GbService | undefined;
-  /** Hikvision ISAPI access controllers (platforms.hikvision), when configured. */
-  accessControllers: AccessControllers | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -149,6 +147,8 @@ export class Hub {
   get people(): PeopleDelivery { return this.p.people; }
   get cases(): CaseService { return this.p.cases; }
   get caseMonitor(): CaseDeadlineMonitor { return this.p.caseMonitor; }
+  /** Hikvision / Dahua access controllers (platforms.hikvision, platforms.dahua), when configured. */
+  get accessControllers(): AccessControllers | undefined { return this.p.pushAdapters.controllers; }
 
   /** The config file, checked when the config was loaded. */
   get configFile(): HubConfig['file'] {
@@ -295,6 +295,10 @@ export class Hub {
       started: () => this.started,
       delivery: () => people.health(),
     });
+    const controllers = file.platformProducts?.hikvision ?? [];
+    if (controllers.length > 0) {
+      adapters.controllers = new AccessControllers(controllers, { ingest: adapters.ingest, registry, alerts, snapshots, log: log.child({ component: 'isapi' }), clock });
+    }
     bus.on('deviceState', ({ deviceId }) => {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
@@ -370,11 +374,7 @@ export class Hub {
       });
       await this.gb28181.start();
     }
-    const controllers = this.configFile.platformProducts?.hikvision ?? [];
-    if (controllers.length > 0) {
-      this.accessControllers = new AccessControllers(controllers, { ingest: this.pushAdapters.ingest, registry, alerts, snapshots: this.snapshots, log: this.log.child({ component: 'isapi' }), clock: this.clock });
-      this.accessControllers.start();
-    }
+    this.accessControllers?.start();
     this.started = true;
     this.log.info(
       {

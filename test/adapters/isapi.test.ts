@@ -172,3 +172,45 @@ describe('Dahua eventManager.cgi attach stream', () => {
     expect(door).toMatchObject([{ value: 'open' }]);
   });
 });
+
+describe('Hikvision push mode (the controller POSTs to the hub)', () => {
+  let hub: Hub;
+  let s: HubSession;
+  const token = 'gate-west-push-token-5b1d';
+  const url = () => `${hub.httpUrl}/api/ingest/isapi/gate-west?token=${token}`;
+
+  beforeAll(async () => {
+    hub = await startPlatformHub([{ id: 'gate-west', kind: 'gate', communityId: 'c1', gridCellId: 'g1' }], {}, {}, { hikvision: [{ deviceId: 'gate-west', pushToken: token }] });
+    s = await adminSession(hub.httpUrl);
+  });
+  afterAll(async () => hub?.stop());
+
+  /** multipart/form-data as the controller's HTTP listening sends it: the event, then its picture. */
+  function form(event: Buffer, picture?: Buffer): { body: Buffer; type: string } {
+    const b = 'hkform7f3a';
+    const parts = [Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="AccessControllerEvent"\r\nContent-Type: application/json\r\nContent-Length: ${event.length}\r\n\r\n`), event, Buffer.from('\r\n')];
+    if (picture) parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\nContent-Type: image/jpeg\r\nContent-Length: ${picture.length}\r\n\r\n`), picture, Buffer.from('\r\n'));
+    parts.push(Buffer.from(`--${b}--\r\n`));
+    return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${b}` };
+  }
+
+  it('takes a pushed forced-door event with its picture, answering once it is spooled', async () => {
+    const picture = fakeJpeg('pushed');
+    const f = form(FakeIsapiController.json({ major: 5, minor: 0x17, serialNo: 9001, dateTime: new Date().toISOString() }), picture);
+    const res = await fetch(url(), { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const res2 = await s.fetch(`${hub.httpUrl}/api/alerts?state=open&communityId=c1`);
+    const alert = ((await res2.json()) as { alerts: Alert[] }).alerts.find((a) => a.deviceId === 'gate-west' && a.type === 'door_forced');
+    expect(alert?.snapshots).toHaveLength(1);
+  });
+
+  it('refuses a wrong token (401), an unknown controller (404) and a cut multipart body (422)', async () => {
+    const f = form(FakeIsapiController.json({ major: 5, minor: 0x17, serialNo: 9002, dateTime: new Date().toISOString() }));
+    expect((await fetch(`${hub.httpUrl}/api/ingest/isapi/gate-west?token=wrong-token-wrong-token`, { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) })).status).toBe(401);
+    expect((await fetch(`${hub.httpUrl}/api/ingest/isapi/gate-nope?token=${token}`, { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) })).status).toBe(404);
+    expect((await fetch(url(), { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body.subarray(0, 120)) })).status).toBe(422);
+    expect((await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"eventType": "AccessControllerEvent", ' })).status).toBe(422);
+    const events = ((await (await s.fetch(`${hub.httpUrl}/api/devices/gate-west/events?from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`)).json()) as { events: unknown[] }).events;
+    expect(events).toHaveLength(1);
+  });
+});

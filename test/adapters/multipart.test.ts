@@ -23,6 +23,16 @@ describe('multipart/mixed stream reader', () => {
     }
   });
 
+  it('knows a finite body ended at its closing delimiter, and one cut before it did not', () => {
+    const whole = Buffer.concat([stream([{ type: 'application/json', body: Buffer.from('{}') }]), Buffer.from('--MIME_boundary--\r\n')]);
+    const r = new MultipartReader('MIME_boundary', () => {});
+    r.write(whole);
+    expect(r.ended).toBe(true);
+    const cut = new MultipartReader('MIME_boundary', () => {});
+    cut.write(whole.subarray(0, whole.length - 8));
+    expect(cut.ended).toBe(false);
+  });
+
   it('reads the boundary from the Content-Type, quoted or not', () => {
     expect(MultipartReader.boundaryOf('multipart/mixed; boundary=MIME_boundary')).toBe('MIME_boundary');
     expect(MultipartReader.boundaryOf('multipart/mixed;boundary="a b"')).toBe('a b');

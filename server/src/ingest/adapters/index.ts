@@ -4,6 +4,7 @@ import type { Journal } from '../../spool/journal.ts';
 import type { IngestPipeline } from '../pipeline.ts';
 import type { RejectLog } from '../rejects.ts';
 import { CtwingAdapter } from './ctwing.ts';
+import type { AccessControllers } from './isapi.ts';
 import { OnenetAdapter } from './onenet.ts';
 import type { PlatformName, Product } from './platforms.ts';
 import { PushIngest } from './push-ingest.ts';
@@ -13,6 +14,8 @@ export interface PushAdapters {
   ctwing: CtwingAdapter;
   onenet: OnenetAdapter;
   ingest: PushIngest;
+  /** Hikvision / Dahua controllers (stream and push mode), set once the alert service exists. */
+  controllers?: AccessControllers;
 }
 
 export function pushAdapters(

@@ -8,6 +8,7 @@ import type { SnapshotStore } from '../../cameras/snapshot-store.ts';
 import type { Logger } from '../../log.ts';
 import { RateLimitedLog } from '../../log.ts';
 import type { DeviceRegistry } from '../../registry/devices.ts';
+import { sameSecret } from './ctwing.ts';
 import { MultipartError, MultipartReader, type MultipartPart } from './multipart.ts';
 import type { AccessController } from './platforms.ts';
 import type { PushIngest, PushMessage } from './push-ingest.ts';
@@ -58,7 +59,7 @@ export interface IsapiClientOptions {
   idleTimeoutMs?: number;
 }
 
-export type IsapiState = 'connecting' | 'connected' | 'unauthorized' | 'down' | 'stopped';
+export type IsapiState = 'connecting' | 'connected' | 'unauthorized' | 'down' | 'push' | 'stopped';
 
 const STREAM_PATH = '/ISAPI/Event/notification/alertStream';
 // Values stay text: a card number's leading zeros matter; codes are converted where read.
@@ -78,6 +79,10 @@ export class IsapiClient {
   private pictureFor: { alertId: string } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
+  get controller(): AccessController {
+    return this.o.controller;
+  }
+
   constructor(private readonly o: IsapiClientOptions) {
     if (o.controller.vendor === 'dahua') {
       for (const e of [...DEFAULT_DAHUA_EVENTS, ...(o.controller.events ?? [])]) if (e.code) this.events.set(e.status !== undefined ? `${e.code}/${e.status}` : e.code, e.type);
@@ -90,7 +95,28 @@ export class IsapiClient {
 
   start(): void {
     this.stopped = false;
-    this.connect();
+    if (this.o.controller.url) this.connect();
+    else this.state = 'push';
+  }
+
+  /**
+   * Push mode: the parts of one POST from the controller, handled in order after anything the
+   * stream is still handling; resolves once each event is spooled (or refused and counted), with
+   * why a part could not be read, if one could not.
+   */
+  accept(parts: MultipartPart[]): Promise<string | undefined> {
+    const run = this.chain.then(async () => {
+      for (const part of parts) {
+        try {
+          await this.onPart(part);
+        } catch (err) {
+          return `a part could not be read: ${(err as Error).message}`;
+        }
+      }
+      return undefined;
+    });
+    this.chain = run;
+    return run;
   }
 
   async stop(): Promise<void> {
@@ -104,13 +130,13 @@ export class IsapiClient {
   private connect(): void {
     if (this.stopped) return;
     this.state = this.state === 'unauthorized' ? 'unauthorized' : 'connecting';
-    const url = new URL(this.o.controller.vendor === 'dahua' ? DAHUA_PATH : STREAM_PATH, this.o.controller.url);
+    const url = new URL(this.o.controller.vendor === 'dahua' ? DAHUA_PATH : STREAM_PATH, this.o.controller.url!);
     this.get(url, undefined, (res, challenged) => {
       if (res.statusCode === 401 && !challenged) {
         res.resume();
         const digest = wwwAuthenticate(res.headers).find((c) => /^digest/i.test(c));
         if (!digest) return this.retry('down', 'the controller asks for no Digest authentication');
-        return this.get(url, digestHeader(digest, url, this.o.controller.username, this.o.controller.password), (res2) => this.stream(res2));
+        return this.get(url, digestHeader(digest, url, this.o.controller.username ?? '', this.o.controller.password), (res2) => this.stream(res2));
       }
       this.stream(res);
     });
@@ -172,11 +198,13 @@ export class IsapiClient {
 
   private async onPart(part: MultipartPart): Promise<void> {
     const type = (part.headers['content-type'] ?? '').toLowerCase();
-    if (type.startsWith('image/')) return this.onPicture(part.body);
+    if (type.startsWith('image/') || (part.body[0] === 0xff && part.body[1] === 0xd8)) return this.onPicture(part.body);
     if (this.o.controller.vendor === 'dahua') return this.onDahua(part.body.toString('utf8'));
     let alert: Record<string, unknown> | undefined;
-    if (type.includes('json')) alert = JSON.parse(part.body.toString('utf8')) as Record<string, unknown>;
-    else if (type.includes('xml')) alert = (xml.parse(part.body.toString('utf8')) as { EventNotificationAlert?: Record<string, unknown> }).EventNotificationAlert;
+    // Pushed parts may come without a type of their own (form-data): their first byte tells.
+    const first = part.body.subarray(0, 64).toString('utf8').trimStart()[0];
+    if (type.includes('json') || (!type && first === '{')) alert = JSON.parse(part.body.toString('utf8')) as Record<string, unknown>;
+    else if (type.includes('xml') || (!type && first === '<')) alert = (xml.parse(part.body.toString('utf8')) as { EventNotificationAlert?: Record<string, unknown> }).EventNotificationAlert;
     this.pictureFor = undefined;
     if (!alert || alert.eventType !== 'AccessControllerEvent') return; // heartbeats (videoloss) and other event types
     const ace = alert.AccessControllerEvent as Record<string, unknown> | undefined;
@@ -265,6 +293,7 @@ export class AccessControllers {
   readonly clients: IsapiClient[];
 
   constructor(controllers: readonly AccessController[], deps: Omit<IsapiClientOptions, 'controller'>) {
+    // Built with the hub's parts (the push route needs them), started with the hub.
     this.clients = controllers.map((controller) => new IsapiClient({ ...deps, controller, log: deps.log.child({ controller: controller.deviceId }) }));
   }
 
@@ -274,5 +303,12 @@ export class AccessControllers {
 
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.stop()));
+  }
+
+  /** The client of a push-mode controller, if the token is its own. */
+  pushClient(deviceId: string, token: string | undefined): IsapiClient | 'unknown' | 'bad_token' {
+    const client = this.clients.find((c) => c.controller.deviceId === deviceId && c.controller.vendor === 'hikvision' && c.controller.pushToken);
+    if (!client) return 'unknown';
+    return token && sameSecret(token, client.controller.pushToken!) ? client : 'bad_token';
   }
 }

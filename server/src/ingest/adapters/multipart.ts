@@ -47,17 +47,20 @@ export class MultipartReader {
           if (this.buf.length > this.maxPartBytes) throw new MultipartError(`no boundary in ${this.buf.length} bytes`);
           return;
         }
+        const after = at + this.delimiter.length;
+        if (this.buf.length < after + 2) return;
+        if (this.buf[after] === 0x2d && this.buf[after + 1] === 0x2d) {
+          // The closing delimiter: a well-behaved finite body ends here.
+          this.buf = Buffer.alloc(0);
+          this.ended = true;
+          return;
+        }
         const headersEnd = this.buf.indexOf(CRLF2, at);
         if (headersEnd < 0) {
           if (this.buf.length - at > 16 * 1024) throw new MultipartError('part headers longer than 16 KiB');
           return;
         }
         const head = this.buf.subarray(at + this.delimiter.length, headersEnd).toString('latin1');
-        if (head.startsWith('--')) {
-          // The closing delimiter: a well-behaved stream ends here.
-          this.buf = Buffer.alloc(0);
-          return;
-        }
         const headers: Record<string, string> = {};
         for (const line of head.split('\r\n')) {
           const colon = line.indexOf(':');
@@ -89,6 +92,9 @@ export class MultipartReader {
       this.onPart({ headers: part.headers, body: Buffer.from(body) });
     }
   }
+
+  /** The closing delimiter was read: a whole (finite) body, such as a pushed form, ends so. */
+  ended = false;
 
   /** True while a part has begun and not ended: a stream that stops here was cut mid-event. */
   get midPart(): boolean {

@@ -30,10 +30,14 @@ const HikvisionController = Type.Object(
   {
     /** the hub gate device this controller's events are */
     deviceId: Type.String({ pattern: ID_PATTERN }),
-    url: Type.String({ pattern: '^https?://' }),
-    username: Type.String({ minLength: 1, maxLength: 64 }),
+    /** the controller, for the alertStream the hub keeps open; unset for a push-only controller */
+    url: Type.Optional(Type.String({ pattern: '^https?://' })),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     password: Type.Optional(Type.String({ maxLength: 200 })),
     passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
+    /** push mode: the controller POSTs its events to /api/ingest/isapi/{deviceId}?token= (Hikvision) */
+    pushToken: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
+    pushTokenEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
     /**
      * Hikvision: major/minor codes → gate event type (or `door:open` / `door:closed`); Dahua: event
      * `code` (with `status` for AccessControl) → the same. Added to or overriding the defaults.
@@ -73,6 +77,7 @@ export type ProductConfig = Static<typeof Product>;
 export interface AccessController extends Static<typeof HikvisionController> {
   vendor: 'hikvision' | 'dahua';
   password: string;
+  pushToken?: string;
 }
 
 /** `platforms:` as the hub uses it: secrets resolved; `hikvision` holds both vendors' controllers. */
@@ -103,9 +108,13 @@ export function resolvePlatforms(p: Platforms | undefined, env: Record<string, s
   }
   for (const vendor of ['hikvision', 'dahua'] as const) {
     for (const [i, c] of (p?.[vendor] ?? []).entries()) {
+      const where = `platforms.${vendor}[${i}] (${c.deviceId})`;
       const password = c.password ?? (c.passwordEnv ? env[c.passwordEnv] : undefined);
-      if (password === undefined) throw new Error(`platforms.${vendor}[${i}] (${c.deviceId}): needs password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
-      out.hikvision.push({ ...c, vendor, password });
+      const pushToken = c.pushToken ?? (c.pushTokenEnv ? env[c.pushTokenEnv] : undefined);
+      if (c.url && (!c.username || password === undefined)) throw new Error(`${where}: the alertStream needs username and password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
+      if (!c.url && !pushToken) throw new Error(`${where}: needs url (the hub reads its stream) or pushToken (it pushes to the hub)${c.pushTokenEnv ? ` (${c.pushTokenEnv} is not set)` : ''}`);
+      if (!c.url && vendor === 'dahua') throw new Error(`${where}: needs url`);
+      out.hikvision.push({ ...c, vendor, password: password ?? '', ...(pushToken ? { pushToken } : {}) });
     }
   }
   return out;
