@@ -70,14 +70,14 @@ function get(url: URL, headers: Record<string, string>, req: SnapshotRequest): P
   });
 }
 
-function wwwAuthenticate(headers: http.IncomingHttpHeaders): string[] {
+export function wwwAuthenticate(headers: http.IncomingHttpHeaders): string[] {
   const h = headers['www-authenticate'];
   if (!h) return [];
   // Node joins repeated headers with ", " which would split inside digest parameters; split only before a scheme.
   return (Array.isArray(h) ? h : [h]).flatMap((v) => v.split(/,\s*(?=(?:Digest|Basic)\s)/i));
 }
 
-function digestHeader(challenge: string, url: URL, username: string, password: string): string {
+export function digestHeader(challenge: string, url: URL, username: string, password: string): string {
   const p: Record<string, string> = {};
   for (const m of challenge.slice(challenge.indexOf(' ') + 1).matchAll(/([A-Za-z0-9_-]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g)) {
     p[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';

@@ -6,6 +6,9 @@ import { ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import { CameraConfigError, parseCameraList, type CameraListFile } from '#devices/onvif/index.ts';
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
+import { Platforms, resolvePlatforms, type ResolvedPlatforms } from '../ingest/adapters/platforms.ts';
+import { ProviderConfigError, ProvidersSection, resolveProviders, type ProvidersConfig } from '../notify/people/provider-config.ts';
+import { Gb28181Section, GbConfigError, resolveGbConfig, type GbConfig } from '../gb28181/config.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -151,6 +154,37 @@ const Cases = Type.Object({
   /** reports a community's public form takes per hour, all senders together; default 60 */
   residentReportsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
+const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
+const LadderLevel = Type.Object(
+  {
+    worker: Type.Optional(Type.Array(PersonChannel)),
+    supervisor: Type.Optional(Type.Array(PersonChannel)),
+    lead: Type.Optional(Type.Array(PersonChannel)),
+  },
+  { additionalProperties: false },
+);
+
+/** Delivery to people (docs/delivery.md): which channels each escalation level uses, and the acknowledgement links. */
+const Delivery = Type.Object(
+  {
+    /** the hub's address as phones reach it, for acknowledgement links; default: the hub's own listening address */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** how long a one-tap acknowledgement link works; default 24 h */
+    ackLinkTtlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+    /** VAPID subject (RFC 8292): a mailto: or https: contact for push services */
+    vapidSubject: Type.Optional(Type.String({ pattern: '^(mailto:|https://)' })),
+    /** channels per role, by escalation level (index = level; levels past the end use the last) */
+    ladder: Type.Optional(Type.Array(LadderLevel, { minItems: 1 })),
+    /** critical alerts still unacknowledged at these levels also go by SMS / voice call */
+    critical: Type.Optional(
+      Type.Object(
+        { smsAtLevel: Type.Optional(Type.Integer({ minimum: 0 })), voiceAtLevel: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const HubConfigFile = Type.Object(
   {
@@ -161,6 +195,13 @@ const HubConfigFile = Type.Object(
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
     cases: Type.Optional(Cases),
+    /** carrier IoT platforms' HTTP push (CTWing, OneNET): products and field mappings, docs/platforms.md */
+    platforms: Type.Optional(Platforms),
+    /** messaging providers for delivery to people: WeCom, DingTalk, SMS, voice */
+    providers: Type.Optional(ProvidersSection),
+    delivery: Type.Optional(Delivery),
+    /** GB/T 28181 cameras and NVRs (docs/gb28181.md) */
+    gb28181: Type.Optional(Gb28181Section),
   },
   { additionalProperties: true },
 );
@@ -171,7 +212,13 @@ export interface CameraList extends CameraListFile {
   pollIntervalMs?: number;
 }
 /** The config file as the hub uses it: checked once, with the `onvif:` camera lists parsed. */
-export type LoadedConfigFile = HubConfigFile & { readonly cameraLists: readonly CameraList[] };
+export type LoadedConfigFile = HubConfigFile & {
+  readonly cameraLists: readonly CameraList[];
+  /** `platforms:` with its secrets resolved from the environment. */
+  readonly providerConfig?: ProvidersConfig;
+  readonly gb?: GbConfig;
+  readonly platformProducts?: Readonly<ResolvedPlatforms>;
+};
 type Env = Record<string, string | undefined>;
 export type CommunityConfig = Static<typeof Community>;
 export type CellConfig = Static<typeof Cell>;
@@ -181,6 +228,7 @@ export type EscalationConfig = Static<typeof Escalation>;
 export type IncidentRuleConfig = Static<typeof IncidentRule>;
 export type CasesConfig = Static<typeof Cases>;
 export type CaseCategoryConfig = Static<typeof CaseCategory>;
+export type DeliveryConfig = Static<typeof Delivery>;
 
 /**
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,
@@ -215,9 +263,18 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     throw new StartupError(file, `${at} ${err?.message ?? 'invalid'}`, line?.line, line?.column);
   }
   try {
-    return { ...raw, cameraLists: cameraLists(raw, env) };
+    const lists = cameraLists(raw, env);
+    let platformProducts: ResolvedPlatforms;
+    try {
+      platformProducts = resolvePlatforms(raw.platforms, env);
+    } catch (err) {
+      throw new StartupError(file, (err as Error).message);
+    }
+    return { ...raw, cameraLists: lists, platformProducts, providerConfig: resolveProviders(raw.providers, env), ...(raw.gb28181 ? { gb: resolveGbConfig(raw.gb28181, env) } : {}) };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
+    if (err instanceof ProviderConfigError) throw new StartupError(file, err.message);
+    if (err instanceof GbConfigError) throw new StartupError(file, err.message);
     throw err;
   }
 }

@@ -22,6 +22,13 @@ import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
 import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
+import { ingestAdapterRoutes } from './routes/ingest-adapters.ts';
+import type { PushAdapters } from '../ingest/adapters/index.ts';
+import { wecomCallbackRoutes } from './routes/wecom-callback.ts';
+import type { WeComCallback } from '../notify/people/wecom/callback.ts';
+import { pushRoutes } from './routes/push.ts';
+import { ackLinkRoutes } from './routes/ack-links.ts';
+import type { PeopleDelivery } from '../notify/people/delivery.ts';
 import { caseRoutes, caseStatsRoutes, residentReportRoutes } from './routes/cases.ts';
 import type { CaseService } from '../cases/service.ts';
 import type { ResidentReportGuard } from '../cases/resident-guard.ts';
@@ -36,12 +43,18 @@ export interface AppOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** Camera snapshots attached to alerts (served at /api/alerts/{id}/snapshots/{file}). */
   snapshots?: SnapshotStore;
+  /** CTWing / OneNET HTTP push endpoints (docs/platforms.md). */
+  pushAdapters?: PushAdapters;
+  /** The WeCom app's callback URL handler, when WeCom is configured with a callback token and key. */
+  wecomCallback?: WeComCallback;
+  /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
+  delivery?: PeopleDelivery;
   /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
   cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, cases }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -97,6 +110,12 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
+  if (pushAdapters) await app.register(ingestAdapterRoutes, { adapters: pushAdapters, prefix: '/api/ingest' });
+  if (wecomCallback) await app.register(wecomCallbackRoutes, { callback: wecomCallback, prefix: '/api/wecom' });
+  if (delivery) {
+    await app.register(pushRoutes, { delivery, prefix: '/api/push' });
+    await app.register(ackLinkRoutes, { delivery });
+  }
   if (cases) {
     await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/cases' });
     await app.register(residentReportRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/public' });

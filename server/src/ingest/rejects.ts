@@ -3,6 +3,7 @@ import { RateLimitedLog } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { StoreRefusalReason } from '../store/acceptance.ts';
 import type { RefusedPoint } from '../store/writer.ts';
+import type { GbRejectReason } from '../gb28181/rejects.ts';
 
 export type IngestRejectReason =
   | 'unknown_topic'
@@ -19,7 +20,13 @@ export type IngestRejectReason =
   | 'rate_limited'
   | 'registry_full'
   | 'beyond_retention'
-  | StoreRefusalReason;
+  // HTTP push from the carriers' IoT platforms (ingest/adapters):
+  | 'unknown_product'
+  | 'bad_signature'
+  | 'unknown_device'
+  | 'unmappable'
+  | StoreRefusalReason
+  | GbRejectReason;
 
 export interface RejectedMessage {
   at: number;

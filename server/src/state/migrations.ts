@@ -54,6 +54,25 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    description: 'delivery to people: the people outbox, Web Push subscriptions, used acknowledgement links',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE people_outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, alert_id TEXT NOT NULL,
+          channel TEXT NOT NULL, recipient_id TEXT NOT NULL, message TEXT NOT NULL, priority INTEGER NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
+          first_failure_at REAL, last_error TEXT, created_at REAL NOT NULL, done_at REAL);
+        CREATE INDEX people_outbox_due ON people_outbox (state, channel, next_attempt_at);
+        CREATE INDEX people_outbox_alert ON people_outbox (alert_id, state);
+        CREATE TABLE push_subscriptions (
+          id TEXT PRIMARY KEY, username TEXT NOT NULL COLLATE NOCASE, endpoint TEXT NOT NULL UNIQUE,
+          p256dh TEXT NOT NULL, auth TEXT NOT NULL, user_agent TEXT, created_at REAL NOT NULL, last_success_at REAL);
+        CREATE INDEX push_subscriptions_user ON push_subscriptions (username);
+        CREATE TABLE ack_link_uses (nonce TEXT PRIMARY KEY, alert_id TEXT NOT NULL, used_at REAL NOT NULL);`);
+    },
+  },
+  {
+    version: 3,
     description: 'cases (事件): the cases, their code sequences and photos',
     up: (db) => {
       db.exec(`
