@@ -40,7 +40,8 @@ export interface CaseHub {
   stop(): Promise<void>;
 }
 
-const PASSWORD = 'case-test-password-1';
+export const CASE_PASSWORD = 'case-test-password-1';
+const PASSWORD = CASE_PASSWORD;
 
 /** A hub on an injected clock with the case config and one account for each kind of person. */
 export async function startCaseHub(start: number, file = CASE_CONFIG): Promise<CaseHub> {
