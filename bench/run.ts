@@ -22,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,delivery').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,delivery,gb28181').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -99,21 +99,33 @@ if (parts.has('memory')) {
   log('== hub memory with registered devices');
   for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
 }
-const dashboard = !parts.has('dashboard') ? null : await new Promise<unknown>((resolve) => {
-  log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dashboard.ts', '--runs', '2'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.once('exit', () => {
-    try {
-      const parsed = JSON.parse(out.slice(out.indexOf('{'))) as { firstRenderMs: unknown; alertArrivalMs: unknown; publishToScreenMs: unknown };
-      log(`  first render ${JSON.stringify(parsed.firstRenderMs)}; alert arrival ${JSON.stringify(parsed.alertArrivalMs)}`);
-      resolve(parsed);
-    } catch {
-      resolve({ error: 'dashboard bench produced no result (is chromium installed?)' });
-    }
+/** Runs a bench script that prints its figures as one JSON object on stdout, in its own process. */
+function childBench(script: string, args: string[], what: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', () => {
+      try {
+        resolve(JSON.parse(out.slice(out.indexOf('{'))) as Record<string, unknown>);
+      } catch {
+        resolve({ error: `${what} bench produced no result` });
+      }
+    });
   });
-});
+}
+let dashboard: Record<string, unknown> | null = null;
+if (parts.has('dashboard')) {
+  log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
+  dashboard = await childBench('bench/dashboard.ts', ['--runs', '2'], 'dashboard (is chromium installed?)');
+  log(`  first render ${JSON.stringify(dashboard.firstRenderMs)}; alert arrival ${JSON.stringify(dashboard.alertArrivalMs)}`);
+}
+// GB/T 28181 (docs/gb28181.md): 2,000 channels registered, alarm NOTIFY → WebSocket alert.
+let gb28181: Record<string, unknown> | null = null;
+if (parts.has('gb28181')) {
+  log('== GB/T 28181: 20 NVRs × 100 channels register; alarm NOTIFY → alert on a WebSocket client');
+  gb28181 = await childBench('bench/gb28181.ts', [], 'GB/T 28181');
+}
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
@@ -138,6 +150,7 @@ const result = {
   hubMemory: memory,
   dashboard,
   delivery,
+  gb28181,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
