@@ -91,7 +91,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
-    version: 3,
+    version: 4,
     description: 'case requests by idempotency key: a phone that sends twice is answered once',
     up: (db) => {
       db.exec(`
@@ -102,7 +102,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
-    version: 4,
+    version: 5,
     description: "cases: the figures' facts as columns, so figures over many cases read no JSON",
     up: (db) => {
       for (const column of ['accepted_at REAL', 'first_dispatch_at REAL', 'disposed_at REAL', 'disposed_due REAL', 'closed_at REAL', 'closed_due REAL', 'rework_count INTEGER NOT NULL DEFAULT 0', 'extension_count INTEGER NOT NULL DEFAULT 0', 'satisfied INTEGER']) {
