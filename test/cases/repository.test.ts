@@ -33,12 +33,12 @@ describe('case repository', () => {
 
   it('the facts migration fills the columns of cases stored before it, from their JSON', () => {
     const db = new Database(':memory:');
-    const facts = MIGRATIONS.find((m) => m.description.startsWith("cases: the figures' facts"))!.version;
-    for (const m of MIGRATIONS.filter((m) => m.version < facts)) m.up(db);
+    const factsVersion = MIGRATIONS.find((m) => m.description.startsWith("cases: the figures' facts"))!.version;
+    for (const m of MIGRATIONS.filter((m) => m.version < factsVersion)) m.up(db);
     const c = walked();
     db.prepare(`INSERT INTO cases (id, code, community_id, cell_id, category, stage, source, alert_id, assignee, overdue, created_at, updated_at, data)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.code, c.communityId, c.gridCellId, c.category, c.stage, c.source, null, c.assignee, 0, c.createdAt, c.updatedAt, JSON.stringify(c));
-    db.pragma(`user_version = ${facts - 1}`);
+    db.pragma(`user_version = ${factsVersion - 1}`);
     migrate(db);
     expect(new CaseRepository(db).facts({})).toEqual([factsOf(c)]);
   });

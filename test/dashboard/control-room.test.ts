@@ -2,14 +2,13 @@
 // hub: names from the config file instead of ids, badges that show escalation and incidents, the
 // urgency order, history as sentences in zh and en, assigning from the cell's people with tel:
 // links, and an axe-core check. Screenshots go to test/artifacts/ (and SHOTS_DIR when set).
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Hub } from '../../server/src/hub.ts';
 import { createUser, type HubSession } from '../helpers/auth.ts';
 import { configuredHub, keepShot as keep, type ConfiguredHub } from './configured-hub.ts';
+import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, CHROMIUM, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
 
@@ -53,18 +52,6 @@ export const NAMED_CONFIG = {
   escalation: { ackDeadlineS: { minor: 1 } },
   incidents: [{ name: 'fire', types: ['fire_alarm'], scope: 'building', windowS: 600 }],
 };
-
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
-/** axe-core in the page; serious and critical violations (dark-theme contrast included). */
-export async function seriousViolations(p: Page): Promise<AxeViolation[]> {
-  await p.addScriptTag({ content: axeSource });
-  const violations = await p.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
   let browser: Browser;
@@ -217,8 +204,7 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
     const shot = artifactPath('control-room-en.png');
     await p.screenshot({ path: shot });
     keep(shot);
-    const bad = await seriousViolations(p);
-    expect(bad.map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    expect(describeViolations(await seriousViolations(p))).toEqual([]);
     await p.context().close();
   });
 
@@ -313,6 +299,19 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
     for (const h of await labelHeights()) expect(h).toBeGreaterThanOrEqual(12);
     const shot = artifactPath('plan-zoomed-zh.png');
     await p.screenshot({ path: shot });
+    keep(shot);
+    await p.context().close();
+  });
+
+  it('fits a phone (390×844): one column, nothing wider than the screen', async () => {
+    const p = await open('zh-CN', { width: 390, height: 844 });
+    await waitFor(async () => (await rowIds(p)).length === 3, 30_000, 'queue');
+    expect(await p.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(391);
+    await p.click(`[data-testid=alert-row][data-alert-id="${battery.id}"]`);
+    await p.waitForSelector('[data-testid=alert-drawer]');
+    expect(await p.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(391);
+    const shot = artifactPath('control-room-phone-zh.png');
+    await p.screenshot({ path: shot, fullPage: false });
     keep(shot);
     await p.context().close();
   });

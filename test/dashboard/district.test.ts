@@ -8,6 +8,7 @@ import type { Hub } from '../../server/src/hub.ts';
 import type { CommunityStatsReply } from '../../devices/src/wire.ts';
 import { createUser, type HubSession } from '../helpers/auth.ts';
 import { configuredHub, keepShot, type ConfiguredHub } from './configured-hub.ts';
+import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
 
@@ -63,7 +64,7 @@ describe.skipIf(!hasChromium)('sub-district overview (real hub)', () => {
   });
 
   it('shows every community, the one on fire first, drills into one and back', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, bypassCSP: true });
     await ctx.addInitScript(() => {
       localStorage.setItem('hub.locale', 'zh-CN');
       localStorage.setItem('hub.muted', '1');
@@ -87,6 +88,7 @@ describe.skipIf(!hasChromium)('sub-district overview (real hub)', () => {
     const shot = artifactPath('district-zh.png');
     await p.screenshot({ path: shot });
     keepShot(shot);
+    expect(describeViolations(await seriousViolations(p))).toEqual([]);
 
     // drill down: the queue and the plan show that community only
     await c3Click();

@@ -23,6 +23,11 @@ export function severityText(lang: TextLang, s: Severity): string {
   return SEVERITY[lang][s];
 }
 
+/** "新告警" / "New alert", "已升级" / "Escalated" */
+export function changeText(lang: TextLang, c: PersonMessage['change']): string {
+  return CHANGE[lang][c];
+}
+
 /** "烟感火警" / "Smoke fire alarm" */
 export function alertLabel(lang: TextLang, m: Pick<PersonMessage, 'alert'>): string {
   return ALERT_TYPES[m.alert.type]?.label[lang] ?? m.alert.title;
@@ -30,7 +35,7 @@ export function alertLabel(lang: TextLang, m: Pick<PersonMessage, 'alert'>): str
 
 /** "【紧急·新告警】烟感火警" / "[Critical · New alert] Smoke fire alarm" */
 export function titleText(lang: TextLang, m: PersonMessage): string {
-  const head = `${severityText(lang, m.alert.severity)}${lang === 'zh' ? '·' : ' · '}${CHANGE[lang][m.change]}`;
+  const head = `${severityText(lang, m.alert.severity)}${lang === 'zh' ? '·' : ' · '}${changeText(lang, m.change)}`;
   return lang === 'zh' ? `【${head}】${alertLabel(lang, m)}` : `[${head}] ${alertLabel(lang, m)}`;
 }
 
