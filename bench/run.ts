@@ -7,6 +7,7 @@ import { cpuPct, sample } from './procstat.ts';
 import { nodeRedLadder } from './node-red.ts';
 import { diskPerDeviceDay } from './disk.ts';
 import { createGateway, login } from '../test/helpers/auth.ts';
+import { deliveryBench } from './delivery.ts';
 
 /**
  * `npm run bench`: the figures the issues ask for, as one JSON line on stdout and a readable
@@ -21,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,delivery').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -113,6 +114,8 @@ const dashboard = !parts.has('dashboard') ? null : await new Promise<unknown>((r
     }
   });
 });
+// Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
+const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
   bench: 'community-safety-hub',
   at: new Date().toISOString(),
@@ -134,6 +137,7 @@ const result = {
   disk,
   hubMemory: memory,
   dashboard,
+  delivery,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -53,6 +53,10 @@ export type HistoryAction =
   | 'resolved'
   | 'webhook_delivered'
   | 'webhook_failed'
+  | 'delivery_queued'
+  | 'delivery_sent'
+  | 'delivery_failed'
+  | 'acknowledged_via'
   | 'snapshot';
 
 export interface AlertHistoryEntry {

@@ -1,5 +1,6 @@
 // The JSON the hub sends over HTTP and /ws, as the dashboard and other clients read it.
 // Only shapes the hub actually sends: a client that meets anything else ignores it rather than guessing.
+import type { Case } from './cases.ts';
 import type { Alert, AlertHistoryEntry, Severity } from './alerts.ts';
 import type { DeviceKind } from './kinds/index.ts';
 
@@ -179,4 +180,26 @@ export type LiveMessage =
   | { type: 'alert'; alert: Alert }
   | { type: 'device'; device: WireDevice }
   /** A delivery result appended to an alert's history, without re-sending the alert. */
-  | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry };
+  | { type: 'annotation'; alertId: string; communityId: string; gridCellId: string | null; entry: AlertHistoryEntry }
+  /** A case (事件) changed: created, an action, a reminder, 超时 or an escalation (docs/cases.md). */
+  | { type: 'case'; change: string; case: Case };
+
+/** A person who can take an alert: a configured worker, the cell's supervisor or the community's lead. */
+export interface WireAssignable extends WirePerson {
+  /** cells this person covers (the lead: every cell of the community) */
+  cells: string[];
+  /** the hub account linked to this worker (users.workerId), the value to assign; null without one */
+  username: string | null;
+  /** ways the hub can reach this person beyond a phone call */
+  reachable: { account: boolean; wecom: boolean; dingtalk: boolean };
+}
+
+/** GET /api/grid/people: the people of the cells in the caller's scope. */
+export interface PeopleReply {
+  people: WireAssignable[];
+}
+
+/** GET /api/stats/communities: /api/stats per community of the caller's scope (without perCell). */
+export interface CommunityStatsReply {
+  communities: (Omit<StatsReply, 'alerts'> & { communityId: string; alerts: Omit<StatsReply['alerts'], 'perCell'> })[];
+}

@@ -18,6 +18,8 @@ export interface HealthSources {
   mqtt: () => MqttAdapter | undefined;
   /** True once every part has started: before that the report says `starting`. */
   started: () => boolean;
+  /** delivery to people, per channel */
+  delivery?: () => HealthReport['delivery'];
 }
 
 /** What /healthz reports: `ok` only when MQTT and the store are up and the disk takes writes. */
@@ -45,6 +47,7 @@ export class Health {
       spool: { pendingBytes, full: journal.telemetryFull, eventsFull: journal.full, ...this.spoolHold() },
       devices: this.s.registry.size,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      ...(this.s.delivery ? { delivery: this.s.delivery() } : {}),
     };
   }
 

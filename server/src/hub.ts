@@ -39,11 +39,25 @@ import { CameraService } from './cameras/camera-service.ts';
 import { SnapshotStore } from './cameras/snapshot-store.ts';
 import { requestAuthorization } from './http/authorization.ts';
 import { pushAdapters, type PushAdapters } from './ingest/adapters/index.ts';
+import { PeopleDelivery } from './notify/people/delivery.ts';
+import { wecomCallbackOf } from './notify/people/provider-transports.ts';
+import { CaseRepository } from './cases/repository.ts';
+import { CaseService } from './cases/service.ts';
+import { CaseDeadlines } from './cases/deadlines.ts';
+import { CaseLiveChannel } from './cases/live-channel.ts';
+import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
+import { ResidentReportGuard } from './cases/resident-guard.ts';
+import { GbService } from './gb28181/service.ts';
+import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
+import { CaseWebhookChannel } from './cases/webhook-channel.ts';
+import { IdempotencyStore } from './cases/idempotency.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
   clock?: () => number;
+  /** Tests: delivery timings, and an agent that trusts a local push service. */
+  delivery?: Pick<import('./notify/people/delivery.ts').PeopleDeliveryDeps, 'outbox' | 'pushAgent'>;
 }
 
 /** Every part of a running hub; built by start(), so constructing a Hub touches nothing. */
@@ -69,6 +83,12 @@ interface HubParts {
   snapshots: SnapshotStore;
   health: Health;
   pushAdapters: PushAdapters;
+  people: PeopleDelivery;
+  cases: CaseService;
+  caseLive: CaseLiveChannel;
+  residentGuard: ResidentReportGuard;
+  caseMonitor: CaseDeadlineMonitor;
+  caseWebhooks: CaseWebhookChannel;
 }
 
 /**
@@ -79,6 +99,8 @@ interface HubParts {
 export class Hub {
   readonly clock: () => number;
   cameras: CameraService | undefined;
+  /** GB/T 28181 cameras and NVRs, when the config file has a `gb28181:` section. */
+  gb28181: GbService | undefined;
   /** Set by start(), like every part. */
   mqtt!: MqttAdapter;
   app!: FastifyInstance;
@@ -93,7 +115,10 @@ export class Hub {
     deps: HubDeps = {},
   ) {
     this.clock = deps.clock ?? Date.now;
+    this.deliveryOverrides = deps.delivery ?? {};
   }
+
+  private readonly deliveryOverrides: NonNullable<HubDeps['delivery']>;
 
   private get p(): HubParts {
     if (!this.parts) throw new Error('the hub has no parts before start()');
@@ -119,6 +144,9 @@ export class Hub {
   get security(): HubSecurity { return this.p.security; }
   get snapshots(): SnapshotStore { return this.p.snapshots; }
   get pushAdapters(): PushAdapters { return this.p.pushAdapters; }
+  get people(): PeopleDelivery { return this.p.people; }
+  get cases(): CaseService { return this.p.cases; }
+  get caseMonitor(): CaseDeadlineMonitor { return this.p.caseMonitor; }
   /** Hikvision / Dahua access controllers (platforms.hikvision, platforms.dahua), when configured. */
   get accessControllers(): AccessControllers | undefined { return this.p.pushAdapters.controllers; }
 
@@ -227,10 +255,33 @@ export class Hub {
     const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
     const live = new LiveHub();
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
+    const people = new PeopleDelivery({
+      db,
+      dataDir: config.dataDir,
+      file,
+      grid,
+      registry,
+      users: security.auth.users,
+      audit: security.auth.audit,
+      alerts,
+      metrics,
+      log: log.child({ component: 'delivery' }),
+      clock,
+      hubUrl: () => this.httpUrl,
+      ...this.deliveryOverrides,
+    });
+    const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });
+    const caseLive = new CaseLiveChannel(cases, live);
+    const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
+    const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
+    const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
-      channels: notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos) }),
+      channels: [
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+        new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
+      ],
     });
     const health = new Health({
       store,
@@ -242,6 +293,7 @@ export class Hub {
       mqttUrl: () => this.mqttUrl,
       mqtt: () => this.mqtt,
       started: () => this.started,
+      delivery: () => people.health(),
     });
     const controllers = file.platformProducts?.hikvision ?? [];
     if (controllers.length > 0) {
@@ -251,7 +303,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks };
   }
 
   private async startParts(): Promise<void> {
@@ -259,9 +311,20 @@ export class Hub {
     registry.start();
     if (this.config.configFile) this.provisionFromFile(this.configFile);
     alerts.start();
+    await this.p.people.start();
+    this.p.caseLive.start();
+    this.p.caseMonitor.start();
+    this.p.caseWebhooks.start();
     dispatcher.start();
     rules.start();
-    this.tickTimer = setInterval(() => alerts.tick(), 1000);
+    this.tickTimer = setInterval(() => {
+      alerts.tick();
+      try {
+        this.p.caseMonitor.tick();
+      } catch (err) {
+        this.log.error({ err }, 'case deadline monitor failed');
+      }
+    }, 1000);
     this.tickTimer.unref();
     journal.open();
     await store.start();
@@ -269,7 +332,7 @@ export class Hub {
     if (broker) await broker.start();
     this.pushAdapters.ingest.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -301,6 +364,17 @@ export class Hub {
       });
       await this.cameras.start();
     }
+    if (this.configFile.gb) {
+      this.gb28181 = new GbService({
+        config: { ...this.configFile.gb, host: this.configFile.gb.host ?? this.config.host },
+        pipeline: this.pipeline,
+        registry: this.registry,
+        log: this.log.child({ component: 'gb28181' }),
+        reject: (reason, source, message, payload) => this.rejects.record(reason, source, message, payload),
+        clock: this.clock,
+      });
+      await this.gb28181.start();
+    }
     this.accessControllers?.start();
     this.started = true;
     this.log.info(
@@ -328,8 +402,13 @@ export class Hub {
     parts.rules.stop();
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
+    await parts.people.stop();
+    parts.caseLive.stop();
+    parts.caseMonitor.stop();
+    parts.caseWebhooks.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
+    await this.gb28181?.stop();
     await this.accessControllers?.stop();
     await this.mqtt?.stop();
     await parts.writer.stop();

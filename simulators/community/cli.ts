@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildDistrict } from './build.ts';
 import { runScenario, scenarioPath, writeHubConfig, type Logins } from './index.ts';
+import { startGbFleet } from '../gb28181/fleet.ts';
 
 const HELP = `Community simulator: a whole community (or a district of them) with believable devices and scripted incidents.
 
@@ -27,6 +28,10 @@ const HELP = `Community simulator: a whole community (or a district of them) wit
                           e.g. a gateway credential the hub issued for these communities
   --credentials FILE      JSON { "<communityId>" or "*": { "username", "password" } }
   --quiet                 no progress lines
+  --gb28181 HOST:PORT     also run GB/T 28181 NVRs against the hub's SIP port (docs/gb28181.md)
+  --gb28181-password P    their password (the gb28181 section's realm password; or $GB28181_PASSWORD)
+  --gb28181-nvrs N        NVRs (default 1), --gb28181-channels N channels each (default 16),
+  --gb28181-alarm-every S an alarm every S seconds (default 60), --gb28181-id ID the hub's SIP id
 `;
 
 const { values } = parseArgs({
@@ -51,6 +56,12 @@ const { values } = parseArgs({
     password: { type: 'string' },
     credentials: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    gb28181: { type: 'string' },
+    'gb28181-password': { type: 'string' },
+    'gb28181-nvrs': { type: 'string', default: '1' },
+    'gb28181-channels': { type: 'string', default: '16' },
+    'gb28181-alarm-every': { type: 'string', default: '60' },
+    'gb28181-id': { type: 'string', default: '34020000002000000001' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -115,6 +126,19 @@ try {
     fs.writeFileSync(values.expected, JSON.stringify({ scenario: sim.plan?.name ?? null, seed, expected: sim.expected }, null, 2) + '\n');
     log(`wrote ground truth (${sim.expected.length} expected alerts) to ${values.expected}`);
   }
+  const gbAt = values.gb28181 ? /^(.+):(\d{1,5})$/.exec(values.gb28181) : undefined;
+  if (values.gb28181 && !gbAt) throw new Error('--gb28181 is HOST:PORT');
+  const gb = gbAt
+    ? await startGbFleet({
+        platform: { host: gbAt[1]!, port: Number(gbAt[2]), sipId: values['gb28181-id']!, domain: values['gb28181-id']!.slice(0, 10) },
+        password: values['gb28181-password'] ?? process.env.GB28181_PASSWORD ?? '',
+        devices: num('gb28181-nvrs', values['gb28181-nvrs'], { min: 1 })!,
+        channels: num('gb28181-channels', values['gb28181-channels'], { min: 1 })!,
+        alarmEveryS: num('gb28181-alarm-every', values['gb28181-alarm-every'], { min: 1 })!,
+        log,
+      })
+    : undefined;
+  if (gb) log(`GB/T 28181: ${gb.registered} of ${gb.devices.length} NVRs registered at ${values.gb28181}`);
   log(`running ${district.devices.length} devices${sim.plan ? `, scenario "${sim.plan.name}" (${sim.plan.steps.length} steps)` : ''}; Ctrl-C stops`);
   let stopping = false;
   const stop = async (why: string) => {
@@ -122,6 +146,7 @@ try {
     stopping = true;
     clearInterval(progress);
     log(`stopping (${why})`);
+    await gb?.stop();
     await sim.stop();
     const s = sim.runtime.summary();
     process.stdout.write(JSON.stringify({ devices: s.devices, sent: s.sent, acked: s.acked, errors: s.errors, skipped: s.skipped }) + '\n');

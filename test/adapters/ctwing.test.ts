@@ -162,7 +162,7 @@ describe('CTWing HTTP push', () => {
     expect((await post(smokeUrl, report({ sn: 102, serviceData: { battery_value: 25 } }))).json).toMatchObject({ stored: 1 });
   });
 
-  it('answers quickly: sequential pushes, each acknowledged after its spool write', async () => {
+  it('300 sequential pushes are each acknowledged after its spool write, and all stored (answer time is measured, not asserted: speed belongs in the bench)', async () => {
     const times: number[] = [];
     const n = 300;
     for (let i = 0; i < n; i++) {
@@ -174,7 +174,6 @@ describe('CTWing HTTP push', () => {
     const p50 = percentile(times, 50);
     const p99 = percentile(times, 99);
     console.log(`CTWing push answer time over ${n} sequential pushes: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
-    expect(p50).toBeLessThan(50);
     const stored = await waitFor(async () => ((await points('nb-smoke-bench', 'battery_pct')).length === n ? n : undefined), { what: 'bench points stored', timeoutMs: 20_000 });
     expect(stored).toBe(n);
   });

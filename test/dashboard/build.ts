@@ -20,6 +20,7 @@ export async function ensureDashboardBuilt(): Promise<void> {
   const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
   const src = Math.max(
     newestSource(path.join(dashboard, 'src')),
+    newestSource(path.join(dashboard, 'public')),
     newestSource(path.join(root, 'devices', 'src', 'kinds')),
     fs.statSync(path.join(dashboard, 'index.html')).mtimeMs,
     fs.statSync(path.join(dashboard, 'vite.config.ts')).mtimeMs,

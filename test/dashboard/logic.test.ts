@@ -9,48 +9,7 @@ import { chartableReadings, toColumns, lastValue } from '../../dashboard/src/lib
 import { safeUrl } from '../../dashboard/src/lib/safe.ts';
 import { KINDS, kindSpecs } from '../../devices/src/kinds/index.ts';
 import type { Alert, Device, User } from '../../dashboard/src/lib/types.ts';
-
-function alert(p: Partial<Alert> & { id: string }): Alert {
-  return {
-    communityId: 'c1',
-    gridCellId: 'g1',
-    deviceId: 'd1',
-    kind: 'smoke',
-    type: 'fire_alarm',
-    severity: 'major',
-    state: 'open',
-    title: 'alarm',
-    openedAt: 1000,
-    lastSeenAt: p.openedAt ?? 1000,
-    clearedAt: null,
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    resolvedAt: null,
-    resolvedBy: null,
-    count: 1,
-    assignee: null,
-    escalationLevel: 0,
-    incidentId: null,
-    history: [],
-    ...p,
-  };
-}
-
-function device(p: Partial<Device> & Pick<Device, 'id' | 'kind'>): Device {
-  return {
-    communityId: 'c1',
-    gridCellId: null,
-    buildingId: null,
-    floor: null,
-    name: null,
-    location: null,
-    provisioned: true,
-    online: false,
-    lastSeenAt: null,
-    firstSeenAt: 0,
-    ...p,
-  };
-}
+import { alert, device } from './fixtures.ts';
 
 describe('i18n', () => {
   it('has a non-empty zh and en text for every key, with the same placeholders', () => {

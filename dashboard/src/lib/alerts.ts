@@ -4,6 +4,7 @@ import { severityRank } from '#devices/alerts.ts';
 import { SEVERITIES, type Alert, type AlertHistoryEntry, type AlertState, type Severity, type User } from './types.ts';
 
 export type AgeOrder = 'newest' | 'oldest';
+export type QueueOrder = 'urgency' | AgeOrder;
 
 /** Severity first (critical on top), then age; ties broken by id so the order is stable. */
 export function compareAlerts(a: Alert, b: Alert, order: AgeOrder = 'newest'): number {
@@ -17,6 +18,42 @@ export function compareAlerts(a: Alert, b: Alert, order: AgeOrder = 'newest'): n
 
 export function sortAlerts(list: readonly Alert[], order: AgeOrder = 'newest'): Alert[] {
   return [...list].sort((a, b) => compareAlerts(a, b, order));
+}
+
+/**
+ * How urgent an alert is, lower first: an unacknowledged critical alert, then an escalated one
+ * (nobody took it in time), then other unacknowledged ones, then those someone has taken.
+ */
+export function urgencyTier(a: Alert): number {
+  if (a.state === 'open' && a.severity === 'critical') return 0;
+  if (a.state === 'open' && a.escalationLevel > 0) return 1;
+  if (a.state === 'open') return 2;
+  return 3;
+}
+
+/** The control room's default order: by urgency tier, higher escalation, severity, then the oldest first. */
+export function compareUrgency(a: Alert, b: Alert): number {
+  return (
+    urgencyTier(a) - urgencyTier(b) ||
+    b.escalationLevel - a.escalationLevel ||
+    severityRank[a.severity] - severityRank[b.severity] ||
+    a.openedAt - b.openedAt ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+export function orderQueue(list: readonly Alert[], order: QueueOrder): Alert[] {
+  return order === 'urgency' ? [...list].sort(compareUrgency) : sortAlerts(list, order);
+}
+
+/** A grouped incident at a glance: when its first alert opened and how many devices it covers. */
+export function incidentSummary(e: QueueEntry): { startedAt: number; devices: number; alerts: number } {
+  const all = [e.alert, ...e.related];
+  return {
+    startedAt: Math.min(...all.map((a) => a.openedAt)),
+    devices: new Set(all.map((a) => a.deviceId)).size,
+    alerts: all.length,
+  };
 }
 
 export interface QueueEntry {
@@ -107,3 +144,20 @@ export function startOfToday(now: number): number {
 }
 
 export { SEVERITIES };
+
+/**
+ * Alerts held as active that a fresh list no longer has: resolved while we were not listening,
+ * unless a push about them arrived after the fetch started (newer than the answer).
+ */
+export function vanished(held: Iterable<Alert>, listed: ReadonlySet<string>, pushedAt: ReadonlyMap<string, number>, fetchStartedAt: number): Alert[] {
+  const out: Alert[] = [];
+  for (const a of held) if (isActive(a) && !listed.has(a.id) && (pushedAt.get(a.id) ?? 0) < fetchStartedAt) out.push(a);
+  return out;
+}
+
+/** Ids of alerts resolved before `today` (start of the day): the page forgets them. */
+export function resolvedBefore(held: Iterable<Alert>, today: number): string[] {
+  const out: string[] = [];
+  for (const a of held) if (a.state === 'resolved' && (a.resolvedAt ?? 0) < today) out.push(a.id);
+  return out;
+}

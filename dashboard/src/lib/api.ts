@@ -2,11 +2,13 @@
 import type {
   AlertListReply,
   AlertReply,
+  CommunityStatsReply,
   DeviceEventsReply,
   DeviceListReply,
   LatestReadingsReply,
   LoginReply,
   MeReply,
+  PeopleReply,
 } from '#devices/wire.ts';
 import type { Alert, Device, DeviceEvent, Grid, Stats, TelemetrySeries, User } from './types.ts';
 
@@ -160,6 +162,14 @@ export class Api {
   // ---- grid and figures
   async grid(): Promise<Grid> {
     return this.request<Grid>('GET', '/api/grid');
+  }
+  /** Who alerts can be assigned to, with phones and reachability (hubs before this route: 404). */
+  async people(): Promise<PeopleReply['people']> {
+    return (await this.request<PeopleReply>('GET', '/api/grid/people')).people;
+  }
+  /** Key figures per community, for the sub-district overview. */
+  async communityStats(): Promise<CommunityStatsReply['communities']> {
+    return (await this.request<CommunityStatsReply>('GET', '/api/stats/communities')).communities;
   }
   async stats(): Promise<Stats> {
     return this.request<Stats>('GET', '/api/stats');

@@ -56,3 +56,36 @@ export function structuralChange(held: Device, patch: Partial<Device>): boolean 
   }
   return false;
 }
+
+/** Position of each device in the list, by id. */
+export function indexDevices(list: readonly Device[]): Map<string, number> {
+  const index = new Map<string, number>();
+  list.forEach((d, i) => index.set(d.id, i));
+  return index;
+}
+
+/**
+ * Applies queued device updates. Status-only changes are patched into the held objects in place;
+ * a new device or a structural change yields a new list (returned), so layouts derived from the
+ * list are recomputed only then. `index` is kept current. Null when the list itself is unchanged.
+ */
+export function patchDevices(list: readonly Device[], index: Map<string, number>, patches: Iterable<[string, Device]>): Device[] | null {
+  let next: Device[] | null = null;
+  for (const [id, patch] of patches) {
+    const i = index.get(id);
+    if (i === undefined) {
+      next ??= list.slice();
+      index.set(id, next.length);
+      next.push(patch);
+      continue;
+    }
+    const held = (next ?? list)[i]!;
+    if (structuralChange(held, patch)) {
+      next ??= list.slice();
+      next[i] = { ...held, ...patch };
+    } else {
+      Object.assign(held, patch);
+    }
+  }
+  return next;
+}

@@ -58,6 +58,12 @@ export function wsUrl(loc: { protocol: string; host: string }, path = '/ws'): st
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${path}`;
 }
 
+/** Hub clock minus ours from a `hello`: sub-second differences are network delay, not drift. */
+export function clockSkew(serverTime: number, localNow: number): number {
+  const skew = serverTime - localNow;
+  return Math.abs(skew) > 1500 ? skew : 0;
+}
+
 export class LiveConnection {
   private ws: WebSocket | null = null;
   private attempt = 0;

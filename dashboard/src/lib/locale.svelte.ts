@@ -65,6 +65,11 @@ export function headline(a: Pick<Alert, 'type' | 'title'>): string {
   return label && label !== a.type ? label : a.title || a.type;
 }
 
+/** Hours and minutes, "19:42". */
+export function clock(v: number): string {
+  return new Date(v).toLocaleTimeString(locale.current, { hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
 export function formatTime(v: number | null): string {
   if (v === null) return '—';
   const d = new Date(v);

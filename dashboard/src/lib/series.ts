@@ -38,3 +38,13 @@ export function lastValue(points: readonly TelemetryPoint[]): unknown {
   }
   return best?.value;
 }
+
+/**
+ * Labels of a time axis in the UI language: times of day over a day or less, dates with hours
+ * beyond. `splits` are epoch seconds (uPlot's), `spanS` the visible range.
+ */
+export function timeTicks(locale: string, splits: readonly number[], spanS: number): string[] {
+  const short = spanS <= 36 * 3600;
+  const fmt = new Intl.DateTimeFormat(locale, short ? { hour: '2-digit', minute: '2-digit', hour12: false } : { month: 'short', day: 'numeric', hour: '2-digit', hour12: false });
+  return splits.map((s) => fmt.format(new Date(s * 1000)));
+}

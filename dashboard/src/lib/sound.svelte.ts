@@ -3,18 +3,35 @@ const KEY = 'hub.muted';
 
 class Chime {
   muted = $state(readMuted());
+  /** The browser holds audio back until someone clicks or presses a key on the page. */
+  blocked = $state(false);
   private ctx: AudioContext | null = null;
+
+  private context(): AudioContext | null {
+    if (this.ctx) return this.ctx;
+    try {
+      const Ctx = globalThis.AudioContext ?? (globalThis as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+      if (!Ctx) return null;
+      const ctx = new Ctx();
+      ctx.onstatechange = () => (this.blocked = ctx.state !== 'running');
+      this.ctx = ctx;
+      this.blocked = ctx.state !== 'running';
+      return ctx;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Finds out, without a gesture, whether the browser would let the chime sound (sets `blocked`). */
+  probe(): void {
+    const ctx = this.context();
+    if (ctx?.state === 'suspended') void ctx.resume().catch(() => {});
+  }
 
   /** Browsers allow audio only after a user gesture: call from a click/keydown handler. */
   unlock(): void {
-    try {
-      const Ctx = globalThis.AudioContext ?? (globalThis as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
-      if (!Ctx) return;
-      this.ctx ??= new Ctx();
-      if (this.ctx.state === 'suspended') void this.ctx.resume();
-    } catch {
-      this.ctx = null;
-    }
+    const ctx = this.context();
+    if (ctx?.state === 'suspended') void ctx.resume().catch(() => {});
   }
 
   toggle(): void {

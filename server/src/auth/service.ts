@@ -118,8 +118,11 @@ export class AuthService {
     return { token, session, principal: principalFor(user, this.o.grid) };
   }
 
-  /** The session and who it belongs to, or undefined (expired, revoked, user gone or disabled). */
-  resolve(token: string): { session: Session; principal: Principal } | undefined {
+  /**
+   * The session and who it belongs to, or undefined (expired, revoked, user gone or disabled).
+   * Using a session slides its expiry (`renewed`: it moved, so a cookie carrying it is re-issued).
+   */
+  resolve(token: string): { session: Session; principal: Principal; renewed: boolean } | undefined {
     const session = this.sessions.lookup(token);
     if (!session) return undefined;
     const user = this.users.get(session.username);
@@ -127,6 +130,7 @@ export class AuthService {
       this.sessions.revoke(session);
       return undefined;
     }
-    return { session, principal: principalFor(user, this.o.grid) };
+    const renewed = this.sessions.touch(session);
+    return { session, principal: principalFor(user, this.o.grid), renewed };
   }
 }

@@ -51,6 +51,23 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * Sliding expiry: activity on a session past half its life moves its end to a full TTL from
+   * now, so a control-room screen in use never logs out mid-shift while an idle one still ends.
+   * Returns true when it moved (the cookie is then renewed); writes at most once per half-TTL.
+   */
+  touch(session: Session): boolean {
+    const now = this.clock();
+    if (!this.alive(session) || session.expiresAt - now > this.ttlMs / 2) return false;
+    session.expiresAt = now + this.ttlMs;
+    this.db.prepare('UPDATE sessions SET expires_at = ? WHERE digest = ?').run(session.expiresAt, session.digest);
+    return true;
+  }
+
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
   alive(session: Session): boolean {
     return !session.revoked && session.expiresAt > this.clock();
   }

@@ -7,6 +7,8 @@ import { CameraConfigError, parseCameraList, type CameraListFile } from '#device
 import { ThresholdOverrides } from '../rules/thresholds.ts';
 import { asStartupError, StartupError } from '../startup-error.ts';
 import { Platforms, resolvePlatforms, type ResolvedPlatforms } from '../ingest/adapters/platforms.ts';
+import { ProviderConfigError, ProvidersSection, resolveProviders, type ProvidersConfig } from '../notify/people/provider-config.ts';
+import { Gb28181Section, GbConfigError, resolveGbConfig, type GbConfig } from '../gb28181/config.ts';
 
 const Id = Type.String({ pattern: ID_PATTERN });
 /** A name in one language, or in both. */
@@ -125,6 +127,65 @@ const OnvifList = Type.Object(
   { additionalProperties: false },
 );
 
+/** Case deadlines: "30m" / "4h" working minutes and hours, "2d" working days (clock time for `calendar: natural`). */
+const CaseDuration = Type.String({ pattern: '^[0-9]{1,5}(m|h|d)$' });
+const CaseCategory = Type.Object({
+  name: Type.Optional(LocalizedName),
+  /** working (default): deadlines count working hours of China's working days; natural: the clock, day and night */
+  calendar: Type.Optional(Type.Union([Type.Literal('working'), Type.Literal('natural')])),
+  /** by when each stage must be reached, from the stage before it (`closed`: from the report) */
+  deadlines: Type.Optional(
+    Type.Object(Object.fromEntries(['accepted', 'registered', 'dispatched', 'disposed', 'verified', 'closed', 'revisited'].map((s) => [s, Type.Optional(CaseDuration)])), { additionalProperties: false }),
+  ),
+});
+const Cases = Type.Object({
+  /** local "HH:MM" spans of a working day; default 08:30–12:00, 13:30–17:30 */
+  workingHours: Type.Optional(Type.Array(Type.Object({ start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), end: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' }) }), { minItems: 1 })),
+  /** the calendar's UTC offset in minutes; default 480 (China) */
+  utcOffsetMin: Type.Optional(Type.Integer({ minimum: -720, maximum: 840 })),
+  /** categories by id; they replace the built-in ones of the same id and add to the rest */
+  categories: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), CaseCategory)),
+  /** alert types that open a case by themselves; default fire_alarm */
+  autoFromAlerts: Type.Optional(Type.Array(Type.String())),
+  /** the community part of case codes (一案一码), e.g. { hx: HX01 }; default the id in capitals */
+  communityCodes: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^[A-Z0-9]{1,12}$' }))),
+  /** when to remind: this share of a deadline's time gone; default 0.75 */
+  remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+  /** reports a community's public form takes per hour, all senders together; default 60 */
+  residentReportsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+});
+const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
+const LadderLevel = Type.Object(
+  {
+    worker: Type.Optional(Type.Array(PersonChannel)),
+    supervisor: Type.Optional(Type.Array(PersonChannel)),
+    lead: Type.Optional(Type.Array(PersonChannel)),
+  },
+  { additionalProperties: false },
+);
+
+/** Delivery to people (docs/delivery.md): which channels each escalation level uses, and the acknowledgement links. */
+const Delivery = Type.Object(
+  {
+    /** the hub's address as phones reach it, for acknowledgement links; default: the hub's own listening address */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** how long a one-tap acknowledgement link works; default 24 h */
+    ackLinkTtlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+    /** VAPID subject (RFC 8292): a mailto: or https: contact for push services */
+    vapidSubject: Type.Optional(Type.String({ pattern: '^(mailto:|https://)' })),
+    /** channels per role, by escalation level (index = level; levels past the end use the last) */
+    ladder: Type.Optional(Type.Array(LadderLevel, { minItems: 1 })),
+    /** critical alerts still unacknowledged at these levels also go by SMS / voice call */
+    critical: Type.Optional(
+      Type.Object(
+        { smsAtLevel: Type.Optional(Type.Integer({ minimum: 0 })), voiceAtLevel: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const HubConfigFile = Type.Object(
   {
     onvif: Type.Optional(Type.Union([OnvifList, Type.Array(OnvifList)])),
@@ -133,8 +194,14 @@ const HubConfigFile = Type.Object(
     devices: Type.Optional(Type.Array(ConfiguredDevice)),
     escalation: Type.Optional(Escalation),
     incidents: Type.Optional(Type.Array(IncidentRule)),
+    cases: Type.Optional(Cases),
     /** carrier IoT platforms' HTTP push (CTWing, OneNET): products and field mappings, docs/platforms.md */
     platforms: Type.Optional(Platforms),
+    /** messaging providers for delivery to people: WeCom, DingTalk, SMS, voice */
+    providers: Type.Optional(ProvidersSection),
+    delivery: Type.Optional(Delivery),
+    /** GB/T 28181 cameras and NVRs (docs/gb28181.md) */
+    gb28181: Type.Optional(Gb28181Section),
   },
   { additionalProperties: true },
 );
@@ -148,6 +215,8 @@ export interface CameraList extends CameraListFile {
 export type LoadedConfigFile = HubConfigFile & {
   readonly cameraLists: readonly CameraList[];
   /** `platforms:` with its secrets resolved from the environment. */
+  readonly providerConfig?: ProvidersConfig;
+  readonly gb?: GbConfig;
   readonly platformProducts?: Readonly<ResolvedPlatforms>;
 };
 type Env = Record<string, string | undefined>;
@@ -157,6 +226,9 @@ export type BuildingConfig = Static<typeof Building>;
 export type WorkerConfig = Static<typeof Worker>;
 export type EscalationConfig = Static<typeof Escalation>;
 export type IncidentRuleConfig = Static<typeof IncidentRule>;
+export type CasesConfig = Static<typeof Cases>;
+export type CaseCategoryConfig = Static<typeof CaseCategory>;
+export type DeliveryConfig = Static<typeof Delivery>;
 
 /**
  * Reads the hub's config file (YAML or JSON). Every failure is a StartupError naming the file,
@@ -198,9 +270,11 @@ export function loadHubConfigFile(file: string, env: Env = {}): LoadedConfigFile
     } catch (err) {
       throw new StartupError(file, (err as Error).message);
     }
-    return { ...raw, cameraLists: lists, platformProducts };
+    return { ...raw, cameraLists: lists, platformProducts, providerConfig: resolveProviders(raw.providers, env), ...(raw.gb28181 ? { gb: resolveGbConfig(raw.gb28181, env) } : {}) };
   } catch (err) {
     if (err instanceof CameraConfigError) throw new StartupError(file, err.message.replace(/\s*\n\s*/g, ' '));
+    if (err instanceof ProviderConfigError) throw new StartupError(file, err.message);
+    if (err instanceof GbConfigError) throw new StartupError(file, err.message);
     throw err;
   }
 }

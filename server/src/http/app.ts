@@ -24,6 +24,14 @@ import { refuseNonFiniteNumbers } from './time.ts';
 import { trackRoutes } from './route-table.ts';
 import { ingestAdapterRoutes } from './routes/ingest-adapters.ts';
 import type { PushAdapters } from '../ingest/adapters/index.ts';
+import { wecomCallbackRoutes } from './routes/wecom-callback.ts';
+import type { WeComCallback } from '../notify/people/wecom/callback.ts';
+import { pushRoutes } from './routes/push.ts';
+import { ackLinkRoutes } from './routes/ack-links.ts';
+import type { PeopleDelivery } from '../notify/people/delivery.ts';
+import { caseRoutes, caseStatsRoutes, residentReportRoutes } from './routes/cases.ts';
+import type { CaseService } from '../cases/service.ts';
+import type { ResidentReportGuard } from '../cases/resident-guard.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -37,10 +45,16 @@ export interface AppOptions {
   snapshots?: SnapshotStore;
   /** CTWing / OneNET HTTP push endpoints (docs/platforms.md). */
   pushAdapters?: PushAdapters;
+  /** The WeCom app's callback URL handler, when WeCom is configured with a callback token and key. */
+  wecomCallback?: WeComCallback;
+  /** Delivery to people: the push subscription routes and the one-tap acknowledgement links. */
+  delivery?: PeopleDelivery;
+  /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
+  cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -97,6 +111,16 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });
   if (pushAdapters) await app.register(ingestAdapterRoutes, { adapters: pushAdapters, prefix: '/api/ingest' });
+  if (wecomCallback) await app.register(wecomCallbackRoutes, { callback: wecomCallback, prefix: '/api/wecom' });
+  if (delivery) {
+    await app.register(pushRoutes, { delivery, prefix: '/api/push' });
+    await app.register(ackLinkRoutes, { delivery });
+  }
+  if (cases) {
+    await app.register(caseRoutes, { ctx, cases: cases.service, guard: cases.guard, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/cases' });
+    await app.register(residentReportRoutes, { ctx, cases: cases.service, guard: cases.guard, prefix: '/api/public' });
+    await app.register(caseStatsRoutes, { ctx, cases: cases.service, utcOffsetMin: cases.utcOffsetMin, prefix: '/api/stats/cases' });
+  }
 
   const index = path.join(dashboardDir, 'index.html');
   if (fs.existsSync(index)) {

@@ -41,6 +41,8 @@ export function requestAuthorization(alerts: AlertService, auth: AuthService): A
             return caller.alert(msg);
           case 'device':
             return caller.device(msg.device);
+          case 'case':
+            return caller.alert(msg.case);
           default:
             // Message types added later carry no scope we know: only the unrestricted see them.
             return caller.unrestricted;

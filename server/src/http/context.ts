@@ -52,4 +52,6 @@ export interface HealthReport {
   spool: { pendingBytes: number; full: boolean; eventsFull: boolean; reason?: 'budget' | 'disk_full' | 'io_error'; lastError?: string };
   devices: number;
   uptimeS: number;
+  /** delivery to people, per channel (docs/delivery.md); a failing channel does not make the hub degraded */
+  delivery?: Record<string, import('../notify/people/outbox.ts').ChannelHealth>;
 }

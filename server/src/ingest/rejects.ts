@@ -3,6 +3,7 @@ import { RateLimitedLog } from '../log.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { StoreRefusalReason } from '../store/acceptance.ts';
 import type { RefusedPoint } from '../store/writer.ts';
+import type { GbRejectReason } from '../gb28181/rejects.ts';
 
 export type IngestRejectReason =
   | 'unknown_topic'
@@ -24,7 +25,8 @@ export type IngestRejectReason =
   | 'bad_signature'
   | 'unknown_device'
   | 'unmappable'
-  | StoreRefusalReason;
+  | StoreRefusalReason
+  | GbRejectReason;
 
 export interface RejectedMessage {
   at: number;

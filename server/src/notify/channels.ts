@@ -13,6 +13,8 @@ export interface NotificationChannelDeps {
   live: LiveHub;
   outbox: WebhookOutbox;
   publish: MqttPublish;
+  /** delivery to people (notify/people/delivery.ts) */
+  people?: NotificationChannel;
 }
 
 /** The hub's notification channels, in delivery order: a new channel is one module and one line here. */
@@ -21,5 +23,6 @@ export function notificationChannels(d: NotificationChannelDeps): NotificationCh
     new LiveAlertChannel(d.live),
     new MqttAlertChannel(d.publish),
     new WebhookChannel({ grid: d.grid, outbox: d.outbox, annotate: (alertId, annotation) => d.alerts.annotate(alertId, annotation) }),
+    ...(d.people ? [d.people] : []),
   ];
 }

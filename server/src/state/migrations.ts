@@ -52,6 +52,71 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!columns.some((c) => c.name === 'priority')) db.exec('ALTER TABLE webhook_outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2');
     },
   },
+  {
+    version: 2,
+    description: 'delivery to people: the people outbox, Web Push subscriptions, used acknowledgement links',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE people_outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, alert_id TEXT NOT NULL,
+          channel TEXT NOT NULL, recipient_id TEXT NOT NULL, message TEXT NOT NULL, priority INTEGER NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
+          first_failure_at REAL, last_error TEXT, created_at REAL NOT NULL, done_at REAL);
+        CREATE INDEX people_outbox_due ON people_outbox (state, channel, next_attempt_at);
+        CREATE INDEX people_outbox_alert ON people_outbox (alert_id, state);
+        CREATE TABLE push_subscriptions (
+          id TEXT PRIMARY KEY, username TEXT NOT NULL COLLATE NOCASE, endpoint TEXT NOT NULL UNIQUE,
+          p256dh TEXT NOT NULL, auth TEXT NOT NULL, user_agent TEXT, created_at REAL NOT NULL, last_success_at REAL);
+        CREATE INDEX push_subscriptions_user ON push_subscriptions (username);
+        CREATE TABLE ack_link_uses (nonce TEXT PRIMARY KEY, alert_id TEXT NOT NULL, used_at REAL NOT NULL);`);
+    },
+  },
+  {
+    version: 3,
+    description: 'cases (事件): the cases, their code sequences and photos',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE cases (
+          id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, community_id TEXT NOT NULL, cell_id TEXT,
+          category TEXT NOT NULL, stage TEXT NOT NULL, source TEXT NOT NULL, alert_id TEXT, assignee TEXT,
+          overdue INTEGER NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, data TEXT NOT NULL);
+        CREATE INDEX cases_by_created ON cases (created_at);
+        CREATE INDEX cases_by_stage ON cases (stage, created_at);
+        CREATE INDEX cases_by_community ON cases (community_id, cell_id, created_at);
+        CREATE UNIQUE INDEX cases_by_alert ON cases (alert_id) WHERE alert_id IS NOT NULL;
+        CREATE TABLE case_sequences (community_code TEXT NOT NULL, day TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (community_code, day));
+        CREATE TABLE case_photos (
+          id TEXT PRIMARY KEY, case_id TEXT NOT NULL, type TEXT NOT NULL, bytes INTEGER NOT NULL, data BLOB NOT NULL, created_at REAL NOT NULL);
+        CREATE INDEX case_photos_by_case ON case_photos (case_id);`);
+    },
+  },
+  {
+    version: 3,
+    description: 'case requests by idempotency key: a phone that sends twice is answered once',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE case_requests (
+          owner TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL,
+          PRIMARY KEY (owner, key));
+        CREATE INDEX case_requests_by_age ON case_requests (created_at);`);
+    },
+  },
+  {
+    version: 4,
+    description: "cases: the figures' facts as columns, so figures over many cases read no JSON",
+    up: (db) => {
+      for (const column of ['accepted_at REAL', 'first_dispatch_at REAL', 'disposed_at REAL', 'disposed_due REAL', 'closed_at REAL', 'closed_due REAL', 'rework_count INTEGER NOT NULL DEFAULT 0', 'extension_count INTEGER NOT NULL DEFAULT 0', 'satisfied INTEGER']) {
+        db.exec(`ALTER TABLE cases ADD COLUMN ${column}`);
+      }
+      db.exec(`UPDATE cases SET
+        accepted_at = json_extract(data, '$.stageAt.accepted'),
+        first_dispatch_at = (SELECT json_extract(h.value, '$.at') FROM json_each(cases.data, '$.history') AS h WHERE json_extract(h.value, '$.action') = 'dispatch' ORDER BY h.key LIMIT 1),
+        disposed_at = json_extract(data, '$.stageAt.disposed'), disposed_due = json_extract(data, '$.deadlines.disposed'),
+        closed_at = json_extract(data, '$.stageAt.closed'), closed_due = json_extract(data, '$.deadlines.closed'),
+        rework_count = json_extract(data, '$.reworkCount'), extension_count = json_extract(data, '$.extensionCount'),
+        satisfied = json_extract(data, '$.satisfied')`);
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -30,6 +30,11 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The session cookie's attributes, the same at login and on renewal. */
+export function sessionCookieOptions(o: Pick<HttpSecurityOptions, 'tls'>, ttlMs: number) {
+  return { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: o.tls, maxAge: Math.floor(ttlMs / 1000) };
+}
+
 export function isLoopback(req: FastifyRequest): boolean {
   const a = req.socket.remoteAddress ?? '';
   return a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1' || a.startsWith('127.');
@@ -55,7 +60,7 @@ export function installAuth(app: FastifyInstance, auth: AuthService, o: HttpSecu
   app.decorateRequest('session', null);
   app.decorateRequest('authVia', null);
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const bearer = bearerOf(req);
     const cookie = req.cookies?.[SESSION_COOKIE];
     const token = bearer ?? cookie;
@@ -65,6 +70,8 @@ export function installAuth(app: FastifyInstance, auth: AuthService, o: HttpSecu
         req.user = resolved.principal;
         req.session = resolved.session;
         req.authVia = bearer ? 'bearer' : 'cookie';
+        // the session slid: the browser's cookie must live as long as the session now does
+        if (resolved.renewed && !bearer && cookie) void reply.setCookie(SESSION_COOKIE, cookie, sessionCookieOptions(o, auth.sessions.ttl));
       }
     }
     const access = req.routeOptions.config?.access;

@@ -4,7 +4,7 @@ import { AuthErrors } from '../../auth/errors.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordAcceptable, verifyPassword } from '../../auth/passwords.ts';
 import { publicUser } from '../../auth/roles.ts';
 import type { HubContext } from '../context.ts';
-import { SESSION_COOKIE } from '../plugins/auth.ts';
+import { SESSION_COOKIE, sessionCookieOptions } from '../plugins/auth.ts';
 import type { HttpSecurityOptions } from '../plugins/security.ts';
 import { audit } from '../plugins/audit.ts';
 
@@ -24,13 +24,7 @@ export const authRoutes: FastifyPluginAsync<{ ctx: HubContext; security: HttpSec
 
   app.post<{ Body: Static<typeof LoginBody> }>('/login', { schema: { body: LoginBody }, config: { access: 'public', ...strict } }, async (req, reply) => {
     const { token, session, principal } = await ctx.auth.login(req.body.username, req.body.password, req.ip);
-    void reply.setCookie(SESSION_COOKIE, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: security.tls,
-      maxAge: Math.floor(security.sessionTtlMs / 1000),
-    });
+    void reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(security, security.sessionTtlMs));
     return { token, expiresAt: session.expiresAt, user: publicUser(principal) };
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { keyFigures } from '../../stats/key-figures.ts';
+import { communityFigures } from '../../stats/community-figures.ts';
 import type { HubContext } from '../context.ts';
 
 /** Key figures for the control room's header, over what the caller may see. */
@@ -12,4 +13,17 @@ export const statsRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
       now(),
     ),
   );
+  /** The same figures per community, for a sub-district overview. */
+  app.get('/communities', async (req) => {
+    const scope = ctx.scope(req);
+    const visible = ctx.grid.allCommunities().filter((c) => scope.community(c.id, (c.cells ?? []).map((cell) => cell.id))).map((c) => c.id);
+    return {
+      communities: communityFigures(
+        { devices: ctx.registry.all(), unresolved: ctx.alerts.unresolved(), openedSince: (since) => ctx.alerts.openedSince(since) },
+        scope,
+        now(),
+        visible,
+      ),
+    };
+  });
 };

@@ -46,4 +46,9 @@ export interface PersonTransport {
   /** Whether this person can be reached on this channel at all (has a subscription, an account id, a phone). */
   reachable(recipient: PersonRecipient): boolean;
   send(message: PersonMessage): Promise<SendResult>;
+  /**
+   * The alert was acknowledged, on any channel or the dashboard: update what this channel sent
+   * (grey out a card's button, say who). Called once per acknowledgement; failures are logged.
+   */
+  acknowledged?(alertId: string, by: string): Promise<void> | void;
 }
