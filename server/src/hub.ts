@@ -233,7 +233,7 @@ export class Hub {
       timeWindow: ingestWindow(config.retentionRawDays),
     });
     const spoolFlow = new SpoolFlow(journal, pipeline);
-    const adapters = pushAdapters(file.platformProducts, { pipeline, journal, registry, rejects, timeWindow: ingestWindow(config.retentionRawDays) });
+    const adapters = pushAdapters(file.platformProducts, { pipeline, journal, registry, rejects, timeWindow: ingestWindow(config.retentionRawDays), db });
     writer.onCommit = () => spoolFlow.release();
     journal.onWritable = () => spoolFlow.release();
     const snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
@@ -330,6 +330,7 @@ export class Hub {
     await store.start();
     await writer.start();
     if (broker) await broker.start();
+    this.pushAdapters.ingest.start();
     await security.start();
     this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')) });
     await this.app.listen({ port: this.config.port, host: this.config.host });
@@ -412,6 +413,7 @@ export class Hub {
     await this.mqtt?.stop();
     await parts.writer.stop();
     parts.registry.stop();
+    parts.pushAdapters.ingest.stop();
     parts.security.stop();
     await this.app?.close();
     await parts.broker?.stop();

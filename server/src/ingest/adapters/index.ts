@@ -8,6 +8,8 @@ import type { AccessControllers } from './isapi.ts';
 import { OnenetAdapter } from './onenet.ts';
 import type { PlatformName, Product } from './platforms.ts';
 import { PushIngest } from './push-ingest.ts';
+import { ReplayGuard } from './replay-guard.ts';
+import type Database from 'better-sqlite3';
 
 /** The HTTP push adapters of the configured platforms, over one PushIngest (the pipeline's way in). */
 export interface PushAdapters {
@@ -20,8 +22,9 @@ export interface PushAdapters {
 
 export function pushAdapters(
   products: Readonly<Record<PlatformName, Product[]>> | undefined,
-  deps: { pipeline: IngestPipeline; journal: Journal; registry: DeviceRegistry; rejects: RejectLog; timeWindow?: TimeWindow },
+  deps: { pipeline: IngestPipeline; journal: Journal; registry: DeviceRegistry; rejects: RejectLog; timeWindow?: TimeWindow; db?: Database.Database },
 ): PushAdapters {
-  const ingest = new PushIngest(deps);
+  const { db, ...rest } = deps;
+  const ingest = new PushIngest({ ...rest, replays: new ReplayGuard(db) });
   return { ingest, ctwing: new CtwingAdapter(products?.ctwing ?? [], ingest), onenet: new OnenetAdapter(products?.onenet ?? [], ingest) };
 }

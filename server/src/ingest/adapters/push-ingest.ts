@@ -59,6 +59,14 @@ export class PushIngest {
     this.replays = d.replays ?? new ReplayGuard();
   }
 
+  start(): void {
+    this.replays.start();
+  }
+
+  stop(): void {
+    this.replays.stop();
+  }
+
   /** The hub device a platform device key stands for, if it is provisioned with the product's kind. */
   device(product: Product, key: string): Device | { reason: IngestRejectReason; message: string } {
     const id = product.devices?.[key] ?? key;
