@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../dashboard/src/lib/api.ts';
-import { actionFields, byStage, CASE_STAGES, caseApi, caseMessages, caseText, deadlineState, historyLabel, percent, type HubCase } from '../../dashboard/src/lib/cases.ts';
+import { messages } from '../../dashboard/src/lib/i18n.ts';
+import { actionFields, byStage, CASE_STAGES, caseApi, caseText, deadlineState, historyLabel, percent, type HubCase } from '../../dashboard/src/lib/cases.ts';
 import { CASE_STAGES as SERVER_STAGES } from '../../server/src/cases/model.ts';
 import { startCaseHub, type CaseHub } from './case-hub.ts';
 
@@ -41,7 +42,7 @@ describe('the case board’s logic', () => {
   });
 
   it('has every word in both languages', () => {
-    for (const [key, entry] of Object.entries(caseMessages)) {
+    for (const [key, entry] of Object.entries(messages).filter(([k]) => k.startsWith('cases.'))) {
       expect(entry.zh, key).not.toBe('');
       expect(entry.en, key).not.toBe('');
     }

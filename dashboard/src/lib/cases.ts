@@ -1,7 +1,7 @@
 // The control room's side of cases (事件): the routes it calls, the board's grouping, and the
 // case screen's words in zh-CN and English (kept here beside the case board; same shape as i18n.ts).
 import type { Api } from './api.ts';
-import type { Locale } from './i18n.ts';
+import { messages, translate, type Locale, type MessageKey, type Params } from './i18n.ts';
 import { CASE_STAGES, type Case, type CaseAction, type CaseStage } from '#devices/cases.ts';
 
 export { CASE_STAGES } from '#devices/cases.ts';
@@ -68,74 +68,17 @@ export function actionFields(action: CaseAction): ('note' | 'assignee' | 'passed
   }
 }
 
-type Entry = { zh: string; en: string };
 
-export const caseMessages = {
-  'cases.title': { zh: '事件', en: 'Cases' },
-  'cases.reload': { zh: '刷新', en: 'Reload' },
-  'cases.export': { zh: '导出今日日报', en: 'Export today’s report' },
-  'cases.empty': { zh: '暂无事件', en: 'No cases' },
-  'cases.overdue': { zh: '超时', en: 'Overdue' },
-  'cases.soon': { zh: '即将到期', en: 'Due soon' },
-  'cases.supervised': { zh: '督办', en: 'Supervised' },
-  'cases.rework': { zh: '返工 {n} 次', en: 'Reworked {n}×' },
-  'cases.dueBy': { zh: '期限 {time}', en: 'Due {time}' },
-  'cases.assignee': { zh: '处置人', en: 'Assignee' },
-  'cases.note': { zh: '说明', en: 'Note' },
-  'cases.reason': { zh: '理由', en: 'Reason' },
-  'cases.until': { zh: '延至', en: 'Until' },
-  'cases.passed': { zh: '核查通过', en: 'Check passed' },
-  'cases.satisfied': { zh: '居民满意', en: 'Resident satisfied' },
-  'cases.approved': { zh: '同意延期', en: 'Approve the extension' },
-  'cases.send': { zh: '提交', en: 'Submit' },
-  'cases.timeline': { zh: '办理过程', en: 'Timeline' },
-  'cases.pending': { zh: '延期申请待批：{reason}', en: 'Extension requested: {reason}' },
-  'cases.source.alert': { zh: '告警', en: 'Alert' },
-  'cases.source.patrol': { zh: '巡查上报', en: 'Patrol' },
-  'cases.source.resident': { zh: '居民上报', en: 'Resident' },
-  'cases.stage.reported': { zh: '上报', en: 'Reported' },
-  'cases.stage.accepted': { zh: '受理', en: 'Accepted' },
-  'cases.stage.registered': { zh: '立案', en: 'Registered' },
-  'cases.stage.dispatched': { zh: '派遣', en: 'Dispatched' },
-  'cases.stage.disposed': { zh: '处置', en: 'Disposed' },
-  'cases.stage.verified': { zh: '核查', en: 'Verified' },
-  'cases.stage.closed': { zh: '结案', en: 'Closed' },
-  'cases.stage.revisited': { zh: '回访', en: 'Revisited' },
-  'cases.action.accept': { zh: '受理', en: 'Accept' },
-  'cases.action.register': { zh: '立案', en: 'Register' },
-  'cases.action.dispatch': { zh: '派遣', en: 'Dispatch' },
-  'cases.action.dispose': { zh: '处置完成', en: 'Disposed' },
-  'cases.action.verify': { zh: '核查', en: 'Check' },
-  'cases.action.close': { zh: '结案', en: 'Close' },
-  'cases.action.revisit': { zh: '回访', en: 'Return visit' },
-  'cases.action.extend': { zh: '申请延期', en: 'Ask for more time' },
-  'cases.action.approve-extension': { zh: '审批延期', en: 'Decide extension' },
-  'cases.action.supervise': { zh: '督办', en: 'Supervise' },
-  'cases.history.reported': { zh: '上报', en: 'Reported' },
-  'cases.history.reminded': { zh: '到期提醒', en: 'Reminder' },
-  'cases.history.overdue': { zh: '超时', en: 'Overdue' },
-  'cases.history.escalated': { zh: '升级上报', en: 'Escalated' },
-  'cases.rate.closure': { zh: '结案率', en: 'Closure' },
-  'cases.rate.onTimeClosure': { zh: '按期结案率', en: 'On-time closure' },
-  'cases.rate.onTimeDisposal': { zh: '按期处置率', en: 'On-time disposal' },
-  'cases.rate.rework': { zh: '返工率', en: 'Rework' },
-  'cases.rate.extension': { zh: '延期率', en: 'Extension' },
-  'cases.rate.firstTime': { zh: '一次完成率', en: 'First-time done' },
-  'cases.rate.satisfaction': { zh: '满意率', en: 'Satisfaction' },
-} satisfies Record<string, Entry>;
+export type CaseMessageKey = Extract<MessageKey, `cases.${string}`>;
 
-export type CaseMessageKey = keyof typeof caseMessages;
-
-export function caseText(locale: Locale, key: CaseMessageKey, params: Record<string, string | number> = {}): string {
-  const entry = caseMessages[key];
-  const text = locale === 'en' ? entry.en : entry.zh;
-  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
+export function caseText(locale: Locale, key: CaseMessageKey, params: Params = {}): string {
+  return translate(locale, key, params);
 }
 
 /** A history entry's name: an action's, or what the hub did. */
 export function historyLabel(locale: Locale, action: string): string {
-  const key = (`cases.history.${action}` in caseMessages ? `cases.history.${action}` : `cases.action.${action}`) as CaseMessageKey;
-  return key in caseMessages ? caseText(locale, key) : action;
+  const key = (`cases.history.${action}` in messages ? `cases.history.${action}` : `cases.action.${action}`) as CaseMessageKey;
+  return key in messages ? caseText(locale, key) : action;
 }
 
 export function percent(r: number | null): string {
