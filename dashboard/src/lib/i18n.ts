@@ -303,6 +303,30 @@ export const messages = {
   'cases.rate.extension': { zh: '延期率', en: 'Extension' },
   'cases.rate.firstTime': { zh: '一次完成率', en: 'First-time done' },
   'cases.rate.satisfaction': { zh: '满意率', en: 'Satisfaction' },
+
+  // alert search and export (AlertSearch.svelte)
+  'search.title': { zh: '告警查询', en: 'Alert search' },
+  'search.from': { zh: '开始于', en: 'From' },
+  'search.to': { zh: '截止', en: 'To' },
+  'search.community': { zh: '社区', en: 'Community' },
+  'search.cell': { zh: '网格', en: 'Cell' },
+  'search.kind': { zh: '设备类型', en: 'Device kind' },
+  'search.type': { zh: '告警类型', en: 'Alert type' },
+  'search.severity': { zh: '级别', en: 'Severity' },
+  'search.state': { zh: '状态', en: 'State' },
+  'search.text': { zh: '关键字（编号、设备、标题）', en: 'Text (id, device, title)' },
+  'search.any': { zh: '全部', en: 'Any' },
+  'search.unresolved': { zh: '未处置', en: 'Not resolved' },
+  'search.submit': { zh: '查询', en: 'Search' },
+  'search.clear': { zh: '清空条件', en: 'Clear' },
+  'search.more': { zh: '加载更多', en: 'Load more' },
+  'search.export': { zh: '导出 CSV', en: 'Export CSV' },
+  'search.none': { zh: '没有符合条件的告警', en: 'No alerts match' },
+  'search.shown': { zh: '已显示 {n} 条', en: '{n} shown' },
+  'search.end': { zh: '已全部显示', en: 'That is all' },
+  'search.col.opened': { zh: '开始时间', en: 'Opened' },
+  'search.col.place': { zh: '位置', en: 'Place' },
+  'search.col.resolved': { zh: '处置时间', en: 'Resolved' },
 } as const satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof messages;

@@ -16,8 +16,8 @@ export class AlertRepository {
 
   constructor(private readonly db: Database.Database) {
     this.upsert = db.prepare(`INSERT OR REPLACE INTO alerts
-      (id, community_id, cell_id, device_id, type, severity, state, incident_id, opened_at, data)
-      VALUES (@id, @communityId, @gridCellId, @deviceId, @type, @severity, @state, @incidentId, @openedAt, @data)`);
+      (id, community_id, cell_id, device_id, kind, type, severity, state, incident_id, opened_at, data)
+      VALUES (@id, @communityId, @gridCellId, @deviceId, @kind, @type, @severity, @state, @incidentId, @openedAt, @data)`);
   }
 
   save(alert: Alert): void {

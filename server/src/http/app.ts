@@ -32,6 +32,8 @@ import type { PeopleDelivery } from '../notify/people/delivery.ts';
 import { caseRoutes, caseStatsRoutes, residentReportRoutes } from './routes/cases.ts';
 import type { CaseService } from '../cases/service.ts';
 import type { ResidentReportGuard } from '../cases/resident-guard.ts';
+import { alertSearchRoutes } from './routes/alert-search.ts';
+import type { AlertSearch } from '../alerts/search.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -51,10 +53,12 @@ export interface AppOptions {
   delivery?: PeopleDelivery;
   /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
   cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
+  /** Search and CSV export over stored alerts: /api/alerts/search, /api/alerts/export.csv. */
+  alertSearch?: { search: AlertSearch; utcOffsetMin: number };
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases, alertSearch }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -106,6 +110,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(deviceRoutes, { ctx, prefix: '/api/devices' });
   await app.register(ingestRoutes, { ctx, prefix: '/api/ingest' });
   await app.register(alertRoutes, { ctx, prefix: '/api/alerts' });
+  if (alertSearch) await app.register(alertSearchRoutes, { ctx, search: alertSearch.search, utcOffsetMin: alertSearch.utcOffsetMin, prefix: '/api/alerts' });
   if (snapshots) await app.register(snapshotRoutes, { ctx, snapshots, prefix: '/api/alerts' });
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });

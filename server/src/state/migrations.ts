@@ -117,6 +117,17 @@ export const MIGRATIONS: readonly Migration[] = [
         satisfied = json_extract(data, '$.satisfied')`);
     },
   },
+  {
+    version: 6,
+    description: 'alert search: the device kind as a column, and indexes for paging by opened time',
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE alerts ADD COLUMN kind TEXT;
+        UPDATE alerts SET kind = json_extract(data, '$.kind');
+        CREATE INDEX alerts_by_opened ON alerts (opened_at, id);
+        CREATE INDEX alerts_by_community_opened ON alerts (community_id, opened_at, id);`);
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
