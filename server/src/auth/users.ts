@@ -85,6 +85,11 @@ export class UserRepository {
       );
     return this.get(username);
   }
+
+  /** Removes the account; returns false when there was none. */
+  remove(username: string): boolean {
+    return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes === 1;
+  }
 }
 
 function toRecord(r: Row): UserRecord {

@@ -101,6 +101,17 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
       return { user: view(user) };
     },
   );
+
+  // An admin cannot delete their own account (the hub would be left without a way in).
+  const deleteAudit = audit<{ Params: Static<typeof UserParams> }>({ action: 'user.delete', target: (req) => ctx.auth.users.get(req.params.username)?.username ?? req.params.username });
+  app.delete<{ Params: Static<typeof UserParams> }>('/:username', { schema: { params: UserParams }, config: { ...admin, audit: deleteAudit } }, async (req) => {
+    const current = ctx.auth.users.get(req.params.username);
+    if (!current) throw new AuthErrors.UserNotFound(req.params.username);
+    if (current.username.toLowerCase() === req.user!.username.toLowerCase()) throw new AuthErrors.BadScope('you cannot delete your own account');
+    ctx.auth.sessions.revokeUser(current.username);
+    ctx.auth.users.remove(current.username);
+    return { ok: true };
+  });
 };
 
 /** GET /api/audit: the same log at its documented address. */
