@@ -147,7 +147,8 @@ describe('OneNET HTTP push', () => {
 
   it('300 sequential signed pushes are all answered 200 and stored (answer time is measured, not asserted: speed belongs in the bench)', async () => {
     const times: number[] = [];
-    const n = 300;
+    // Within one device's burst (200): more in a rush than its budget allows is, rightly, a 429.
+    const n = 180;
     for (let i = 0; i < n; i++) {
       const r = await post(smokeUrl, onenetPlainBody(TOKENS.ONENET_SMOKE_TOKEN, { type: 1, dev_id: 999, ds_id: 'battery', at: t0 - 400_000 + i * 1000, value: 50 + (i % 40) }));
       expect(r.status).toBe(200);
