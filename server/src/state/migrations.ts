@@ -128,6 +128,13 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX alerts_by_community_opened ON alerts (community_id, opened_at, id);`);
     },
   },
+  {
+    version: 7,
+    description: 'carrier platform pushes already taken (CTWing upPacketSN, OneNET points), so a retry after a restart is not stored twice',
+    up: (db) => {
+      db.exec('CREATE TABLE IF NOT EXISTS push_replays (key TEXT PRIMARY KEY, at INTEGER NOT NULL)');
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -23,8 +23,6 @@ export class ReplayGuard {
   /** Reads back the keys kept by the last run and starts writing new ones behind. */
   start(): void {
     if (!this.db) return;
-    // Its own table, made here: nothing else reads it, and a hub without platforms never makes it.
-    this.db.exec('CREATE TABLE IF NOT EXISTS push_replays (key TEXT PRIMARY KEY, at INTEGER NOT NULL)');
     const rows = this.db.prepare('SELECT key, at FROM push_replays WHERE at > ? ORDER BY at DESC LIMIT ?').all(this.now() - this.maxAgeMs, this.maxEntries) as { key: string; at: number }[];
     for (const r of rows.reverse()) this.seen.set(r.key, r.at);
     this.started = true;
