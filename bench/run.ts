@@ -22,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,delivery').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -99,21 +99,34 @@ if (parts.has('memory')) {
   log('== hub memory with registered devices');
   for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
 }
-const dashboard = !parts.has('dashboard') ? null : await new Promise<unknown>((resolve) => {
-  log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dashboard.ts', '--runs', '2'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.once('exit', () => {
-    try {
-      const parsed = JSON.parse(out.slice(out.indexOf('{'))) as { firstRenderMs: unknown; alertArrivalMs: unknown; publishToScreenMs: unknown };
-      log(`  first render ${JSON.stringify(parsed.firstRenderMs)}; alert arrival ${JSON.stringify(parsed.alertArrivalMs)}`);
-      resolve(parsed);
-    } catch {
-      resolve({ error: 'dashboard bench produced no result (is chromium installed?)' });
-    }
+/** Runs one browser bench as a child process; its JSON on stdout, or an error object. */
+function browserBench(script: string, args: string[], summary: (r: Record<string, unknown>) => string): Promise<unknown> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', () => {
+      try {
+        const parsed = JSON.parse(out.slice(out.indexOf('{'))) as Record<string, unknown>;
+        log(`  ${summary(parsed)}`);
+        resolve(parsed);
+      } catch {
+        resolve({ error: `${script} produced no result (is chromium installed?)` });
+      }
+    });
   });
-});
+}
+let dashboard: unknown = null;
+if (parts.has('dashboard')) {
+  log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
+  dashboard = await browserBench('bench/dashboard.ts', ['--runs', '2'], (r) => `first render ${JSON.stringify(r.firstRenderMs)}; alert arrival ${JSON.stringify(r.alertArrivalMs)}`);
+}
+// The sub-district overview (issue 16 item 7): the simulator's 20 communities in one operator's scope.
+let dashboardDistrict: unknown = null;
+if (parts.has('district')) {
+  log('== sub-district overview in Chromium: 20 communities (~64,000 devices), navigation → every card');
+  dashboardDistrict = await browserBench('bench/dashboard-district.ts', ['--runs', '3'], (r) => `cards ${JSON.stringify(r.cardsRenderedMs)}; figures ${JSON.stringify(r.figuresRenderedMs)}`);
+}
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
@@ -137,6 +150,7 @@ const result = {
   disk,
   hubMemory: memory,
   dashboard,
+  dashboardDistrict,
   delivery,
   durationS: Math.round((Date.now() - started) / 1000),
 };
