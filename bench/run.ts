@@ -22,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,delivery,gb28181').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -99,32 +99,39 @@ if (parts.has('memory')) {
   log('== hub memory with registered devices');
   for (const n of (process.env.BENCH_MEMORY_DEVICES ?? '50000,200000').split(',').map(Number)) memory.push(await hubMemory(n, log));
 }
-/** Runs a bench script that prints its figures as one JSON object on stdout, in its own process. */
-function childBench(script: string, args: string[], what: string): Promise<Record<string, unknown>> {
+/** Runs a bench script in its own process; its JSON on stdout, or an error object. */
+function childBench(script: string, args: string[], summary: (r: Record<string, unknown>) => string): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', () => {
       try {
-        resolve(JSON.parse(out.slice(out.indexOf('{'))) as Record<string, unknown>);
+        const parsed = JSON.parse(out.slice(out.indexOf('{'))) as Record<string, unknown>;
+        log(`  ${summary(parsed)}`);
+        resolve(parsed);
       } catch {
-        resolve({ error: `${what} bench produced no result` });
+        resolve({ error: `${script} produced no result` });
       }
     });
   });
 }
-let dashboard: Record<string, unknown> | null = null;
+let dashboard: unknown = null;
 if (parts.has('dashboard')) {
   log('== dashboard in Chromium: first render with 50,000 devices and 1,000 open alerts, new alert on screen');
-  dashboard = await childBench('bench/dashboard.ts', ['--runs', '2'], 'dashboard (is chromium installed?)');
-  log(`  first render ${JSON.stringify(dashboard.firstRenderMs)}; alert arrival ${JSON.stringify(dashboard.alertArrivalMs)}`);
+  dashboard = await childBench('bench/dashboard.ts', ['--runs', '2'], (r) => `first render ${JSON.stringify(r.firstRenderMs)}; alert arrival ${JSON.stringify(r.alertArrivalMs)}`);
+}
+// The sub-district overview (issue 16 item 7): the simulator's 20 communities in one operator's scope.
+let dashboardDistrict: unknown = null;
+if (parts.has('district')) {
+  log('== sub-district overview in Chromium: 20 communities (~64,000 devices), navigation → every card');
+  dashboardDistrict = await childBench('bench/dashboard-district.ts', ['--runs', '3'], (r) => `cards ${JSON.stringify(r.cardsRenderedMs)}; figures ${JSON.stringify(r.figuresRenderedMs)}`);
 }
 // GB/T 28181 (docs/gb28181.md): 2,000 channels registered, alarm NOTIFY → WebSocket alert.
-let gb28181: Record<string, unknown> | null = null;
+let gb28181: unknown = null;
 if (parts.has('gb28181')) {
   log('== GB/T 28181: 20 NVRs × 100 channels register; alarm NOTIFY → alert on a WebSocket client');
-  gb28181 = await childBench('bench/gb28181.ts', [], 'GB/T 28181');
+  gb28181 = await childBench('bench/gb28181.ts', [], (r) => `${r.channels} channels registered in ${r.registerTotalMs} ms; alarm → WebSocket p50 ${r.alarmToWsP50Ms} ms, p99 ${r.alarmToWsP99Ms} ms`);
 }
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
@@ -149,6 +156,7 @@ const result = {
   disk,
   hubMemory: memory,
   dashboard,
+  dashboardDistrict,
   delivery,
   gb28181,
   durationS: Math.round((Date.now() - started) / 1000),

@@ -104,11 +104,16 @@ export class Hub {
   private startLoads(): void {
     this.loadsStarted = true;
     // The alert queue first: the registry (up to 50,000 devices) would otherwise delay it.
-    void this.alertState.fetch(false).finally(() => {
-      if (this.loadDevices) void this.deviceState.fetch();
-      void this.gridState.fetchGrid();
+    // The grid (small) alongside it: with it and the figures the sub-district overview is whole.
+    // The ~60,000-device registry waits for all three; sent and parsed alongside, it held them back.
+    const grid = this.gridState.fetchGrid();
+    void this.alertState.fetch(false).finally(async () => {
       void this.gridState.fetchPeople();
-      void this.gridState.fetchStats();
+      await grid;
+      const stats = this.gridState.fetchStats();
+      // the hub answers one request after the other: the overview's figures before the registry
+      if ((this.gridState.grid?.communities.length ?? 0) > 1) await stats;
+      if (this.loadDevices) void this.deviceState.fetch();
     });
   }
 

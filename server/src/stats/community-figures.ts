@@ -23,11 +23,22 @@ export function communityFigures(src: KeyFigureSources, scope: FigureScope, now:
   for (const d of src.devices) if (scope.device(d)) add(devices, d.communityId, d);
   for (const a of src.unresolved) if (scope.alert(a)) add(unresolved, a.communityId, a);
   const ids = [...new Set([...communityIds, ...devices.keys(), ...unresolved.keys()])];
+  // one store query for the day's alerts, split once, not one query per community
+  const opened = new Map<number, Map<string, Alert[]>>();
+  const openedSince = (since: number, communityId: string): readonly Alert[] => {
+    let split = opened.get(since);
+    if (!split) {
+      split = new Map();
+      for (const a of src.openedSince(since)) add(split, a.communityId, a);
+      opened.set(since, split);
+    }
+    return split.get(communityId) ?? [];
+  };
   return ids.map((communityId) => {
     const part: KeyFigureSources = {
       devices: devices.get(communityId) ?? [],
       unresolved: unresolved.get(communityId) ?? [],
-      openedSince: (since) => src.openedSince(since).filter((a) => a.communityId === communityId),
+      openedSince: (since) => openedSince(since, communityId),
     };
     const { alerts, ...rest } = keyFigures(part, scope, now);
     const { perCell: _perCell, ...byState } = alerts;

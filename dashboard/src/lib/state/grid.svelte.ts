@@ -27,7 +27,6 @@ export class GridState {
     try {
       this.grid = await this.api.grid();
       this.load = 'ready';
-      if (this.grid.communities.length > 1) void this.fetchStats();
     } catch (err) {
       this.load = failedLoad(err, 'loading');
     }
