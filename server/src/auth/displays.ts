@@ -100,12 +100,6 @@ export class DisplayStore {
       principal: { username, role: 'viewer', displayName: row.name, workerId: null, communities: communities.includes(ALL) ? null : new Set(communities), cells: null, display: true },
     };
   }
-
-  /** Whether a session's display still exists (for live connections). */
-  alive(session: Session): boolean {
-    if (!session.username.startsWith(DISPLAY_PREFIX)) return true;
-    return this.db.prepare('SELECT 1 FROM displays WHERE digest = ?').get(session.digest) !== undefined;
-  }
 }
 
 function view(r: Row): Display {
