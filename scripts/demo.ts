@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../server/src/config.ts';
 import { Hub } from '../server/src/hub.ts';
 import { createLogger } from '../server/src/log.ts';
+import { demoWorkerLogin } from './demo-worker.ts';
 import { buildDistrict, issueGatewayLogin, runScenario, writeHubConfig, type CommunitySim } from '../simulators/community/index.ts';
 
 const env = process.env;
@@ -68,7 +69,7 @@ function demoAdmin(): { username: string; password: string } {
 // Without accounts (before the security issue, #5) /api/auth/me answers 404 and the demo says so.
 // With them, the admin below exists through HUB_BOOTSTRAP_ADMIN. TODO(#5): create demo accounts
 // for a grid worker and an operator here (e.g. from district.workers) and list them too.
-async function printLogins(hub: Hub, admin: { username: string; password: string } | undefined): Promise<void> {
+async function printLogins(hub: Hub, admin: { username: string; password: string } | undefined, cellId?: string): Promise<void> {
   const res = await fetch(`${hub.httpUrl}/api/auth/me`).catch(() => undefined);
   if (!res || res.status === 404) {
     say('  logins      no login needed yet (accounts arrive with the security work)');
@@ -76,6 +77,9 @@ async function printLogins(hub: Hub, admin: { username: string; password: string
   }
   if (admin) say(`  login       ${admin.username} / ${admin.password}   (admin; kept in ${path.join(dataDir, 'demo-logins.json')})`);
   else say('  login       the admin from HUB_BOOTSTRAP_ADMIN');
+  if (admin) say(`  admin pages ${hub.httpUrl}/admin`);
+  const worker = admin ? await demoWorkerLogin(hub.httpUrl, admin, cellId, path.join(dataDir, 'demo-worker.json')).catch(() => undefined) : undefined;
+  if (worker) say(`  worker      ${hub.httpUrl}/worker   ${worker.username} / ${worker.password}   (${worker.name}, grid worker of the first incident's cell; open on a phone, install it, allow notifications)`);
 }
 // ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -158,7 +162,8 @@ async function main(): Promise<void> {
   say(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   say(`  dashboard   ${hub.httpUrl}/        (grid worker's phone view: ${hub.httpUrl}/worker)`);
   say(`  MQTT        ${hub.mqttUrl}${config.mqttUrl ? '' : ' (embedded)'}`);
-  await printLogins(hub, admin);
+  const firstStep = sim.plan?.steps[0];
+  await printLogins(hub, admin, district.devices.find((d) => d.id === firstStep?.deviceId)?.gridCellId);
   say(`  scenario    "${sim.plan?.name}" ${sim.plan?.steps.length ?? 0} steps, ${sim.expected.length} expected alerts; ${Number.isFinite(firstAlertS) ? `first incident in ~${Math.round(firstAlertS / timeScale)} s` : 'no incidents'}`);
   say('  Ctrl-C stops everything');
   say('');

@@ -245,6 +245,40 @@ describe.skipIf(!hasChromium)('admin pages in the browser (real hub)', () => {
     await ctx.close();
   });
 
+  it('pairs a wall screen from the admin page; the screen opens the control room; revoking refuses it at once', async () => {
+    const p = await open('zh-CN', BIG, TEST_ADMIN, '#displays');
+    await p.fill('[data-testid=display-form] input[name=displayName]', '综治中心大屏');
+    await p.selectOption('[data-testid=display-form] select[name=displayScope]', 'c1');
+    await p.click('[data-testid=display-form] button[type=submit]');
+    const url = (await (await p.waitForSelector('[data-testid=display-url]')).textContent()) ?? '';
+    const row = await p.waitForSelector('[data-testid=display-row]');
+    expect(await row.textContent()).toContain('幸福里社区');
+    await shot(p, 'displays-zh-1920');
+
+    const screenCtx = await browser.newContext({ viewport: BIG });
+    const screen = await screenCtx.newPage();
+    await screen.goto(url);
+    await screen.waitForSelector('[data-testid=control-room]', { timeout: 60_000 });
+    const cookies = await screenCtx.cookies();
+    const token = cookies.find((c) => c.name === 'hub_session')!.value;
+    expect((await fetch(`${hub.httpUrl}/api/alerts`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // the link works once
+    const second = await (await browser.newContext()).newPage();
+    await second.goto(url);
+    await second.waitForSelector('[data-testid=display-pair] [role=alert]');
+    await second.context().close();
+
+    await p.reload();
+    await p.waitForSelector('[data-testid=display-row]');
+    expect(await p.textContent('[data-testid=display-row]')).toContain('已配对');
+    p.once('dialog', (d) => void d.accept());
+    await p.click('[data-testid=display-revoke]');
+    await waitFor(async () => !(await p.$('[data-testid=display-row]')), 10_000, 'revoked row');
+    expect((await fetch(`${hub.httpUrl}/api/alerts`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    await screenCtx.close();
+    await p.context().close();
+  });
+
   it('refuses the page to an operator', async () => {
     const p = await open('en', BIG, { username: 'op', password: OPERATOR.password });
     await p.waitForSelector('[data-testid=admin-denied]');
@@ -254,7 +288,7 @@ describe.skipIf(!hasChromium)('admin pages in the browser (real hub)', () => {
 
   it('has no serious accessibility violations, and screenshots in zh, en and on a phone', async () => {
     for (const [locale, viewport, label] of [['zh-CN', BIG, 'zh-1920'], ['en', BIG, 'en-1920'], ['zh-CN', PHONE, 'zh-390']] as const) {
-      for (const tab of ['users', 'devices', 'mqtt', 'audit']) {
+      for (const tab of ['users', 'devices', 'mqtt', 'displays', 'audit']) {
         const p = await open(locale, viewport, TEST_ADMIN, `#${tab}`);
         await p.waitForTimeout(300);
         const violations = await seriousViolations(p);

@@ -38,6 +38,8 @@ export interface Principal {
   communities: ReadonlySet<string> | null;
   /** null: not limited by cell (admin, operator, viewer); a set (maybe empty) for workers */
   cells: ReadonlySet<string> | null;
+  /** a paired wall screen (kiosk, auth/displays.ts): reads its scope and may acknowledge, nothing else */
+  display?: true;
 }
 
 export function principalFor(user: UserRecord, grid: GridModel): Principal {

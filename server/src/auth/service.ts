@@ -4,6 +4,7 @@ import type { GridModel } from '../grid/model.ts';
 import type { Logger } from '../log.ts';
 import { AuditLog } from './audit.ts';
 import { AuthErrors } from './errors.ts';
+import { DisplayStore } from './displays.ts';
 import { burnPasswordCheck, MIN_PASSWORD_LENGTH, passwordAcceptable, verifyPassword } from './passwords.ts';
 import { principalFor, type Principal } from './roles.ts';
 import { SessionStore, type Session } from './sessions.ts';
@@ -34,6 +35,7 @@ export class AuthService {
   readonly sessions: SessionStore;
   readonly audit: AuditLog;
   readonly throttle: LoginThrottle;
+  readonly displays: DisplayStore;
   readonly loginAttempts: Counter<'result'>;
   private setupToken: string | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
@@ -43,6 +45,7 @@ export class AuthService {
     this.users = new UserRepository(o.db);
     this.sessions = new SessionStore(o.db, o.sessionTtlMs, clock);
     this.audit = new AuditLog(o.db, clock);
+    this.displays = new DisplayStore(o.db, clock);
     this.throttle = new LoginThrottle({ clock, ...o.throttle });
     this.loginAttempts = new Counter({
       name: 'hub_login_attempts_total',
@@ -124,7 +127,10 @@ export class AuthService {
    */
   resolve(token: string): { session: Session; principal: Principal; renewed: boolean } | undefined {
     const session = this.sessions.lookup(token);
-    if (!session) return undefined;
+    if (!session) {
+      const display = this.displays.resolve(token);
+      return display && { ...display, renewed: false };
+    }
     const user = this.users.get(session.username);
     if (!user || user.disabled) {
       this.sessions.revoke(session);

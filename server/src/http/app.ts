@@ -17,6 +17,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { authRoutes } from './routes/auth.ts';
 import { auditRoutes, userRoutes } from './routes/users.ts';
 import { mqttRoutes, provisioningRoutes } from './routes/provisioning.ts';
+import { displayRoutes } from './routes/displays.ts';
 import { registerSecurity, type HttpSecurityOptions } from './plugins/security.ts';
 import { installAuth } from './plugins/auth.ts';
 import { installAudit } from './plugins/audit.ts';
@@ -107,6 +108,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(auditRoutes, { ctx, prefix: '/api/audit' });
   await app.register(provisioningRoutes, { ctx, prefix: '/api/devices' });
   await app.register(mqttRoutes, { ctx, prefix: '/api/mqtt' });
+  await app.register(displayRoutes, { ctx, security, prefix: '/api/displays' });
   await app.register(deviceRoutes, { ctx, prefix: '/api/devices' });
   await app.register(ingestRoutes, { ctx, prefix: '/api/ingest' });
   await app.register(alertRoutes, { ctx, prefix: '/api/alerts' });

@@ -29,7 +29,9 @@ export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, 
   app.get<OnAlert>('/:id', { schema: { params: IdParams } }, async (req) => ({ alert: visibleAlert(ctx.alerts, req.params.id, ctx.scope(req)) }));
 
   app.post<OnAlert>('/:id/ack', { schema: { params: IdParams }, config: { audit: audit<OnAlert>({ action: 'alert.ack', target: alertTarget }) } }, async (req) => {
-    ctx.authorizeAlertAction(req, req.params.id);
+    // a paired wall screen may acknowledge what it shows (and do nothing else)
+    if (req.user?.display) visibleAlert(ctx.alerts, req.params.id, ctx.scope(req));
+    else ctx.authorizeAlertAction(req, req.params.id);
     return { alert: ctx.alerts.acknowledge(req.params.id, ctx.actor(req)) };
   });
 
