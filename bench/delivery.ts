@@ -107,7 +107,7 @@ export async function deliveryBench(o: { alarms?: number; stormAlerts?: number; 
     }),
   );
   const config = loadConfig({}, { port: 0, mqttPort: 0, dataDir, bootstrapAdmin: TEST_BOOTSTRAP_ADMIN, logLevel: 'warn', configFile });
-  const hub = new Hub(config, createLogger(config.logLevel), { delivery: { pushAgent: push.agent } });
+  const hub = new Hub(config, createLogger(config.logLevel, 2), { delivery: { pushAgent: push.agent } });
   await hub.start();
   const mqttClient = await (async () => {
     const gw = await createGateway(hub.httpUrl, await login(hub.httpUrl), 'bench-delivery');

@@ -2,8 +2,10 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+/** `fd` 2 for a process whose stdout carries results (the bench's one JSON line). */
+export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
+  const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+  return fd === 1 ? pino(options) : pino(options, pino.destination(2));
 }
 
 /**
