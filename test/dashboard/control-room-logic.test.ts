@@ -98,6 +98,16 @@ describe('history as sentences', () => {
     expect(historySentence('en', { at, action: 'webhook_delivered', by: 'system', detail: { format: 'dingtalk' } }, dir)).toBe('Pushed to DingTalk');
     expect(historySentence('en', { at, action: 'snapshot', by: 'system', detail: { cameraId: 'cam-1' } }, dir)).toBe('Snapshot from camera cam-1');
     expect(historySentence('en', { at, action: 'future_thing' as never, by: 'system' }, dir, (x) => `<${x}>`)).toBe('<future_thing>');
+  });
+
+  it('delivery to people reads as who was reached by which channel, and how it was acknowledged', () => {
+    const queued = { at, action: 'delivery_queued' as const, by: 'system', detail: { change: 'opened', level: 0, count: 3, channels: { webpush: ['王强', '李娜'], wecom: ['王强'] } } };
+    expect(historySentence('zh-CN', queued, dir)).toBe('待发送：手机推送 王强、李娜；企业微信 王强');
+    expect(historySentence('en', queued, dir)).toBe('Queued: phone push to 王强, 李娜; WeCom to 王强');
+    expect(historySentence('zh-CN', { at, action: 'delivery_sent', by: 'system', detail: { channel: 'sms', to: ['林艳'], count: 1 } }, dir)).toBe('已通过短信发送给 林艳');
+    expect(historySentence('en', { at, action: 'delivery_sent', by: 'system', detail: { channel: 'webpush', to: ['王强', '李娜'], count: 40 } }, dir)).toBe('Sent via phone push to 王强, 李娜 and others (40)');
+    expect(historySentence('zh-CN', { at, action: 'delivery_failed', by: 'system', detail: { channel: 'dingtalk', to: ['王强'], count: 1, error: 'HTTP 503', retrying: true } }, dir)).toBe('通过钉钉发送给 王强 失败（HTTP 503），重试中');
+    expect(historySentence('en', { at, action: 'acknowledged_via', by: 'wangq', detail: { channel: 'wecom', recipient: '王强' } }, dir)).toBe('Acknowledged by 王强 on WeCom');
     // the raw detail is never shown
     expect(historySentence('en', esc, dir)).not.toContain('{');
   });

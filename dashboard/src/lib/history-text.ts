@@ -43,6 +43,19 @@ export function actorText(locale: Locale, by: string, dir: Directory | null): st
   return dir?.personName(by) ?? by;
 }
 
+const PERSON_CHANNELS = ['webpush', 'wecom', 'dingtalk', 'sms', 'voice'] as const;
+
+function channelText(locale: Locale, channel: unknown): string {
+  return (PERSON_CHANNELS as readonly unknown[]).includes(channel) ? translate(locale, `channel.${channel as (typeof PERSON_CHANNELS)[number]}`) : String(channel ?? '?');
+}
+
+/** Names the hub gathered (at most a few), "and others" when it sent to more. */
+function namesText(locale: Locale, names: unknown, count: unknown): string {
+  const list = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+  const joined = list.join(translate(locale, 'history.listSep'));
+  return typeof count === 'number' && count > list.length ? translate(locale, 'history.andMore', { names: joined, count }) : joined;
+}
+
 function targetText(locale: Locale, format: unknown): string {
   if (format === 'wecom' || format === 'dingtalk') return translate(locale, `channel.${format}`);
   return typeof format === 'string' ? format : 'webhook';
@@ -89,6 +102,19 @@ export function historySentence(locale: Locale, h: AlertHistoryEntry, dir: Direc
       const why = typeof d.status === 'number' ? `HTTP ${d.status}` : typeof d.error === 'string' ? d.error : '?';
       return translate(locale, d.retrying ? 'history.webhookFailed' : 'history.webhookFailedFinal', { target: targetText(locale, d.format), why });
     }
+    case 'delivery_queued': {
+      const channels = typeof d.channels === 'object' && d.channels !== null ? Object.entries(d.channels as Record<string, unknown>) : [];
+      const list = channels.map(([channel, names]) => translate(locale, 'history.deliveryQueuedItem', { channel: channelText(locale, channel), to: namesText(locale, names, undefined) }));
+      return translate(locale, 'history.deliveryQueued', { list: list.join(locale === 'en' ? '; ' : '；') });
+    }
+    case 'delivery_sent':
+      return translate(locale, 'history.deliverySent', { channel: channelText(locale, d.channel), to: namesText(locale, d.to, d.count) });
+    case 'delivery_failed': {
+      const why = typeof d.error === 'string' ? d.error : '?';
+      return translate(locale, d.retrying ? 'history.deliveryFailed' : 'history.deliveryFailedFinal', { channel: channelText(locale, d.channel), to: namesText(locale, d.to, d.count), why });
+    }
+    case 'acknowledged_via':
+      return translate(locale, 'history.ackedVia', { by, channel: channelText(locale, d.channel) });
     case 'snapshot':
       return translate(locale, 'history.snapshot', { camera: typeof d.cameraId === 'string' ? d.cameraId : '?' });
     default:

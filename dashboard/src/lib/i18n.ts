@@ -287,6 +287,16 @@ export const messages = {
   'person.lead': { zh: '综治中心负责人', en: 'control-room lead' },
   'channel.wecom': { zh: '企业微信', en: 'WeCom' },
   'channel.dingtalk': { zh: '钉钉', en: 'DingTalk' },
+  'channel.webpush': { zh: '手机推送', en: 'phone push' },
+  'channel.sms': { zh: '短信', en: 'SMS' },
+  'channel.voice': { zh: '语音电话', en: 'voice call' },
+  'history.deliveryQueued': { zh: '待发送：{list}', en: 'Queued: {list}' },
+  'history.deliveryQueuedItem': { zh: '{channel} {to}', en: '{channel} to {to}' },
+  'history.deliverySent': { zh: '已通过{channel}发送给 {to}', en: 'Sent via {channel} to {to}' },
+  'history.deliveryFailed': { zh: '通过{channel}发送给 {to} 失败（{why}），重试中', en: 'Sending via {channel} to {to} failed ({why}), retrying' },
+  'history.deliveryFailedFinal': { zh: '通过{channel}发送给 {to} 失败（{why}）', en: 'Sending via {channel} to {to} failed ({why})' },
+  'history.ackedVia': { zh: '{by} 通过{channel}确认', en: 'Acknowledged by {by} on {channel}' },
+  'history.andMore': { zh: '{names} 等 {count} 人', en: '{names} and others ({count})' },
 
   // queue badges
   'badge.escalated': { zh: '升级至{level}', en: 'Escalated to {level}' },
