@@ -148,6 +148,8 @@ export interface WireUser {
   communities: string[];
   /** workers only: the cells they cover */
   cells?: string[];
+  /** a paired wall screen (kiosk): a viewer that may acknowledge in its scope, nothing else */
+  display?: true;
 }
 
 /** GET /api/auth/me */

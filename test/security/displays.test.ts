@@ -68,8 +68,8 @@ describe('wall-screen displays (real hub)', () => {
     const again = await fetch(`${hub.httpUrl}/api/displays/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: d.code }) });
     expect(again.status).toBe(401);
 
-    const me = (await (await f(`${hub.httpUrl}/api/auth/me`)).json()) as { user: { role: string; displayName: string; communities: string[] } };
-    expect(me.user).toMatchObject({ role: 'viewer', displayName: '值班大屏 1', communities: ['c1'] });
+    const me = (await (await f(`${hub.httpUrl}/api/auth/me`)).json()) as { user: { role: string; displayName: string; communities: string[]; display?: boolean } };
+    expect(me.user).toMatchObject({ role: 'viewer', displayName: '值班大屏 1', communities: ['c1'], display: true });
     const list = (await (await f(`${hub.httpUrl}/api/alerts?state=unresolved`)).json()) as { alerts: { id: string }[] };
     expect(list.alerts.map((a) => a.id)).toEqual([alertIds.c1]);
 

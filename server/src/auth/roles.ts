@@ -94,5 +94,6 @@ export function publicUser(p: Principal): Record<string, unknown> {
     workerId: p.workerId,
     communities: p.communities === null ? [ALL] : [...p.communities],
     ...(p.cells !== null ? { cells: [...p.cells] } : {}),
+    ...(p.display ? { display: true } : {}),
   };
 }
