@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Hub } from '../../server/src/hub.ts';
@@ -262,6 +263,19 @@ describe.skipIf(!hasChromium)('admin pages in the browser (real hub)', () => {
     const cookies = await screenCtx.cookies();
     const token = cookies.find((c) => c.name === 'hub_session')!.value;
     expect((await fetch(`${hub.httpUrl}/api/alerts`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // a fire on the screen's community: the wall screen may acknowledge it, and only that
+    const device = await mqtt.connectAsync(hub.mqttUrl, { clientId: `admin-wall-${randomBytes(3).toString('hex')}`, reconnectPeriod: 0, ...session.gateway });
+    await device.publishAsync('community/c1/smoke/f1/event', JSON.stringify({ type: 'alarm' }), { qos: 1 });
+    await device.endAsync();
+    await screen.click('[data-testid=alert-row]', { timeout: 30_000 });
+    await screen.waitForSelector('[data-testid=drawer-ack]');
+    expect(await screen.$('[data-testid=drawer-resolve]')).toBeNull();
+    expect(await screen.$('[data-testid=drawer-assign]')).toBeNull();
+    await screen.click('[data-testid=drawer-ack]');
+    await waitFor(async () => {
+      const r = (await (await session.fetch(`${hub.httpUrl}/api/alerts?state=acknowledged`)).json()) as { alerts: { deviceId: string }[] };
+      return r.alerts.some((a) => a.deviceId === 'f1');
+    }, 15_000, 'acknowledged from the wall screen');
     // the link works once
     const second = await (await browser.newContext()).newPage();
     await second.goto(url);
