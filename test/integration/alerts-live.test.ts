@@ -110,7 +110,16 @@ describe('alerts end to end: device → hub → WebSocket, MQTT alert topic, RES
   });
 
   it('a restart keeps open alerts, deadlines and history', async () => {
-    const before = hub.alerts.unresolved().map((a) => ({ id: a.id, ackDeadlineAt: a.ackDeadlineAt, history: a.history.length }));
+    // Delivery annotations (delivery_queued, sent, failed) follow an alert change asynchronously;
+    // compare what the hub holds once they have settled, not a moment in between.
+    const snapshot = () => hub.alerts.unresolved().map((a) => ({ id: a.id, ackDeadlineAt: a.ackDeadlineAt, history: a.history.length }));
+    let before = snapshot();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const again = snapshot();
+      if (JSON.stringify(again) === JSON.stringify(before)) break;
+      before = again;
+    }
     expect(before.length).toBeGreaterThan(0);
     ws.close();
     await hub.stop();
