@@ -1,5 +1,6 @@
 // PersonMessage fixtures for the transport tests.
-import type { Alert, AlertType, Severity } from '#devices';
+import type { AlertType, Severity } from '#devices';
+import { alert as alertFixture } from '../dashboard/fixtures.ts';
 import type { PersonMessage, PersonRecipient } from '../../server/src/notify/people/transport.ts';
 
 export const worker: PersonRecipient = { id: 'w1', name: '王芳', role: 'worker', phone: '13800138000', accounts: { wecom: 'wangfang', dingtalk: 'ding-wangfang' } };
@@ -9,31 +10,17 @@ export function personMessage(over: { severity?: Severity; type?: AlertType; ale
   const n = ++seq;
   const now = over.now ?? Date.now();
   const alertId = over.alertId ?? `al-${n}`;
-  const alert: Alert = {
+  const alert = alertFixture({
     id: alertId,
-    communityId: 'c1',
-    gridCellId: 'g1',
     deviceId: 'smoke-306',
-    kind: 'smoke',
     type: over.type ?? 'fire_alarm',
     severity: over.severity ?? 'critical',
-    state: 'open',
     title: '火灾报警 Fire alarm · 306 厨房烟感',
     openedAt: now - 5000,
     lastSeenAt: now,
-    clearedAt: null,
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    resolvedAt: null,
-    resolvedBy: null,
-    count: 1,
-    assignee: null,
-    escalationLevel: 0,
-    incidentId: null,
-    history: [],
     buildingId: 'b3',
     floor: 3,
-  };
+  });
   const recipient = over.recipient ?? worker;
   return {
     key: `${alertId}:opened:0:${recipient.id}:${n}`,
