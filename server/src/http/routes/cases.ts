@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN } from '#devices';
+import { localName } from '#devices/place.ts';
 import { AuthErrors } from '../../auth/errors.ts';
 import { CaseErrors } from '../../cases/errors.ts';
 import { CASE_ACTIONS, CASE_SOURCES, CASE_STAGES, type Case, type CaseAction } from '../../cases/model.ts';
@@ -254,7 +255,7 @@ export const RESIDENT_RATE_LIMIT = { max: 5, timeWindow: 10 * 60_000 };
 export const residentReportRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseService; guard: ResidentReportGuard }> = async (app, { ctx, cases, guard }) => {
   const publicRoute = { access: 'public' as const };
   const community = (id: string) => ctx.grid.community(id);
-  const name = (n: LocalizedName | undefined, id: string) => (n === undefined ? { zh: id, en: id } : typeof n === 'string' ? { zh: n, en: n } : n);
+  const name = (n: LocalizedName | undefined, id: string) => ({ zh: localName('zh', n) || id, en: localName('en', n) || id });
 
   app.get<{ Params: Static<typeof CommunityParams> }>('/report/:communityId', { schema: { params: CommunityParams }, config: publicRoute }, async (req, reply) => {
     const c = community(req.params.communityId);
