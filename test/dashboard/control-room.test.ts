@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Hub } from '../../server/src/hub.ts';
-import { createUser, type HubSession } from '../helpers/auth.ts';
+import { createUser, login, type HubSession } from '../helpers/auth.ts';
 import { configuredHub, keepShot as keep, type ConfiguredHub } from './configured-hub.ts';
 import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, CHROMIUM, hasChromium, launchChromium, waitFor } from './browser.ts';
@@ -237,9 +237,16 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
     // a browser with its default autoplay policy (the suite's own one allows audio)
     const strict = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'], timeout: 60_000 });
     try {
-      const p = await open('en', BIG, { muted: false, in: strict });
-      // signing in was a gesture; a wall screen reloaded overnight (cookie session) has had none
-      await p.reload();
+      // a wall screen reloaded overnight opens on its cookie session: no click or key press has reached this page
+      const token = await login(hub.httpUrl, OPERATOR);
+      const ctx = await strict.newContext({ viewport: BIG });
+      await ctx.addInitScript(() => {
+        localStorage.setItem('hub.locale', 'en');
+        localStorage.setItem('hub.muted', '0');
+      });
+      await ctx.addCookies([{ name: 'hub_session', value: token, url: hub.httpUrl }]);
+      const p = await ctx.newPage();
+      await p.goto(hub.httpUrl + '/');
       await p.waitForSelector('[data-testid=control-room]', { timeout: 60_000 });
       await p.waitForSelector('[data-testid=audio-blocked]', { timeout: 15_000 });
       const shot = artifactPath('audio-blocked-en.png');
