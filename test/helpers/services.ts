@@ -36,6 +36,7 @@ class ManagedProcess implements Service {
     private readonly args: string[],
     private readonly ready: () => Promise<boolean>,
     private readonly name: string,
+    private readonly runAs: { uid: number; gid: number } | undefined = undefined,
   ) {}
 
   pid(): number | undefined {
@@ -44,7 +45,7 @@ class ManagedProcess implements Service {
 
   async start(): Promise<void> {
     const log = fs.openSync(path.join(this.dir, `${this.name}.log`), 'a');
-    const child = spawn(this.cmd, this.args, { stdio: ['ignore', log, log], detached: false });
+    const child = spawn(this.cmd, this.args, { stdio: ['ignore', log, log], detached: false, ...this.runAs });
     fs.closeSync(log);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -177,4 +178,59 @@ export async function startVictoriaMetrics(): Promise<Service> {
   );
   await svc.start();
   return svc;
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** Who runs PostgreSQL: it refuses root, so under root the tests use Debian's `postgres` account. */
+function postgresAccount(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  if (!line) throw new Error('running as root and there is no postgres account: apt-get install postgresql');
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+export interface PostgresService extends Service {
+  /** postgres://… for a database of its own (created on first use). */
+  database(name: string): Promise<string>;
+}
+
+/**
+ * Debian's PostgreSQL 15: `initdb` in a temp dir, then `postgres` on a free loopback port with
+ * trust auth for the test user. Restartable on the same data (the PostgreSQL-restart tests).
+ */
+export async function startPostgres(): Promise<PostgresService> {
+  const dir = tempDir('postgres');
+  const port = await freePort();
+  const account = postgresAccount();
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data, { mode: 0o700 });
+  if (account) {
+    fs.chownSync(dir, account.uid, account.gid);
+    fs.chownSync(data, account.uid, account.gid);
+  }
+  const { spawnSync } = await import('node:child_process');
+  const init = spawnSync(`${PG_BIN}/initdb`, ['-D', data, '-U', 'hub', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], { encoding: 'utf8', ...account });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=64MB'];
+  const svc = new ManagedProcess(port, `postgres://hub@127.0.0.1:${port}/hub`, dir, `${PG_BIN}/postgres`, args, () => pgReady(port), 'postgres', account);
+  await svc.start();
+  const created = new Set<string>();
+  return Object.assign(svc, {
+    async database(name: string): Promise<string> {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+      if (!created.has(name)) {
+        const r = spawnSync(`${PG_BIN}/psql`, ['-h', '127.0.0.1', '-p', String(port), '-U', 'hub', '-d', 'postgres', '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`CREATE DATABASE ${name}: ${r.stderr}`);
+        created.add(name);
+      }
+      return `postgres://hub@127.0.0.1:${port}/${name}`;
+    },
+  });
+}
+
+async function pgReady(port: number): Promise<boolean> {
+  const { spawnSync } = await import('node:child_process');
+  return spawnSync(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port), '-q']).status === 0;
 }
