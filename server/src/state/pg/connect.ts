@@ -1,0 +1,49 @@
+import postgres, { type Sql } from 'postgres';
+import type { Logger } from '../../log.ts';
+import { StartupError } from '../../startup-error.ts';
+import { migratePg, NewerPgSchemaError } from './migrations.ts';
+
+export type PgSql = Sql;
+
+export interface PgOptions {
+  /** Connections in this hub's pool. */
+  max?: number;
+}
+
+/**
+ * The shared state on PostgreSQL (STATE_URL=postgres://…): one pool per hub through the
+ * `postgres` client, which reconnects by itself after the server restarts; brought to the
+ * current schema before anything else uses it.
+ */
+export async function openPg(url: string, log: Logger, o: PgOptions = {}): Promise<PgSql> {
+  const sql = postgres(url, {
+    max: o.max ?? 10,
+    idle_timeout: 60,
+    connect_timeout: 10,
+    // Plain numbers for bigint columns: epochs and millisecond times fit in 2^53.
+    types: { bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) } },
+    transform: { undefined: null },
+    onnotice: () => {},
+    connection: { application_name: 'community-safety-hub' },
+  });
+  try {
+    const version = await migratePg(sql);
+    log.info({ state: redact(url), schemaVersion: version }, 'shared state on PostgreSQL');
+    return sql;
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    if (err instanceof NewerPgSchemaError) throw new StartupError(redact(url), err.message);
+    throw new StartupError(redact(url), `cannot open the PostgreSQL state: ${(err as Error).message}`);
+  }
+}
+
+/** The URL without its password, for logs and errors. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
