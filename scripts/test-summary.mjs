@@ -1,14 +1,24 @@
-// Prints vitest's JSON result as the closing line CI reads: "N passed, N failed[, N skipped]".
-// Exits non-zero when no test ran.
+// Prints vitest's JSON results (one file per run) as the closing line CI reads:
+// "N passed, N failed[, N skipped]". Exits non-zero when a run is missing or no test ran.
 import fs from 'node:fs';
 
-const file = process.argv[2];
-if (!fs.existsSync(file)) {
-  console.log('0 passed, 0 failed');
-  console.error('no test results: the test run did not complete');
-  process.exit(1);
+const files = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let total = 0;
+let missing = false;
+for (const file of files) {
+  if (!fs.existsSync(file)) {
+    console.error(`no test results in ${file}: that test run did not complete`);
+    missing = true;
+    continue;
+  }
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  total += r.numTotalTests;
 }
-const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(r.numTotalTests > 0 && r.numPassedTests > 0 ? 0 : 1);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(!missing && total > 0 && passed > 0 ? 0 : 1);
