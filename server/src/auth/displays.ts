@@ -20,10 +20,11 @@ export const PAIRING_TTL_MS = 15 * 60_000;
 const FOREVER = 8.64e15;
 const DISPLAY_PREFIX = 'display:';
 
-export interface DisplayRow {
+/** A display's row; `communities` as the store keeps it (JSON text in SQLite, jsonb in PostgreSQL). */
+export interface DisplayRow<C = string> {
   id: string;
   name: string;
-  communities: string;
+  communities: C;
   digest: string | null;
   code: string | null;
   code_expires_at: number | null;

@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { SHARED_PG_MIGRATIONS } from './shared-migrations.ts';
 
 /**
  * The shared state's schema on PostgreSQL, one ordered list like the SQLite one
@@ -17,6 +18,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     description: 'schema bookkeeping',
     up: (tx) => tx`CREATE TABLE IF NOT EXISTS hub_meta (key text PRIMARY KEY, value text NOT NULL)`,
   },
+  ...SHARED_PG_MIGRATIONS,
 ];
 
 export class NewerPgSchemaError extends Error {
