@@ -262,7 +262,7 @@ export class Hub {
       file,
       grid,
       registry,
-      users: security.auth.users,
+      users: security.auth.userList,
       audit: security.auth.audit,
       alerts,
       metrics,
@@ -415,7 +415,7 @@ export class Hub {
     await parts.writer.stop();
     parts.registry.stop();
     parts.pushAdapters.ingest.stop();
-    parts.security.stop();
+    await parts.security.stop();
     await this.app?.close();
     await parts.broker?.stop();
     await parts.store.stop();

@@ -114,7 +114,7 @@ describe('login throttle through the hub (injected clock, source addresses via i
     clock.now += waitS * 1000;
     expect((await attempt(TEST_ADMIN.password, ATTACKER)).statusCode).toBe(200);
 
-    const audit = hub.security.auth.audit.list({ limit: 5000 });
+    const audit = await hub.security.auth.audit.list({ limit: 5000 });
     expect(audit.filter((e) => e.action === 'auth.login_failed' && e.ip === ATTACKER)).toHaveLength(failed);
     expect(audit.filter((e) => e.action === 'auth.login_throttled' && e.ip === ATTACKER).length).toBe(throttled + (waitS > 0 ? 1 : 0));
     const metrics = await hub.metrics.registry.getSingleMetricAsString('hub_login_attempts_total');

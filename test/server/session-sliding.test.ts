@@ -1,7 +1,7 @@
 // Sessions slide with activity (issue 16, a shift-proof wall screen): used past half its life, a
 // session's end moves a full TTL ahead, in SQLite and in the cookie; an idle one still ends.
 import { afterAll, describe, expect, it } from 'vitest';
-import { SessionStore } from '../../server/src/auth/sessions.ts';
+import { SqliteSessionStore } from '../../server/src/auth/sessions.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import { Hub } from '../../server/src/hub.ts';
 import { createLogger } from '../../server/src/log.ts';
@@ -10,26 +10,26 @@ import { tempDataDir } from '../helpers/hub.ts';
 import { memoryStateDb } from '../helpers/state-db.ts';
 
 describe('SessionStore.touch (injected clock)', () => {
-  it('moves the end a full TTL ahead once past half the life, persists it, and lets idle sessions end', () => {
+  it('moves the end a full TTL ahead once past half the life, persists it, and lets idle sessions end', async () => {
     let now = 1_000_000;
     const db = memoryStateDb();
-    const store = new SessionStore(db, 10_000, () => now);
-    const { token, session } = store.create('op');
+    const store = new SqliteSessionStore(db, 10_000, () => now);
+    const { token, session } = await store.create('op');
     expect(session.expiresAt).toBe(now + 10_000);
 
     now += 4_000; // 6 s left: more than half, nothing to write
-    expect(store.touch(session)).toBe(false);
+    expect(await store.touch(session)).toBe(false);
     expect(session.expiresAt).toBe(1_010_000);
 
     now += 2_000; // 4 s left: slides
-    expect(store.touch(session)).toBe(true);
+    expect(await store.touch(session)).toBe(true);
     expect(session.expiresAt).toBe(now + 10_000);
     // survives a restart: a new store on the same database reads the moved end
-    expect(new SessionStore(db, 10_000, () => now).lookup(token)?.expiresAt).toBe(now + 10_000);
+    expect((await new SqliteSessionStore(db, 10_000, () => now).lookup(token))?.session.expiresAt).toBe(now + 10_000);
 
     now += 10_001; // idle for a whole TTL: ended
-    expect(store.lookup(token)).toBeUndefined();
-    expect(store.touch(session)).toBe(false);
+    expect(await store.lookup(token)).toBeUndefined();
+    expect(await store.touch(session)).toBe(false);
   });
 });
 

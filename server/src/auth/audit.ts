@@ -18,8 +18,34 @@ export interface AuditQuery {
   actor?: string;
 }
 
-/** Append-only record of who did what: logins (and failures), alert actions, configuration changes. */
-export class AuditLog {
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  target?: string | null;
+  ip?: string | null;
+  ok?: boolean;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Append-only record of who did what (logins and failures, alert actions, configuration
+ * changes) on any state store (SQLite: AuditLog below; PostgreSQL: state/pg/audit.ts).
+ * `record` never rejects: the action it records has already happened, so a store that fails
+ * logs the entry instead.
+ */
+export interface AuditStore {
+  record(e: AuditRecord): Promise<void>;
+  /** Newest first. */
+  list(q?: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/** Actor and target as stored: bounded, whatever the caller passes. */
+export function auditRow(e: AuditRecord, at: number) {
+  return { at, actor: e.actor.slice(0, 100), action: e.action, target: e.target?.slice(0, 200) ?? null, ip: e.ip ?? null, ok: e.ok !== false, detail: e.detail ?? null };
+}
+
+/** The audit log in SQLite. */
+export class AuditLog implements AuditStore {
   private readonly insert;
 
   constructor(
@@ -29,12 +55,15 @@ export class AuditLog {
     this.insert = db.prepare('INSERT INTO audit_log (at, actor, action, target, ip, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
-  record(e: { actor: string; action: string; target?: string | null; ip?: string | null; ok?: boolean; detail?: Record<string, unknown> }): void {
-    this.insert.run(this.clock(), e.actor.slice(0, 100), e.action, e.target?.slice(0, 200) ?? null, e.ip ?? null, e.ok === false ? 0 : 1, e.detail ? JSON.stringify(e.detail) : null);
+  /** Written before it returns (a failing SQLite write throws, as it always did). */
+  record(e: AuditRecord): Promise<void> {
+    const r = auditRow(e, this.clock());
+    this.insert.run(r.at, r.actor, r.action, r.target, r.ip, r.ok ? 1 : 0, r.detail ? JSON.stringify(r.detail) : null);
+    return Promise.resolve();
   }
 
   /** Newest first. */
-  list(q: AuditQuery = {}): AuditEntry[] {
+  async list(q: AuditQuery = {}): Promise<AuditEntry[]> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.beforeId !== undefined) (where.push('id < ?'), args.push(q.beforeId));

@@ -20,10 +20,11 @@ export const PAIRING_TTL_MS = 15 * 60_000;
 const FOREVER = 8.64e15;
 const DISPLAY_PREFIX = 'display:';
 
-interface Row {
+/** A display's row; `communities` as the store keeps it (JSON text in SQLite, jsonb in PostgreSQL). */
+export interface DisplayRow<C = string> {
   id: string;
   name: string;
-  communities: string;
+  communities: C;
   digest: string | null;
   code: string | null;
   code_expires_at: number | null;
@@ -33,12 +34,51 @@ interface Row {
 }
 
 /**
- * Wall screens (kiosk mode): an admin creates a display with a one-time pairing code; the screen
- * exchanges the code once for a long-lived credential (only its SHA-256 is stored). A display
- * reads its communities and may acknowledge there, nothing else. Deleting the row revokes it: the
- * next request with its credential is refused.
+ * Wall screens (kiosk mode) on any state store: an admin creates a display with a one-time
+ * pairing code; the screen exchanges the code once for a long-lived credential (only its SHA-256
+ * is stored). A display reads its communities and may acknowledge there, nothing else. Deleting
+ * the row revokes it: the next request with its credential is refused.
  */
-export class DisplayStore {
+export interface DisplayStore {
+  list(): Promise<Display[]>;
+  /** A new display and its pairing code (shown to the admin once). */
+  create(name: string, communities: string[], createdBy: string): Promise<{ display: Display; code: string }>;
+  get(id: string): Promise<Display | undefined>;
+  /** Exchanges a valid, unused pairing code for the display's credential; undefined otherwise. */
+  pair(code: string): Promise<{ display: Display; token: string } | undefined>;
+  revoke(id: string): Promise<boolean>;
+  /** The display a credential belongs to, as a session and a principal; undefined when unknown or revoked. */
+  resolve(token: string): Promise<{ session: Session; principal: Principal } | undefined>;
+}
+
+/** What a new display is given, the same in every store. */
+export function newDisplay(communities: string[], now: number): { id: string; code: string; scope: string[]; codeExpiresAt: number } {
+  const id = `d-${newToken().slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const code = newToken().slice(0, 12);
+  return { id, code, scope: communities.includes(ALL) ? [ALL] : communities, codeExpiresAt: now + PAIRING_TTL_MS };
+}
+
+/** The row whose pairing code this is (compared in constant time). */
+export function pairingRow<R extends { code: string | null }>(rows: R[], code: string): R | undefined {
+  return rows.find((r) => sameSecret(code, r.code!));
+}
+
+/** A display's credential as a session and a principal. */
+export function displayIdentity(row: { id: string; name: string; created_at: number }, communities: string[], digest: string): { session: Session; principal: Principal } {
+  const username = `${DISPLAY_PREFIX}${row.id}`;
+  return {
+    session: { digest, username, createdAt: row.created_at, expiresAt: FOREVER, revoked: false },
+    principal: { username, role: 'viewer', displayName: row.name, workerId: null, communities: communities.includes(ALL) ? null : new Set(communities), cells: null, display: true },
+  };
+}
+
+/** At most one last-seen write a minute per screen. */
+export function lastSeenStale(lastSeenAt: number | null, now: number): boolean {
+  return lastSeenAt === null || now - lastSeenAt > 60_000;
+}
+
+/** Displays in SQLite. */
+export class SqliteDisplayStore implements DisplayStore {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => number = Date.now,
@@ -48,60 +88,52 @@ export class DisplayStore {
       created_at INTEGER NOT NULL, created_by TEXT NOT NULL, last_seen_at INTEGER)`);
   }
 
-  list(): Display[] {
-    return (this.db.prepare('SELECT * FROM displays ORDER BY created_at').all() as Row[]).map(view);
+  async list(): Promise<Display[]> {
+    return (this.db.prepare('SELECT * FROM displays ORDER BY created_at').all() as DisplayRow[]).map(view);
   }
 
-  /** A new display and its pairing code (shown to the admin once). */
-  create(name: string, communities: string[], createdBy: string): { display: Display; code: string } {
-    const id = `d-${newToken().slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
-    const code = newToken().slice(0, 12);
+  async create(name: string, communities: string[], createdBy: string): Promise<{ display: Display; code: string }> {
     const now = this.clock();
-    const scope = communities.includes(ALL) ? [ALL] : communities;
+    const d = newDisplay(communities, now);
     this.db
       .prepare('INSERT INTO displays (id, name, communities, digest, code, code_expires_at, created_at, created_by) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)')
-      .run(id, name, JSON.stringify(scope), code, now + PAIRING_TTL_MS, now, createdBy);
-    return { display: this.get(id)!, code };
+      .run(d.id, name, JSON.stringify(d.scope), d.code, d.codeExpiresAt, now, createdBy);
+    return { display: this.row(d.id)!, code: d.code };
   }
 
-  get(id: string): Display | undefined {
-    const row = this.db.prepare('SELECT * FROM displays WHERE id = ?').get(id) as Row | undefined;
-    return row ? view(row) : undefined;
+  async get(id: string): Promise<Display | undefined> {
+    return this.row(id);
   }
 
-  /** Exchanges a valid, unused pairing code for the display's credential; undefined otherwise. */
-  pair(code: string): { display: Display; token: string } | undefined {
+  async pair(code: string): Promise<{ display: Display; token: string } | undefined> {
     if (code.length > 64) return undefined;
-    const rows = this.db.prepare('SELECT * FROM displays WHERE code IS NOT NULL AND code_expires_at > ?').all(this.clock()) as Row[];
-    const row = rows.find((r) => sameSecret(code, r.code!));
+    const row = pairingRow(this.db.prepare('SELECT * FROM displays WHERE code IS NOT NULL AND code_expires_at > ?').all(this.clock()) as DisplayRow[], code);
     if (!row) return undefined;
     const token = newToken();
     this.db.prepare('UPDATE displays SET digest = ?, code = NULL, code_expires_at = NULL WHERE id = ?').run(tokenDigest(token), row.id);
-    return { display: this.get(row.id)!, token };
+    return { display: this.row(row.id)!, token };
   }
 
-  revoke(id: string): boolean {
+  async revoke(id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM displays WHERE id = ?').run(id).changes === 1;
   }
 
-  /** The display a credential belongs to, as a session and a principal; undefined when unknown or revoked. */
-  resolve(token: string): { session: Session; principal: Principal } | undefined {
+  async resolve(token: string): Promise<{ session: Session; principal: Principal } | undefined> {
     if (token.length > 200) return undefined;
     const digest = tokenDigest(token);
-    const row = this.db.prepare('SELECT * FROM displays WHERE digest = ?').get(digest) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM displays WHERE digest = ?').get(digest) as DisplayRow | undefined;
     if (!row) return undefined;
     const now = this.clock();
-    // at most one write a minute per screen
-    if (row.last_seen_at === null || now - row.last_seen_at > 60_000) this.db.prepare('UPDATE displays SET last_seen_at = ? WHERE id = ?').run(now, row.id);
-    const communities = JSON.parse(row.communities) as string[];
-    const username = `${DISPLAY_PREFIX}${row.id}`;
-    return {
-      session: { digest, username, createdAt: row.created_at, expiresAt: FOREVER, revoked: false },
-      principal: { username, role: 'viewer', displayName: row.name, workerId: null, communities: communities.includes(ALL) ? null : new Set(communities), cells: null, display: true },
-    };
+    if (lastSeenStale(row.last_seen_at, now)) this.db.prepare('UPDATE displays SET last_seen_at = ? WHERE id = ?').run(now, row.id);
+    return displayIdentity(row, JSON.parse(row.communities) as string[], digest);
+  }
+
+  private row(id: string): Display | undefined {
+    const row = this.db.prepare('SELECT * FROM displays WHERE id = ?').get(id) as DisplayRow | undefined;
+    return row ? view(row) : undefined;
   }
 }
 
-function view(r: Row): Display {
+function view(r: DisplayRow): Display {
   return { id: r.id, name: r.name, communities: JSON.parse(r.communities) as string[], createdAt: r.created_at, createdBy: r.created_by, lastSeenAt: r.last_seen_at, paired: r.digest !== null };
 }

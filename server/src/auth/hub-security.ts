@@ -12,7 +12,7 @@ import { loadOrCreateHubCredential } from './hub-credential.ts';
 import { exportedCredentials, mosquittoFiles, type MosquittoFiles } from './mosquitto-files.ts';
 import { MqttAcl } from './mqtt-acl.ts';
 import { MqttCredentialRepository } from './mqtt-credentials.ts';
-import { AuthService } from './service.ts';
+import { AuthService, type AuthStores } from './service.ts';
 
 export interface HubSecurityDeps {
   config: HubConfig;
@@ -22,6 +22,8 @@ export interface HubSecurityDeps {
   metrics: HubMetrics;
   log: Logger;
   clock?: () => number;
+  /** The auth state on a shared store (STATE_URL); absent: SQLite in `db`. */
+  authStores?: AuthStores;
 }
 
 /**
@@ -41,7 +43,7 @@ export class HubSecurity {
     const { config } = d;
     this.credentials = new MqttCredentialRepository(d.db, d.clock);
     this.acl = new MqttAcl(d.registry);
-    this.auth = new AuthService({ db: d.db, grid: d.grid, log: d.log.child({ component: 'auth' }), sessionTtlMs: config.sessionTtlS * 1000, metricsRegistry: d.metrics.registry, ...(d.clock ? { clock: d.clock } : {}) });
+    this.auth = new AuthService({ db: d.db, grid: d.grid, log: d.log.child({ component: 'auth' }), sessionTtlMs: config.sessionTtlS * 1000, metricsRegistry: d.metrics.registry, ...(d.clock ? { clock: d.clock } : {}), ...(d.authStores ? { stores: d.authStores } : {}) });
     this.tls = config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
     this.http = {
       corsOrigins: config.corsOrigins,
@@ -57,8 +59,8 @@ export class HubSecurity {
     await this.auth.start(this.d.config.bootstrapAdmin);
   }
 
-  stop(): void {
-    this.auth.stop();
+  async stop(): Promise<void> {
+    await this.auth.stop();
   }
 
   /** The embedded broker's auth hooks and optional TLS listener. */

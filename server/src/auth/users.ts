@@ -104,3 +104,49 @@ function toRecord(r: Row): UserRecord {
     createdAt: r.created_at,
   };
 }
+
+/**
+ * The accounts as the hub uses them, on any state store (SQLite: SqliteUserStore below;
+ * PostgreSQL: state/pg/users.ts). Usernames match case-insensitively everywhere.
+ */
+export interface UserStore {
+  count(): Promise<number>;
+  get(username: string): Promise<UserRecord | undefined>;
+  passwordHash(username: string): Promise<string | undefined>;
+  list(): Promise<UserRecord[]>;
+  /** Returns false when the username is taken. */
+  create(u: NewUser, now?: number): Promise<boolean>;
+  /** Creates the user only if there is no user at all, atomically (bootstrap and setup). */
+  createFirst(u: NewUser): Promise<boolean>;
+  update(username: string, patch: UserPatch): Promise<UserRecord | undefined>;
+  remove(username: string): Promise<boolean>;
+}
+
+/** The SQLite accounts behind the async interface: today's repository, unchanged. */
+export class SqliteUserStore implements UserStore {
+  constructor(readonly repo: UserRepository) {}
+  async count(): Promise<number> {
+    return this.repo.count();
+  }
+  async get(username: string): Promise<UserRecord | undefined> {
+    return this.repo.get(username);
+  }
+  async passwordHash(username: string): Promise<string | undefined> {
+    return this.repo.passwordHash(username);
+  }
+  async list(): Promise<UserRecord[]> {
+    return this.repo.list();
+  }
+  create(u: NewUser, now?: number): Promise<boolean> {
+    return this.repo.create(u, now);
+  }
+  createFirst(u: NewUser): Promise<boolean> {
+    return this.repo.createFirst(u);
+  }
+  update(username: string, patch: UserPatch): Promise<UserRecord | undefined> {
+    return this.repo.update(username, patch);
+  }
+  async remove(username: string): Promise<boolean> {
+    return this.repo.remove(username);
+  }
+}

@@ -12,7 +12,7 @@ const PW = 'long-enough-password';
 describe('audit entries of the HTTP actions', () => {
   let hub: Hub;
   let s: HubSession;
-  const entries = () => hub.security.auth.audit.list({ limit: 1000 }).reverse();
+  const entries = async () => (await hub.security.auth.audit.list({ limit: 1000 })).reverse();
   const call = async (fetcher: HubSession['fetch'], method: string, path: string, body?: unknown) => {
     const res = await fetcher(`${hub.httpUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     expect(res.status, `${method} ${path}: ${res.status}`).toBeLessThan(300);
@@ -26,7 +26,7 @@ describe('audit entries of the HTTP actions', () => {
   afterAll(async () => hub?.stop());
 
   it('records actor, action, target, detail and address of each successful action, and nothing for refused ones', async () => {
-    const before = entries().length;
+    const before = (await entries()).length;
     await call(s.fetch, 'POST', '/api/users', { username: 'op', password: PW, role: 'operator', communities: ['c1'] });
     await call(s.fetch, 'PATCH', '/api/users/OP', { displayName: 'Op', password: `${PW}-2`, unlock: true });
     await call(s.fetch, 'POST', '/api/devices', { id: 'd1', kind: 'smoke', communityId: 'c1' });
@@ -49,7 +49,7 @@ describe('audit entries of the HTTP actions', () => {
     expect((await s.fetch(`${hub.httpUrl}/api/mqtt/credentials/d1`, { method: 'DELETE' })).status).toBe(404);
     expect((await fetch(`${hub.httpUrl}/api/auth/logout`, { method: 'POST' })).status).toBe(200);
 
-    const got = entries().slice(before);
+    const got = (await entries()).slice(before);
     const ip = got[0]!.ip;
     expect(ip).toMatch(/127\.0\.0\.1|::1/);
     expect(got.every((e) => e.ip === ip && e.ok)).toBe(true);
@@ -71,8 +71,8 @@ describe('audit entries of the HTTP actions', () => {
     ]);
   });
 
-  it('gateway.create names the gateway and its communities', () => {
-    const e = entries().find((x) => x.action === 'gateway.create');
+  it('gateway.create names the gateway and its communities', async () => {
+    const e = (await entries()).find((x) => x.action === 'gateway.create');
     expect(e && shape(e)).toEqual(['admin', 'gateway.create', 'audit-gw', { communities: ['*'] }]);
   });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest, RouteGenericInterface } from 'fastify';
-import type { AuditLog } from '../../auth/audit.ts';
+import type { AuditStore } from '../../auth/audit.ts';
 
 /**
  * What a route records in the audit log when it succeeds, set as `config: { audit }`. The
@@ -10,7 +10,7 @@ export interface AuditSpec<R extends RouteGenericInterface = RouteGenericInterfa
   action: string;
   /** Who acted; default: the logged-in user. Undefined: nothing to record (logout without a session). */
   actor?(req: FastifyRequest<R>): string | undefined;
-  target?(req: FastifyRequest<R>): string | undefined;
+  target?(req: FastifyRequest<R>): string | undefined | Promise<string | undefined>;
   detail?(req: FastifyRequest<R>): Record<string, unknown>;
 }
 
@@ -36,7 +36,7 @@ interface Pending {
  * preHandler that reads who and what, and an onSend that records it when the answer is a success
  * (a refused or failed request changed nothing, so it records nothing).
  */
-export function installAudit(app: FastifyInstance, log: AuditLog, defaultActor: (req: FastifyRequest) => string): void {
+export function installAudit(app: FastifyInstance, log: AuditStore, defaultActor: (req: FastifyRequest) => string): void {
   const pending = new WeakMap<FastifyRequest, Pending>();
   app.addHook('onRoute', (route) => {
     const spec = route.config?.audit;
@@ -44,13 +44,13 @@ export function installAudit(app: FastifyInstance, log: AuditLog, defaultActor: 
     const capture = async (req: FastifyRequest) => {
       const actor = spec.actor ? spec.actor(req) : defaultActor(req);
       if (actor === undefined) return;
-      const target = spec.target?.(req);
+      const target = await spec.target?.(req);
       const detail = spec.detail?.(req);
       pending.set(req, { actor, ...(target !== undefined ? { target } : {}), ...(detail !== undefined ? { detail } : {}) });
     };
     const record = async (req: FastifyRequest, reply: { statusCode: number }, payload: unknown) => {
       const entry = pending.get(req);
-      if (entry && reply.statusCode < 400) log.record({ ...entry, action: spec.action, ip: req.ip });
+      if (entry && reply.statusCode < 400) await log.record({ ...entry, action: spec.action, ip: req.ip });
       return payload;
     };
     route.preHandler = [...[route.preHandler ?? []].flat(), capture];

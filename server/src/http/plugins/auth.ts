@@ -65,7 +65,7 @@ export function installAuth(app: FastifyInstance, auth: AuthService, o: HttpSecu
     const cookie = req.cookies?.[SESSION_COOKIE];
     const token = bearer ?? cookie;
     if (token) {
-      const resolved = auth.resolve(token);
+      const resolved = await auth.resolve(token);
       if (resolved) {
         req.user = resolved.principal;
         req.session = resolved.session;

@@ -30,14 +30,14 @@ export const authRoutes: FastifyPluginAsync<{ ctx: HubContext; security: HttpSec
 
   const logoutAudit = audit({ action: 'auth.logout', actor: (req) => req.session?.username });
   app.post('/logout', { config: { access: 'public', audit: logoutAudit } }, async (req, reply) => {
-    if (req.session) ctx.auth.sessions.revoke(req.session);
+    if (req.session) await ctx.auth.sessions.revoke(req.session);
     clearCookie(reply);
     return { ok: true };
   });
 
   app.get('/me', async (req) => ({ user: publicUser(req.user!), expiresAt: req.session!.expiresAt }));
 
-  app.get('/setup', { config: { access: 'public' } }, async () => ({ open: ctx.auth.setupOpen }));
+  app.get('/setup', { config: { access: 'public' } }, async () => ({ open: await ctx.auth.setupOpen() }));
 
   app.post<{ Body: Static<typeof SetupBody> }>('/setup', { schema: { body: SetupBody }, config: { access: 'public', ...strict } }, async (req, reply) => {
     const { token, ...user } = req.body;
@@ -48,11 +48,11 @@ export const authRoutes: FastifyPluginAsync<{ ctx: HubContext; security: HttpSec
   const passwordAudit = audit({ action: 'user.password', target: (req) => req.user!.username });
   app.post<{ Body: Static<typeof PasswordBody> }>('/password', { schema: { body: PasswordBody }, config: { ...strict, audit: passwordAudit } }, async (req, reply) => {
     const username = req.user!.username;
-    const hash = ctx.auth.users.passwordHash(username);
+    const hash = await ctx.auth.users.passwordHash(username);
     if (!hash || !(await verifyPassword(hash, req.body.currentPassword))) throw new AuthErrors.BadCredentials();
     if (!passwordAcceptable(req.body.newPassword)) throw new AuthErrors.WeakPassword(MIN_PASSWORD_LENGTH);
     await ctx.auth.users.update(username, { password: req.body.newPassword });
-    ctx.auth.sessions.revokeUser(username);
+    await ctx.auth.sessions.revokeUser(username);
     clearCookie(reply);
     return { ok: true, message: 'password changed; log in again' };
   });

@@ -24,11 +24,11 @@ const DISPLAY_COOKIE_MS = 365 * 24 * 3600_000;
 /** Wall screens (kiosk mode): admin creates and revokes; the screen pairs once with the code. */
 export const displayRoutes: FastifyPluginAsync<{ ctx: HubContext; security: HttpSecurityOptions }> = async (app, { ctx, security }) => {
   const displays = ctx.auth.displays;
-  app.get('/', { config: admin }, async () => ({ displays: displays.list() }));
+  app.get('/', { config: admin }, async () => ({ displays: await displays.list() }));
 
   const createAudit = audit<{ Body: Static<typeof NewDisplay> }>({ action: 'display.create', target: (req) => req.body.name, detail: (req) => ({ communities: req.body.communities }) });
   app.post<{ Body: Static<typeof NewDisplay> }>('/', { schema: { body: NewDisplay }, config: { ...admin, audit: createAudit } }, async (req, reply) => {
-    const { display, code } = displays.create(req.body.name, req.body.communities, req.user!.username);
+    const { display, code } = await displays.create(req.body.name, req.body.communities, req.user!.username);
     return reply.status(201).send({ display, code, url: `/display?code=${encodeURIComponent(code)}`, expiresInS: PAIRING_TTL_MS / 1000 });
   });
 
@@ -37,16 +37,16 @@ export const displayRoutes: FastifyPluginAsync<{ ctx: HubContext; security: Http
     '/pair',
     { schema: { body: PairBody }, config: { access: 'public', audit: pairAudit, rateLimit: { max: security.loginRateLimitPerMinute, timeWindow: 60_000 } } },
     async (req, reply) => {
-      const paired = displays.pair(req.body.code);
+      const paired = await displays.pair(req.body.code);
       if (!paired) throw new AuthErrors.BadCredentials();
       void reply.setCookie(SESSION_COOKIE, paired.token, sessionCookieOptions(security, DISPLAY_COOKIE_MS));
       return { token: paired.token, display: paired.display };
     },
   );
 
-  const revokeAudit = audit<{ Params: Static<typeof IdParams> }>({ action: 'display.revoke', target: (req) => displays.get(req.params.id)?.name ?? req.params.id });
+  const revokeAudit = audit<{ Params: Static<typeof IdParams> }>({ action: 'display.revoke', target: async (req) => (await displays.get(req.params.id))?.name ?? req.params.id });
   app.delete<{ Params: Static<typeof IdParams> }>('/:id', { schema: { params: IdParams }, config: { ...admin, audit: revokeAudit } }, async (req) => {
-    if (!displays.revoke(req.params.id)) throw new AuthErrors.UserNotFound(req.params.id);
+    if (!(await displays.revoke(req.params.id))) throw new AuthErrors.UserNotFound(req.params.id);
     return { ok: true };
   });
 };

@@ -7,5 +7,5 @@ import type { HubContext } from '../context.ts';
 export const gridRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
   app.get('/', async (req) => gridFor(ctx.grid, ctx.scope(req)));
   /** Who an alert can be assigned to, with phones, linked accounts and reachability. */
-  app.get('/people', async (req) => peopleFor(ctx.grid, ctx.auth.users.list(), ctx.scope(req)));
+  app.get('/people', async (req) => peopleFor(ctx.grid, await ctx.auth.users.list(), ctx.scope(req)));
 };

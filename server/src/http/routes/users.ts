@@ -61,7 +61,7 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
     if (b.workerId && !ctx.grid.person(b.workerId)) throw new AuthErrors.BadScope(`no grid worker ${b.workerId} in the config file`);
   };
 
-  app.get('/', { config: admin }, async () => ({ users: ctx.auth.users.list().map(view) }));
+  app.get('/', { config: admin }, async () => ({ users: (await ctx.auth.users.list()).map(view) }));
 
   const createAudit = audit<NewUser>({
     action: 'user.create',
@@ -73,13 +73,13 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
     if (!passwordAcceptable(b.password)) throw new AuthErrors.WeakPassword(MIN_PASSWORD_LENGTH);
     checkScope(b);
     if (!(await ctx.auth.users.create(b))) throw new AuthErrors.UserExists(b.username);
-    return reply.status(201).send({ user: view(ctx.auth.users.get(b.username)!) });
+    return reply.status(201).send({ user: view((await ctx.auth.users.get(b.username))!) });
   });
 
   const updateAudit = audit<Patch>({
     action: 'user.update',
     // The stored name (usernames match without regard to case).
-    target: (req) => ctx.auth.users.get(req.params.username)?.username,
+    target: async (req) => (await ctx.auth.users.get(req.params.username))?.username,
     detail: (req) => {
       const { unlock, password, ...logged } = req.body;
       return { ...logged, ...(password !== undefined ? { password: 'changed' } : {}), ...(unlock ? { unlock } : {}) };
@@ -89,7 +89,7 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
     '/:username',
     { schema: { params: UserParams, body: PatchBody }, config: { ...admin, audit: updateAudit } },
     async (req) => {
-      const current = ctx.auth.users.get(req.params.username);
+      const current = await ctx.auth.users.get(req.params.username);
       if (!current) throw new AuthErrors.UserNotFound(req.params.username);
       const { unlock, ...patch } = req.body;
       if (patch.password !== undefined && !passwordAcceptable(patch.password)) throw new AuthErrors.WeakPassword(MIN_PASSWORD_LENGTH);
@@ -97,24 +97,24 @@ export const userRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, {
       const user = (await ctx.auth.users.update(current.username, patch))!;
       if (unlock) ctx.auth.throttle.reset(current.username);
       // Any change to who someone is or what they may do ends their sessions.
-      if (patch.password !== undefined || patch.disabled || patch.role || patch.communities || patch.cells || patch.workerId !== undefined) ctx.auth.sessions.revokeUser(current.username);
+      if (patch.password !== undefined || patch.disabled || patch.role || patch.communities || patch.cells || patch.workerId !== undefined) await ctx.auth.sessions.revokeUser(current.username);
       return { user: view(user) };
     },
   );
 
   // An admin cannot delete their own account (the hub would be left without a way in).
-  const deleteAudit = audit<{ Params: Static<typeof UserParams> }>({ action: 'user.delete', target: (req) => ctx.auth.users.get(req.params.username)?.username ?? req.params.username });
+  const deleteAudit = audit<{ Params: Static<typeof UserParams> }>({ action: 'user.delete', target: async (req) => (await ctx.auth.users.get(req.params.username))?.username ?? req.params.username });
   app.delete<{ Params: Static<typeof UserParams> }>('/:username', { schema: { params: UserParams }, config: { ...admin, audit: deleteAudit } }, async (req) => {
-    const current = ctx.auth.users.get(req.params.username);
+    const current = await ctx.auth.users.get(req.params.username);
     if (!current) throw new AuthErrors.UserNotFound(req.params.username);
     if (current.username.toLowerCase() === req.user!.username.toLowerCase()) throw new AuthErrors.BadScope('you cannot delete your own account');
-    ctx.auth.sessions.revokeUser(current.username);
-    ctx.auth.users.remove(current.username);
+    await ctx.auth.sessions.revokeUser(current.username);
+    await ctx.auth.users.remove(current.username);
     return { ok: true };
   });
 };
 
 /** GET /api/audit: the same log at its documented address. */
 export const auditRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  app.get<{ Querystring: Static<typeof AuditQuery> }>('/', { schema: { querystring: AuditQuery }, config: admin }, async (req) => ({ entries: ctx.auth.audit.list(req.query) }));
+  app.get<{ Querystring: Static<typeof AuditQuery> }>('/', { schema: { querystring: AuditQuery }, config: admin }, async (req) => ({ entries: await ctx.auth.audit.list(req.query) }));
 };

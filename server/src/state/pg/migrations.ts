@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { CLUSTER_PG_MIGRATIONS } from '../../cluster/migrations.ts';
+import { SHARED_PG_MIGRATIONS } from './shared-migrations.ts';
 
 /**
  * The shared state's schema on PostgreSQL, one ordered list like the SQLite one
@@ -19,6 +20,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     up: (tx) => tx`CREATE TABLE IF NOT EXISTS hub_meta (key text PRIMARY KEY, value text NOT NULL)`,
   },
   ...CLUSTER_PG_MIGRATIONS,
+  ...SHARED_PG_MIGRATIONS,
 ];
 
 export class NewerPgSchemaError extends Error {
