@@ -13,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ctwing } from '../simulators/nbiot/index.ts';
 import { startHubProcess, tempDataDir } from '../test/helpers/hub.ts';
 import { cpuPct, sample } from './procstat.ts';
 
@@ -67,25 +68,10 @@ const hub = await startHubProcess({ HUB_CONFIG: configFile, LOG_LEVEL: 'warn' },
 const { hostname, port } = new URL(hub.httpUrl);
 const sn = new Uint32Array(DEVICES);
 
-/** One CTWing dataReport as the platform shapes it (test/adapters/platform-clients.ts ctwing.dataReport). */
+/** One CTWing dataReport as the platform shapes it (the NB-IoT simulator's). */
 function body(i: number): string {
   const id = imei(i);
-  return JSON.stringify({
-    upPacketSN: ++sn[i]!,
-    upDataSN: -1,
-    topic: 'v1/up/ad',
-    timestamp: Date.now(),
-    tenantId: '2000000001',
-    serviceId: '',
-    protocol: 'lwm2m',
-    productId: PRODUCT,
-    messageType: 'dataReport',
-    deviceType: '',
-    deviceId: `${PRODUCT}${id}`,
-    IMEI: id,
-    IMSI: 'undefined',
-    payload: { serviceData: { smoke_value: 3, temperature: 22.5, battery_value: 90, rsrp: -95, smoke_state: 0 } },
-  });
+  return JSON.stringify(ctwing.dataReport({ productId: PRODUCT, deviceId: `${PRODUCT}${id}`, imei: id, sn: ++sn[i]!, ts: Date.now(), serviceData: { smoke_value: 3, temperature: 22.5, battery_value: 90, rsrp: -95, smoke_state: 0 } }));
 }
 
 /**

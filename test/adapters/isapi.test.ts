@@ -4,7 +4,7 @@ import type { Hub } from '../../server/src/hub.ts';
 import type { IsapiClient } from '../../server/src/ingest/adapters/isapi.ts';
 import { adminSession, type HubSession } from '../helpers/auth.ts';
 import { waitFor } from '../helpers/ports.ts';
-import { fakeJpeg, FakeIsapiController, type AccessEvent } from './fake-isapi.ts';
+import { fakeJpeg, SimAccessController, type AccessEvent } from '../../simulators/access-controller/index.ts';
 import { startPlatformHub } from './platform-clients.ts';
 
 /**
@@ -14,8 +14,8 @@ import { startPlatformHub } from './platform-clients.ts';
 describe('Hikvision ISAPI alertStream', () => {
   let hub: Hub;
   let s: HubSession;
-  const gate = new FakeIsapiController('admin', 'gate-pass-1');
-  const locked = new FakeIsapiController('admin', 'the-real-password');
+  const gate = new SimAccessController('admin', 'gate-pass-1');
+  const locked = new SimAccessController('admin', 'the-real-password');
   let client: IsapiClient;
   let serial = 100;
   const now = () => new Date().toISOString();
@@ -148,7 +148,7 @@ describe('Hikvision ISAPI alertStream', () => {
 describe('Dahua eventManager.cgi attach stream', () => {
   let hub: Hub;
   let s: HubSession;
-  const dahua = new FakeIsapiController('admin', 'dahua-pass', 'myboundary', 'dahua');
+  const dahua = new SimAccessController('admin', 'dahua-pass', 'myboundary', 'dahua');
 
   beforeAll(async () => {
     await dahua.start();
@@ -209,7 +209,7 @@ describe('Hikvision push mode (the controller POSTs to the hub)', () => {
 
   it('takes a pushed forced-door event with its picture, answering once it is spooled', async () => {
     const picture = fakeJpeg('pushed');
-    const f = form(FakeIsapiController.json({ major: 5, minor: 0x1b, serialNo: 9001, dateTime: new Date().toISOString() }), picture);
+    const f = form(SimAccessController.json({ major: 5, minor: 0x1b, serialNo: 9001, dateTime: new Date().toISOString() }), picture);
     const res = await fetch(url(), { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) });
     expect(res.status, await res.clone().text()).toBe(200);
     const res2 = await s.fetch(`${hub.httpUrl}/api/alerts?state=open&communityId=c1`);
@@ -218,7 +218,7 @@ describe('Hikvision push mode (the controller POSTs to the hub)', () => {
   });
 
   it('refuses a wrong token (401), an unknown controller (404) and a cut multipart body (422)', async () => {
-    const f = form(FakeIsapiController.json({ major: 5, minor: 0x1b, serialNo: 9002, dateTime: new Date().toISOString() }));
+    const f = form(SimAccessController.json({ major: 5, minor: 0x1b, serialNo: 9002, dateTime: new Date().toISOString() }));
     expect((await fetch(`${hub.httpUrl}/api/ingest/isapi/gate-west?token=wrong-token-wrong-token`, { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) })).status).toBe(401);
     expect((await fetch(`${hub.httpUrl}/api/ingest/isapi/gate-nope?token=${token}`, { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) })).status).toBe(404);
     expect((await fetch(url(), { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body.subarray(0, 120)) })).status).toBe(422);

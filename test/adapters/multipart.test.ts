@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MultipartError, MultipartReader, type MultipartPart } from '../../server/src/ingest/adapters/multipart.ts';
-import { fakeJpeg } from './fake-isapi.ts';
+import { fakeJpeg } from '../../simulators/access-controller/index.ts';
 
 function stream(parts: { type: string; body: Buffer; length?: boolean }[]): Buffer {
   return Buffer.concat(parts.map((p) => Buffer.concat([Buffer.from(`--MIME_boundary\r\nContent-Type: ${p.type}\r\n${p.length === false ? '' : `Content-Length: ${p.body.length}\r\n`}\r\n`), p.body, Buffer.from('\r\n')])));
