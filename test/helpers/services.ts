@@ -24,6 +24,12 @@ function tempDir(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `csh-${name}-`));
 }
 
+/** Whatever a test file forgot to stop dies with its worker instead of outliving the run. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 class ManagedProcess implements Service {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -43,11 +49,15 @@ class ManagedProcess implements Service {
     return this.child?.pid;
   }
 
+  /** A no-op while it runs: a second process on the same port and data would fail, and orphan the first. */
   async start(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
     const log = fs.openSync(path.join(this.dir, `${this.name}.log`), 'a');
     const child = spawn(this.cmd, this.args, { stdio: ['ignore', log, log], detached: false, ...this.runAs });
     fs.closeSync(log);
     this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     let failed = false;
     child.once('exit', () => (failed = true));

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../server/src/hub.ts';
 import { StoreErrors } from '../../server/src/store/errors.ts';
 import { InfluxTelemetryStore } from '../../server/src/store/influx.ts';
+import { SqliteTelemetryStore } from '../../server/src/store/sqlite.ts';
 import { adminSession, provisionDevice, type HubSession } from '../helpers/auth.ts';
 import { startHub } from '../helpers/hub.ts';
 import { waitFor } from '../helpers/ports.ts';
@@ -47,5 +51,21 @@ describe('a store that cannot be reached answers 503 with the JSON error shape, 
     const store = new InfluxTelemetryStore('http://127.0.0.1:9/hub');
     await expect(store.queryRaw({ deviceId: 'x', kind: 'smoke', from: 0, to: 1, limit: 1 })).rejects.toBeInstanceOf(StoreErrors.Unavailable);
     await store.stop();
+  });
+});
+
+describe('the embedded store answers 503 too when its file cannot be read', () => {
+  it('a closed or unreadable SQLite store throws StoreUnavailable from every query; a bad query is not hidden as one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csh-sqlite-unavailable-'));
+    const store = new SqliteTelemetryStore(path.join(dir, 'telemetry.db'));
+    await store.start();
+    const q = { deviceId: 'x', kind: 'smoke' as const, from: 0, to: 1, limit: 1 };
+    await expect(store.queryRaw(q)).resolves.toEqual([]);
+    await store.stop();
+    await expect(store.queryRaw(q)).rejects.toBeInstanceOf(StoreErrors.Unavailable);
+    await expect(store.queryAggregate({ ...q, field: 'smoke_obscuration_pct', everyMs: 60_000 })).rejects.toBeInstanceOf(StoreErrors.Unavailable);
+    await expect(store.queryEvents({ from: 0, to: 1, limit: 1 })).rejects.toBeInstanceOf(StoreErrors.Unavailable);
+    await expect(store.latest('smoke', 'x')).rejects.toBeInstanceOf(StoreErrors.Unavailable);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

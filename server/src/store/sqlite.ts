@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { DeviceKind, Readings } from '#devices';
 import { DEFAULT_RETENTION, rollupFor, type Retention } from './types.ts';
+import { asStoreUnavailable } from './errors.ts';
 import type {
   AggregateRow,
   EventQuery,
@@ -93,6 +94,32 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   async queryRaw(q: TelemetryQuery): Promise<TelemetryRow[]> {
+    return this.reading(() => this.rawRows(q));
+  }
+
+  async queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]> {
+    return this.reading(() => this.aggregateRows(q));
+  }
+
+  async queryEvents(q: EventQuery): Promise<EventRow[]> {
+    return this.reading(() => this.eventRows(q));
+  }
+
+  async latest(_kind: DeviceKind, deviceId: string): Promise<LatestReadings> {
+    return this.reading(() => this.latestRows(deviceId));
+  }
+
+  /** A file the store cannot read now (busy, I/O error, closed, full) is 503 like an unreachable InfluxDB; a bad query stays a bug. */
+  private reading<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (storeCannotAnswer(err)) throw asStoreUnavailable(err, this.location);
+      throw err;
+    }
+  }
+
+  private rawRows(q: TelemetryQuery): TelemetryRow[] {
     const rows = this.db
       .prepare(
         `SELECT ts_us, seq, readings FROM telemetry WHERE device_id = ? AND ts_us BETWEEN ? AND ?
@@ -111,7 +138,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return out;
   }
 
-  async queryAggregate(q: TelemetryQuery & { field: string; everyMs: number }): Promise<AggregateRow[]> {
+  private aggregateRows(q: TelemetryQuery & { field: string; everyMs: number }): AggregateRow[] {
     const buckets = new Map<number, { sum: number; n: number }>();
     const add = (bucket: number, sum: number | null, n: number) => {
       if (sum === null || n === 0) return;
@@ -244,7 +271,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     })();
   }
 
-  async queryEvents(q: EventQuery): Promise<EventRow[]> {
+  private eventRows(q: EventQuery): EventRow[] {
     const where = ['ts_us BETWEEN @from AND @to'];
     if (q.deviceId) where.push('device_id = @deviceId');
     if (q.communityId) where.push('community_id = @communityId');
@@ -287,7 +314,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
    * One pass over the device's raw rows: per reading, the value of the row with the newest ts
    * (SQLite takes the bare columns from the row that holds the max()).
    */
-  async latest(_kind: DeviceKind, deviceId: string): Promise<LatestReadings> {
+  private latestRows(deviceId: string): LatestReadings {
     const rows = this.db
       .prepare(
         `SELECT r.key AS name, r.value AS value, r.type AS type, max(t.ts_us) AS ts_us
@@ -310,4 +337,12 @@ export class SqliteTelemetryStore implements TelemetryStore {
   count(kind: 'telemetry' | 'events'): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${kind === 'events' ? 'events' : 'telemetry'}`).get() as { n: number }).n;
   }
+}
+
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|CORRUPT|CANTOPEN|FULL|NOTADB|READONLY|PROTOCOL)/;
+
+function storeCannotAnswer(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) return true;
+  return err instanceof TypeError && /database connection is not open/.test(err.message);
 }
