@@ -22,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181,push').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -133,6 +133,12 @@ if (parts.has('gb28181')) {
   log('== GB/T 28181: 20 NVRs × 100 channels register; alarm NOTIFY → alert on a WebSocket client');
   gb28181 = await childBench('bench/gb28181.ts', [], (r) => `${r.channels} channels registered in ${r.registerTotalMs} ms; alarm → WebSocket p50 ${r.alarmToWsP50Ms} ms, p99 ${r.alarmToWsP99Ms} ms`);
 }
+// HTTP push ingest (docs/platforms.md): CTWing pushes → 200 after the spool write.
+let push: unknown = null;
+if (parts.has('push')) {
+  log('== HTTP push ingest: CTWing dataReport pushes over keep-alive connections → 200 after the spool write');
+  push = await childBench('bench/push.ts', [], (r) => `max ${r.maxRateWithinP99} pushes/s within p99 50 ms; p99 at 2,000/s ${r.answerP99MsAtFloorRate} ms`);
+}
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
@@ -159,6 +165,7 @@ const result = {
   dashboardDistrict,
   delivery,
   gb28181,
+  push,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

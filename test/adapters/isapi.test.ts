@@ -4,7 +4,7 @@ import type { Hub } from '../../server/src/hub.ts';
 import type { IsapiClient } from '../../server/src/ingest/adapters/isapi.ts';
 import { adminSession, type HubSession } from '../helpers/auth.ts';
 import { waitFor } from '../helpers/ports.ts';
-import { fakeJpeg, FakeIsapiController, type AccessEvent } from './fake-isapi.ts';
+import { fakeJpeg, SimAccessController, type AccessEvent } from '../../simulators/access-controller/index.ts';
 import { startPlatformHub } from './platform-clients.ts';
 
 /**
@@ -14,8 +14,8 @@ import { startPlatformHub } from './platform-clients.ts';
 describe('Hikvision ISAPI alertStream', () => {
   let hub: Hub;
   let s: HubSession;
-  const gate = new FakeIsapiController('admin', 'gate-pass-1');
-  const locked = new FakeIsapiController('admin', 'the-real-password');
+  const gate = new SimAccessController('admin', 'gate-pass-1');
+  const locked = new SimAccessController('admin', 'the-real-password');
   let client: IsapiClient;
   let serial = 100;
   const now = () => new Date().toISOString();
@@ -68,7 +68,7 @@ describe('Hikvision ISAPI alertStream', () => {
 
   it('a forced door (JSON part) raises the critical alert with the controller picture attached like a camera snapshot', async () => {
     const picture = fakeJpeg('forced');
-    gate.send(ev(5, 0x17, { cardNo: '' }), { picture });
+    gate.send(ev(5, 0x1b, { cardNo: '' }), { picture });
     const alert = await waitFor(async () => {
       const a = await openAlert('gate-north', 'door_forced');
       return a?.snapshots?.length ? a : undefined;
@@ -94,14 +94,14 @@ describe('Hikvision ISAPI alertStream', () => {
   });
 
   it('door open/close codes become the door reading; a part without Content-Length ends at the boundary', async () => {
-    gate.send(ev(5, 0x15), { withLength: false });
+    gate.send(ev(5, 0x19), { withLength: false });
     gate.heartbeat();
     const res = async () => ((await (await s.fetch(`${hub.httpUrl}/api/devices/gate-north/telemetry?field=door&from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`)).json()) as { points: { value: unknown }[] }).points;
     expect(await waitFor(async () => ((await res()).length ? res() : undefined), { what: 'door reading' })).toMatchObject([{ value: 'open' }]);
   });
 
   it('the same serial number twice is stored once', async () => {
-    const e = ev(5, 0x18);
+    const e = ev(5, 0x1c);
     gate.send(e);
     gate.send(e);
     await waitFor(() => openAlert('gate-north', 'door_held_open'), { what: 'held open alert' });
@@ -112,16 +112,23 @@ describe('Hikvision ISAPI alertStream', () => {
 
   it('a part of broken JSON is skipped and the stream goes on', async () => {
     gate.raw('--MIME_boundary\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"broken\r\n');
-    gate.send(ev(5, 0x69));
+    gate.send(ev(5, 0x85));
     expect(await waitFor(() => openAlert('gate-north', 'tailgating'), { what: 'tailgating after a broken part' })).toBeDefined();
     expect(gate.streams).toBe(1);
+  });
+
+  it('a tamper alarm (major 1, host or card reader case opened) raises gate_tamper', async () => {
+    gate.send(ev(1, 0x404));
+    const alert = await waitFor(() => openAlert('gate-north', 'gate_tamper'), { what: 'gate tamper alert' });
+    expect(alert.severity).toBe('major');
+    expect((await events('gate-north')).find((x) => x.type === 'tamper')).toMatchObject({ readings: { major: 1, minor: 0x404 } });
   });
 
   it('the controller dropping the stream mid-event: nothing half-read is stored, the hub reconnects and reads on', async () => {
     // Earlier events may still be on their way to the store: count the cut event's own type.
     const forced = async () => (await events('gate-north')).filter((e) => e.type === 'door_forced').length;
     const before = await forced();
-    const cut = ev(5, 0x17);
+    const cut = ev(5, 0x1b);
     gate.dropMidEvent(cut);
     await waitFor(async () => (gate.streams === 2 && client.state === 'connected' ? true : undefined), { what: 'reconnected', timeoutMs: 10_000 });
     const after = ev(5, 0x01, { cardNo: '42' });
@@ -141,7 +148,7 @@ describe('Hikvision ISAPI alertStream', () => {
 describe('Dahua eventManager.cgi attach stream', () => {
   let hub: Hub;
   let s: HubSession;
-  const dahua = new FakeIsapiController('admin', 'dahua-pass', 'myboundary', 'dahua');
+  const dahua = new SimAccessController('admin', 'dahua-pass', 'myboundary', 'dahua');
 
   beforeAll(async () => {
     await dahua.start();
@@ -157,19 +164,21 @@ describe('Dahua eventManager.cgi attach stream', () => {
   });
 
   it('attaches with Digest to AccessControl and the door codes, and maps them to gate events and the door reading', async () => {
-    expect(dahua.attachQuery).toContain('codes=[AccessControl,DoorStatus,BreakIn,DoorNotClosed]');
+    expect(dahua.attachQuery).toContain('codes=[AccessControl,DoorStatus,BreakIn,DoorNotClosed,ChassisIntruded]');
     const utc = Math.floor(Date.now() / 1000);
     dahua.sendDahua('AccessControl', 'Pulse', 0, { CardNo: '8A3F21', Method: 1, Status: 1, Type: 'Entry', UserID: '12', RecNo: 501, UTC: utc });
     dahua.sendDahua('DoorStatus', 'Pulse', 0, { Status: 'Open', UTC: utc });
     dahua.sendDahua('BreakIn', 'Start', 0, { UTC: utc + 1 });
     dahua.sendDahua('BreakIn', 'Stop', 0, { UTC: utc + 2 });
+    dahua.sendDahua('ChassisIntruded', 'Start', 0, { UTC: utc + 3 });
     const alert = await waitFor(async () => {
       const res = await s.fetch(`${hub.httpUrl}/api/alerts?state=open&communityId=c1`);
       return ((await res.json()) as { alerts: Alert[] }).alerts.find((a) => a.deviceId === 'gate-east' && a.type === 'door_forced');
     }, { what: 'door forced from Dahua' });
     expect(alert.severity).toBe('critical');
+    await waitFor(async () => (await s.fetch(`${hub.httpUrl}/api/alerts?state=open&communityId=c1`).then((r) => r.json()) as { alerts: Alert[] }).alerts.find((a) => a.deviceId === 'gate-east' && a.type === 'gate_tamper'), { what: 'tamper from Dahua ChassisIntruded' });
     const events = ((await (await s.fetch(`${hub.httpUrl}/api/devices/gate-east/events?from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`)).json()) as { events: { type: string; seq?: number; ts: number }[] }).events;
-    expect(events.map((e) => e.type).sort()).toEqual(['access_granted', 'door_forced']);
+    expect(events.map((e) => e.type).sort()).toEqual(['access_granted', 'door_forced', 'tamper']);
     expect(events.find((e) => e.type === 'access_granted')).toMatchObject({ seq: 501, ts: utc * 1000 });
     expect(JSON.stringify(events)).not.toContain('8A3F21');
     const door = ((await (await s.fetch(`${hub.httpUrl}/api/devices/gate-east/telemetry?field=door&from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`)).json()) as { points: { value: unknown }[] }).points;
@@ -200,7 +209,7 @@ describe('Hikvision push mode (the controller POSTs to the hub)', () => {
 
   it('takes a pushed forced-door event with its picture, answering once it is spooled', async () => {
     const picture = fakeJpeg('pushed');
-    const f = form(FakeIsapiController.json({ major: 5, minor: 0x17, serialNo: 9001, dateTime: new Date().toISOString() }), picture);
+    const f = form(SimAccessController.json({ major: 5, minor: 0x1b, serialNo: 9001, dateTime: new Date().toISOString() }), picture);
     const res = await fetch(url(), { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) });
     expect(res.status, await res.clone().text()).toBe(200);
     const res2 = await s.fetch(`${hub.httpUrl}/api/alerts?state=open&communityId=c1`);
@@ -209,7 +218,7 @@ describe('Hikvision push mode (the controller POSTs to the hub)', () => {
   });
 
   it('refuses a wrong token (401), an unknown controller (404) and a cut multipart body (422)', async () => {
-    const f = form(FakeIsapiController.json({ major: 5, minor: 0x17, serialNo: 9002, dateTime: new Date().toISOString() }));
+    const f = form(SimAccessController.json({ major: 5, minor: 0x1b, serialNo: 9002, dateTime: new Date().toISOString() }));
     expect((await fetch(`${hub.httpUrl}/api/ingest/isapi/gate-west?token=wrong-token-wrong-token`, { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) })).status).toBe(401);
     expect((await fetch(`${hub.httpUrl}/api/ingest/isapi/gate-nope?token=${token}`, { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body) })).status).toBe(404);
     expect((await fetch(url(), { method: 'POST', headers: { 'content-type': f.type }, body: new Uint8Array(f.body.subarray(0, 120)) })).status).toBe(422);

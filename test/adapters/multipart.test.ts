@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MultipartError, MultipartReader, type MultipartPart } from '../../server/src/ingest/adapters/multipart.ts';
-import { fakeJpeg } from './fake-isapi.ts';
+import { fakeJpeg } from '../../simulators/access-controller/index.ts';
 
 function stream(parts: { type: string; body: Buffer; length?: boolean }[]): Buffer {
   return Buffer.concat(parts.map((p) => Buffer.concat([Buffer.from(`--MIME_boundary\r\nContent-Type: ${p.type}\r\n${p.length === false ? '' : `Content-Length: ${p.body.length}\r\n`}\r\n`), p.body, Buffer.from('\r\n')])));
@@ -45,5 +45,13 @@ describe('multipart/mixed stream reader', () => {
     const r = new MultipartReader('b', () => {});
     r.write(Buffer.from('--b\r\nContent-Length: 10\r\n\r\n12345'));
     expect(r.midPart).toBe(true);
+  });
+
+  // Why the reader is not a strict RFC 2046 parser (docs/platforms.md): what controllers really send.
+  it('reads the vendor quirks strict multipart parsers refuse: a doubled delimiter line, a sized part with no CRLF before the next delimiter', () => {
+    const bytes = Buffer.from('--MIME_boundary\r\n--MIME_boundary\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}--MIME_boundary\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"b":2}\r\n--MIME_boundary\r\n');
+    const parts: MultipartPart[] = [];
+    new MultipartReader('MIME_boundary', (p) => parts.push(p)).write(bytes);
+    expect(parts.map((p) => p.body.toString())).toEqual(['{"a":1}', '{"b":2}']);
   });
 });

@@ -71,4 +71,21 @@ describe('PushIngest: the adapters way into the pipeline and the spool', () => {
     expect(t.seen.map((m) => m.channel)).toEqual(['event', 'telemetry']);
     t.stop();
   });
+
+  it('concurrent pushes share one journal write, each answered once it is on disk; a retry racing its first copy is a replay', async () => {
+    const t = setup(1_000_000);
+    const ts = Date.now() - 60_000;
+    const writes: number[] = [];
+    const journal = t.journal as unknown as { tryWrite(buf: Buffer): boolean };
+    const tryWrite = journal.tryWrite.bind(journal);
+    journal.tryWrite = (buf: Buffer) => (writes.push(buf.toString().split('\n').filter(Boolean).length), tryWrite(buf));
+    const push = (i: number, key = `c${i}`) => t.ingest.submit([{ key, messages: [{ device: t.device, channel: 'telemetry', payload: { ts: ts + i, seq: i, battery_pct: 80 } }] }], Buffer.alloc(0));
+    const answers = await Promise.all([...Array.from({ length: 20 }, (_, i) => push(i)), push(0, 'c0')]);
+    expect(answers.map((a) => a.status)).toEqual(Array(21).fill(200));
+    expect(answers.reduce((n, a) => n + (a.body.stored as number), 0)).toBe(20);
+    expect(answers[20]!.body).toMatchObject({ stored: 0, replayed: 1 });
+    expect(writes).toEqual([20]);
+    expect(t.spooled()).toHaveLength(20);
+    t.stop();
+  });
 });

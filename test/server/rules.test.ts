@@ -48,7 +48,7 @@ describe('smoke rule', () => {
 
 describe('gate rule', () => {
   it('door_forced → critical event; tailgating → event', () => {
-    expect(raised(run('gate', [evt('door_forced'), evt('tailgating'), evt('access_granted')]))).toEqual(['door_forced:event', 'tailgating:event']);
+    expect(raised(run('gate', [evt('door_forced'), evt('tailgating'), evt('tamper'), evt('access_granted')]))).toEqual(['door_forced:event', 'tailgating:event', 'gate_tamper:event']);
   });
   it('door open for the threshold raises, just under stays silent, closing clears', () => {
     const t0 = DAY;

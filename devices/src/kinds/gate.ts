@@ -21,20 +21,22 @@ export const gate = defineKind({
     door_forced: { zh: '强行开门', en: 'Door forced' },
     door_held_open: { zh: '门长时间未关', en: 'Door held open' },
     tailgating: { zh: '尾随通行', en: 'Tailgating' },
+    tamper: { zh: '防拆', en: 'Tamper' },
   },
   alerts: {
     door_forced: { severity: 'critical', label: { zh: '门被强行打开', en: 'Door forced open' } },
     door_held_open: { severity: 'major', label: { zh: '门长时间未关', en: 'Door held open' } },
     tailgating: { severity: 'major', label: { zh: '尾随进入', en: 'Tailgating' } },
     access_denied_burst: { severity: 'major', label: { zh: '多次刷卡被拒', en: 'Repeated access denied' } },
+    gate_tamper: { severity: 'major', label: { zh: '门禁设备被拆动', en: 'Access controller tampered' } },
   },
   thresholdsKey: 'gate',
   thresholds: { doorHeldOpenS: 120, accessDeniedCount: 5, accessDeniedWindowS: 60, lowBatteryPct: 20 },
   thresholdOverrides: Type.Object({ doorHeldOpenS: N(), accessDeniedCount: N(), accessDeniedWindowS: N(), lowBatteryPct: N() }),
-  /** Forced door, door held open, tailgating, bursts of denied access, low battery. */
+  /** Forced door, door held open, tailgating, tamper, bursts of denied access, low battery. */
   rule: ({ msg, thresholds: t, state, now }) => {
     const s = state as GateState;
-    const out: KindSignal<'door_forced' | 'door_held_open' | 'tailgating' | 'access_denied_burst' | 'low_battery'>[] = [];
+    const out: KindSignal<'door_forced' | 'door_held_open' | 'tailgating' | 'gate_tamper' | 'access_denied_burst' | 'low_battery'>[] = [];
     if (msg.channel === 'event') {
       switch (msg.type) {
         case 'door_forced':
@@ -45,6 +47,9 @@ export const gate = defineKind({
           break;
         case 'tailgating':
           out.push({ type: 'tailgating', action: 'event' });
+          break;
+        case 'tamper':
+          out.push({ type: 'gate_tamper', action: 'event' });
           break;
         case 'access_denied': {
           const windowMs = t.accessDeniedWindowS * 1000;

@@ -23,17 +23,24 @@ import type { PushIngest, PushMessage } from './push-ingest.ts';
  * reconnects with exponential backoff; a controller that refuses the password waits longest.
  */
 
-/** Hikvision major 5 (事件) minor codes → gate event, or a door reading; extended/overridden by `events:` in the config. */
+/**
+ * Hikvision access-control log codes (HCNetSDK NET_DVR_ACS_ALARM_INFO; ISAPI `majorEventType` /
+ * `subEventType` carry the same numbers, docs/platforms.md cites them) → gate event, or a door
+ * reading; extended/overridden by `events:` in the config. Major 5 is 事件 (event), 1 is 报警 (alarm).
+ */
 export const DEFAULT_ISAPI_EVENTS: readonly { major: number; minor: number; type: string }[] = [
-  // granted: card, card+password, fingerprint, face, card+face, QR code
-  ...[0x01, 0x02, 0x26, 0x4b, 0x50, 0x9f].map((minor) => ({ major: 5, minor, type: 'access_granted' })),
-  // denied: card+password wrong/timeout, no right, invalid period, expired, invalid card, anti-passback, fingerprint and face mismatch
-  ...[0x03, 0x04, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x27, 0x4c].map((minor) => ({ major: 5, minor, type: 'access_denied' })),
-  { major: 5, minor: 0x17, type: 'door_forced' },
-  { major: 5, minor: 0x18, type: 'door_held_open' },
-  { major: 5, minor: 0x69, type: 'tailgating' },
-  { major: 5, minor: 0x15, type: 'door:open' },
-  { major: 5, minor: 0x16, type: 'door:closed' },
+  // granted: card, card+password, fingerprint, card+fingerprint, face+card, face, employee no.+face, employee no.+password
+  ...[0x01, 0x02, 0x26, 0x28, 0x3c, 0x4b, 0x4d, 0x65].map((minor) => ({ major: 5, minor, type: 'access_granted' })),
+  // denied: card+password wrong / timed out, no right, invalid period, expired, invalid card, anti-passback,
+  // fingerprint, card+fingerprint, face+card, face, employee no.+face, face not recognised, employee no.+password
+  ...[0x03, 0x04, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x27, 0x29, 0x3d, 0x4c, 0x4e, 0x50, 0x66].map((minor) => ({ major: 5, minor, type: 'access_denied' })),
+  { major: 5, minor: 0x1b, type: 'door_forced' }, // MINOR_DOOR_OPEN_ABNORMAL
+  { major: 5, minor: 0x1c, type: 'door_held_open' }, // MINOR_DOOR_OPEN_TIMEOUT
+  { major: 5, minor: 0x85, type: 'tailgating' }, // MINOR_TRAILING
+  { major: 5, minor: 0x19, type: 'door:open' }, // MINOR_DOOR_OPEN_NORMAL
+  { major: 5, minor: 0x1a, type: 'door:closed' }, // MINOR_DOOR_CLOSE_NORMAL
+  // tamper (防拆): controller case, card reader, door security module
+  ...[0x404, 0x406, 0x40f].map((minor) => ({ major: 1, minor, type: 'tamper' })),
 ];
 
 /** Dahua eventManager codes → gate event (`AccessControl` by its Status: 1 passed, 0 refused). */
@@ -42,9 +49,10 @@ export const DEFAULT_DAHUA_EVENTS: readonly { code: string; status?: number; typ
   { code: 'AccessControl', status: 0, type: 'access_denied' },
   { code: 'BreakIn', type: 'door_forced' },
   { code: 'DoorNotClosed', type: 'door_held_open' },
+  { code: 'ChassisIntruded', type: 'tamper' },
 ];
 
-const DAHUA_PATH = '/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl,DoorStatus,BreakIn,DoorNotClosed]&heartbeat=5';
+const DAHUA_PATH = '/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl,DoorStatus,BreakIn,DoorNotClosed,ChassisIntruded]&heartbeat=5';
 
 export interface IsapiClientOptions {
   controller: AccessController;

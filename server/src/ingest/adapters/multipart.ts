@@ -1,9 +1,9 @@
 /**
  * A streaming reader of an endless multipart/mixed body (an ISAPI alertStream): parts come out as
  * they complete, whatever the chunking. A part with Content-Length is read to that length (a JPEG
- * may contain anything); otherwise it ends at the next boundary. Hand-written because none of
- * the installed libraries reads multipart/mixed from a response that never ends (busboy and
- * undici's formData want multipart/form-data and a finished body).
+ * may contain anything); otherwise it ends at the next boundary; stray delimiter lines are skipped.
+ * The hub's own because controllers' streams are not RFC 2046 multipart, which the libraries
+ * (busboy, dicer, meros, @remix-run/multipart-parser) require: docs/platforms.md says why.
  */
 export interface MultipartPart {
   headers: Record<string, string>;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DigestGuard } from '../../simulators/onvif-camera/http-digest.ts';
+import { DigestGuard } from '../onvif-camera/http-digest.ts';
 
 export interface AccessEvent {
   major: number;
@@ -21,7 +21,7 @@ export function fakeJpeg(tag: string): Buffer {
  * (RFC 7616 MD5, qop=auth), then an endless multipart/mixed stream of EventNotificationAlert
  * parts (JSON or XML), each optionally followed by its picture, and heartbeats in between.
  */
-export class FakeIsapiController {
+export class SimAccessController {
   private readonly server = http.createServer((req, res) => this.handle(req, res));
   private readonly guard = new DigestGuard('IP Camera(C1234)');
   private readonly open = new Set<http.ServerResponse>();
@@ -137,14 +137,14 @@ ${e.cardNo ? `<cardNo>${e.cardNo}</cardNo>` : ''}
   }
 
   send(e: AccessEvent, o: { format?: 'json' | 'xml'; picture?: Buffer; withLength?: boolean } = {}): void {
-    if (o.format === 'xml') this.write('application/xml; charset="UTF-8"', FakeIsapiController.xml(e), o.withLength ?? true);
-    else this.write('application/json; charset="UTF-8"', FakeIsapiController.json(e), o.withLength ?? true);
+    if (o.format === 'xml') this.write('application/xml; charset="UTF-8"', SimAccessController.xml(e), o.withLength ?? true);
+    else this.write('application/json; charset="UTF-8"', SimAccessController.json(e), o.withLength ?? true);
     if (o.picture) this.write('image/jpeg', o.picture);
   }
 
   /** Writes an event part's headers and half its body, then drops every stream. */
   dropMidEvent(e: AccessEvent): void {
-    const body = FakeIsapiController.json(e);
+    const body = SimAccessController.json(e);
     const head = `--${this.boundary}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
     for (const r of this.open) {
       r.write(Buffer.concat([Buffer.from(head), body.subarray(0, body.length >> 1)]));

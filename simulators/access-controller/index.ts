@@ -1,0 +1,1 @@
+export { fakeJpeg, SimAccessController, type AccessEvent } from './controller.ts';
