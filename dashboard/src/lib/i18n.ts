@@ -338,6 +338,14 @@ export const messages = {
   'plan.reset': { zh: '显示全图', en: 'Show the whole plan' },
   'plan.floorsOf': { zh: '{building}：查看各楼层设备', en: '{building}: devices by floor' },
   'plan.noFloor': { zh: '未知楼层', en: 'No floor' },
+  'plan.camera': { zh: '摄像头画面', en: 'Camera picture' },
+  'plan.cameraOf': { zh: '{device}：查看摄像头画面', en: '{device}: camera picture' },
+  'plan.alertShot': { zh: '告警抓拍 {time}', en: 'Alert snapshot {time}' },
+  'plan.live': { zh: '实时画面（附近摄像头）', en: 'Live picture (nearby camera)' },
+  'plan.showLive': { zh: '看实时画面', en: 'Show live picture' },
+  'plan.refresh': { zh: '刷新', en: 'Refresh' },
+  'plan.liveLoading': { zh: '正在向摄像头取画面…', en: 'Asking the camera for a picture…' },
+  'plan.liveFailed': { zh: '摄像头没有返回画面（离线或无覆盖）', en: 'The camera gave no picture (offline or not covering)' },
 
   // sub-district overview
   'tab.district': { zh: '街道总览', en: 'District' },
