@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ALL, type Principal } from './roles.ts';
 import type { Session } from './sessions.ts';
+import { Revocations } from './revocations.ts';
 import { newToken, sameSecret, tokenDigest } from './tokens.ts';
 
 export interface Display {
@@ -39,6 +40,9 @@ interface Row {
  * next request with its credential is refused.
  */
 export class DisplayStore {
+  /** Fired when a display is revoked (the /ws layer closes its sockets at once). */
+  readonly revoked = new Revocations();
+
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => number = Date.now,
@@ -81,7 +85,9 @@ export class DisplayStore {
   }
 
   revoke(id: string): boolean {
-    return this.db.prepare('DELETE FROM displays WHERE id = ?').run(id).changes === 1;
+    const gone = this.db.prepare('DELETE FROM displays WHERE id = ?').run(id).changes === 1;
+    if (gone) this.revoked.emit({ username: `${DISPLAY_PREFIX}${id}`, display: true });
+    return gone;
   }
 
   /** The display a credential belongs to, as a session and a principal; undefined when unknown or revoked. */

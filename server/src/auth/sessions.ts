@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Revocations } from './revocations.ts';
 import { newToken, tokenDigest } from './tokens.ts';
 
 export interface Session {
@@ -16,6 +17,8 @@ export interface Session {
  */
 export class SessionStore {
   private readonly live = new Map<string, Session>();
+  /** Fired on every revocation (the /ws layer closes the sessions' sockets). */
+  readonly revoked = new Revocations();
 
   constructor(
     private readonly db: Database.Database,
@@ -76,6 +79,7 @@ export class SessionStore {
     session.revoked = true;
     this.live.delete(session.digest);
     this.db.prepare('DELETE FROM sessions WHERE digest = ?').run(session.digest);
+    this.revoked.emit({ digest: session.digest });
   }
 
   /** Ends every session of a user (password changed, account disabled or its role changed). */
@@ -83,6 +87,7 @@ export class SessionStore {
     for (const s of this.live.values()) if (s.username.toLowerCase() === username.toLowerCase()) s.revoked = true;
     for (const [k, s] of this.live) if (s.revoked) this.live.delete(k);
     this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+    this.revoked.emit({ username });
   }
 
   purgeExpired(): void {
