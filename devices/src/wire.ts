@@ -186,6 +186,19 @@ export type LiveMessage =
   /** A case (事件) changed: created, an action, a reminder, 超时 or an escalation (docs/cases.md). */
   | { type: 'case'; change: string; case: Case };
 
+/**
+ * Close codes of /ws when access ends: the client stops reconnecting and says why. The hub closes
+ * the socket at once on a revocation, not at the next reconnect.
+ */
+export const LIVE_CLOSE = {
+  /** the session ended: logged out, expired or revoked */
+  sessionEnded: 4401,
+  /** an admin disabled, deleted or changed the account (its sessions were revoked) */
+  accountRevoked: 4403,
+  /** an admin revoked this wall screen's pairing */
+  displayRevoked: 4410,
+} as const;
+
 /** A person who can take an alert: a configured worker, the cell's supervisor or the community's lead. */
 export interface WireAssignable extends WirePerson {
   /** cells this person covers (the lead: every cell of the community) */

@@ -333,7 +333,7 @@ export class Hub {
     if (broker) await broker.start();
     this.pushAdapters.ingest.start();
     await security.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 } });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, cameras: () => this.cameras });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,

@@ -5,16 +5,17 @@ import { Api, ApiError } from '../../dashboard/src/lib/api.ts';
 class FakeSocket {
   static all: FakeSocket[] = [];
   onopen: (() => void) | null = null;
-  onclose: (() => void) | null = null;
+  // as a browser's: every close has a code (1006 for a drop)
+  onclose: ((e: { code: number }) => void) | null = null;
   onerror: (() => void) | null = null;
   onmessage: ((e: { data: unknown }) => void) | null = null;
   closed = false;
   constructor(readonly url: string) {
     FakeSocket.all.push(this);
   }
-  close() {
+  close(code = 1006) {
     this.closed = true;
-    this.onclose?.();
+    this.onclose?.({ code });
   }
   open() {
     this.onopen?.();
@@ -37,6 +38,23 @@ describe('LiveConnection', () => {
     expect(backoffDelay(20, 500, 15000, () => 1)).toBe(15000);
     expect(wsUrl({ protocol: 'https:', host: 'h:1' })).toBe('wss://h:1/ws');
     expect(wsUrl({ protocol: 'http:', host: 'h' })).toBe('ws://h/ws');
+  });
+
+  it('stops reconnecting and says so when the hub ends access (LIVE_CLOSE codes)', () => {
+    vi.useFakeTimers();
+    for (const code of [4401, 4403, 4410]) {
+      FakeSocket.all = [];
+      const ended: number[] = [];
+      const statuses: string[] = [];
+      const live = new LiveConnection({ url: 'ws://x/ws', WebSocketImpl: FakeSocket as unknown as typeof WebSocket, onMessage: () => {}, onAccessEnded: (c) => ended.push(c), onStatus: (s) => statuses.push(s), minDelayMs: 100 });
+      live.start();
+      FakeSocket.all[0]!.open();
+      FakeSocket.all[0]!.close(code);
+      vi.advanceTimersByTime(60_000);
+      expect(FakeSocket.all).toHaveLength(1);
+      expect(ended).toEqual([code]);
+      expect(statuses.at(-1)).toBe('down');
+    }
   });
 
   it('reconnects after a drop, reports the hub down meanwhile, and asks for a resync', () => {

@@ -95,8 +95,8 @@ export class Hub {
     this.loadsStarted = false;
   }
 
-  private sessionLost(): void {
-    if (!this.session.lost()) return;
+  private sessionLost(code?: number): void {
+    if (!this.session.lost(code)) return;
     this.stop();
     this.loadsStarted = false;
   }
@@ -125,6 +125,7 @@ export class Hub {
     this.liveState.start({
       onMessage: (m) => this.onMessage(m),
       onReconnect: () => void this.resync(),
+      onAccessEnded: (code) => this.sessionLost(code),
       onTick: (ticks) => {
         if (ticks % HOUSEKEEPING_TICKS === 0) {
           this.alertState.forgetOld(this.liveState.now);

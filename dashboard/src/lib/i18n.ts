@@ -137,6 +137,7 @@ export const messages = {
   'role.operator': { zh: '值班员', en: 'Operator' },
   'role.worker': { zh: '网格员', en: 'Grid worker' },
   'role.viewer': { zh: '只读', en: 'Viewer' },
+  'role.display': { zh: '值班大屏', en: 'Wall screen' },
 
   'tab.plan': { zh: '平面图', en: 'Plan' },
   'tab.devices': { zh: '设备', en: 'Devices' },
@@ -317,6 +318,11 @@ export const messages = {
   'session.endedOther': { zh: 'Signed out: this screen has stopped updating', en: '登录已失效，告警画面已停止更新' },
   'session.endedHint': { zh: '紧急告警仍会响铃提示。请值班员重新登录。', en: 'Critical alerts keep sounding. The operator on duty must sign in again.' },
   'session.endedAt': { zh: '失效时间 {time}', en: 'Ended at {time}' },
+  'session.displayRevoked': { zh: '此大屏已被管理员吊销，告警画面已停止更新', en: 'An admin revoked this wall screen: it has stopped updating' },
+  'session.displayRevokedOther': { zh: 'An admin revoked this wall screen: it has stopped updating', en: '此大屏已被管理员吊销，告警画面已停止更新' },
+  'session.displayRevokedHint': { zh: '紧急告警仍会响铃提示。请管理员重新配对（管理 → 值班大屏），或由值班员登录。', en: 'Critical alerts keep sounding. Ask an admin to pair it again (Admin → Wall screens), or let the operator on duty sign in.' },
+  'session.accountRevoked': { zh: '账户已被管理员停用或修改，告警画面已停止更新', en: 'An admin disabled or changed this account: this screen has stopped updating' },
+  'session.accountRevokedOther': { zh: 'An admin disabled or changed this account: this screen has stopped updating', en: '账户已被管理员停用或修改，告警画面已停止更新' },
   'audio.blocked': { zh: '浏览器尚未允许播放声音，告警将没有铃声。', en: 'The browser has not allowed sound yet: alerts will be silent.' },
   'audio.enable': { zh: '点击启用声音', en: 'Click to enable sound' },
 
@@ -338,6 +344,14 @@ export const messages = {
   'plan.reset': { zh: '显示全图', en: 'Show the whole plan' },
   'plan.floorsOf': { zh: '{building}：查看各楼层设备', en: '{building}: devices by floor' },
   'plan.noFloor': { zh: '未知楼层', en: 'No floor' },
+  'plan.camera': { zh: '摄像头画面', en: 'Camera picture' },
+  'plan.cameraOf': { zh: '{device}：查看摄像头画面', en: '{device}: camera picture' },
+  'plan.alertShot': { zh: '告警抓拍 {time}', en: 'Alert snapshot {time}' },
+  'plan.live': { zh: '实时画面（附近摄像头）', en: 'Live picture (nearby camera)' },
+  'plan.showLive': { zh: '看实时画面', en: 'Show live picture' },
+  'plan.refresh': { zh: '刷新', en: 'Refresh' },
+  'plan.liveLoading': { zh: '正在向摄像头取画面…', en: 'Asking the camera for a picture…' },
+  'plan.liveFailed': { zh: '摄像头没有返回画面（离线或无覆盖）', en: 'The camera gave no picture (offline or not covering)' },
 
   // sub-district overview
   'tab.district': { zh: '街道总览', en: 'District' },

@@ -1,5 +1,6 @@
 // One WebSocket to /ws with reconnect (exponential backoff with jitter) and a resync hook:
 // after every (re)connect the owner refetches state, so no alert changed during a blip is missed.
+import { LIVE_CLOSE } from '#devices/wire.ts';
 import type { LiveMessage } from './types.ts';
 
 export type LiveStatus = 'connecting' | 'open' | 'down';
@@ -10,6 +11,8 @@ export interface LiveOptions {
   /** Called after each successful (re)connect; `first` is true for the first one. */
   onOpen?: (first: boolean) => void;
   onStatus?: (status: LiveStatus, retryAt: number | null) => void;
+  /** The hub closed the socket because access ended (LIVE_CLOSE codes): no reconnect follows. */
+  onAccessEnded?: (code: number) => void;
   /** For tests. */
   WebSocketImpl?: typeof WebSocket;
   minDelayMs?: number;
@@ -63,6 +66,8 @@ export function clockSkew(serverTime: number, localNow: number): number {
   const skew = serverTime - localNow;
   return Math.abs(skew) > 1500 ? skew : 0;
 }
+
+const ACCESS_ENDED = new Set<number>(Object.values(LIVE_CLOSE));
 
 export class LiveConnection {
   private ws: WebSocket | null = null;
@@ -152,9 +157,15 @@ export class LiveConnection {
     ws.onerror = () => {
       /* onclose follows */
     };
-    ws.onclose = () => {
+    ws.onclose = (ev: CloseEvent) => {
       if (ws !== this.ws) return;
       this.ws = null;
+      if (ACCESS_ENDED.has(ev.code)) {
+        this.stop();
+        this.setStatus('down');
+        this.opts.onAccessEnded?.(ev.code);
+        return;
+      }
       this.scheduleRetry();
     };
   }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { ALL, type Principal } from './roles.ts';
 import type { Session } from './sessions.ts';
 import { newToken, sameSecret, tokenDigest } from './tokens.ts';
+import { Revocations, type Revocation } from './revocations.ts';
 
 export interface Display {
   id: string;
@@ -47,8 +48,15 @@ export interface DisplayStore {
   /** Exchanges a valid, unused pairing code for the display's credential; undefined otherwise. */
   pair(code: string): Promise<{ display: Display; token: string } | undefined>;
   revoke(id: string): Promise<boolean>;
+  /** Fired when a display is revoked (the /ws layer closes its sockets at once). */
+  readonly revoked: Revocations;
   /** The display a credential belongs to, as a session and a principal; undefined when unknown or revoked. */
   resolve(token: string): Promise<{ session: Session; principal: Principal } | undefined>;
+}
+
+/** Whom a display's revocation ends: its credential's session user. */
+export function displayRevocation(id: string): Revocation {
+  return { username: `${DISPLAY_PREFIX}${id}`, display: true };
 }
 
 /** What a new display is given, the same in every store. */
@@ -79,6 +87,8 @@ export function lastSeenStale(lastSeenAt: number | null, now: number): boolean {
 
 /** Displays in SQLite. */
 export class SqliteDisplayStore implements DisplayStore {
+  readonly revoked = new Revocations();
+
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => number = Date.now,
@@ -115,7 +125,9 @@ export class SqliteDisplayStore implements DisplayStore {
   }
 
   async revoke(id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM displays WHERE id = ?').run(id).changes === 1;
+    const gone = this.db.prepare('DELETE FROM displays WHERE id = ?').run(id).changes === 1;
+    if (gone) this.revoked.emit(displayRevocation(id));
+    return gone;
   }
 
   async resolve(token: string): Promise<{ session: Session; principal: Principal } | undefined> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { UserRecord } from './roles.ts';
+import { Revocations } from './revocations.ts';
 import { newToken, tokenDigest } from './tokens.ts';
 import { UserRepository } from './users.ts';
 
@@ -38,6 +39,8 @@ export interface SessionStore {
   /** Ends every session of a user (password changed, account disabled or its role changed). */
   revokeUser(username: string): Promise<void>;
   purgeExpired(): Promise<void>;
+  /** Fired on every revocation, here or heard from another hub (the /ws layer closes the sockets). */
+  readonly revoked: Revocations;
   /** Side effects of a shared store (hearing other hubs end sessions). */
   start?(): Promise<void>;
   stop?(): Promise<void>;
@@ -58,6 +61,7 @@ export interface StoredSession {
  */
 export abstract class SessionsBase implements SessionStore {
   protected readonly live = new Map<string, Session>();
+  readonly revoked = new Revocations();
 
   constructor(
     private readonly ttlMs: number,
@@ -128,11 +132,13 @@ export abstract class SessionsBase implements SessionStore {
     session.revoked = true;
     this.live.delete(session.digest);
     await this.delete(session.digest);
+    this.revoked.emit({ digest: session.digest });
   }
 
   async revokeUser(username: string): Promise<void> {
     this.ended((s) => s.username.toLowerCase() === username.toLowerCase());
     await this.deleteUser(username);
+    this.revoked.emit({ username });
   }
 
   async purgeExpired(): Promise<void> {

@@ -6,6 +6,9 @@ import type { CameraList } from '../grid/config-file.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
+/** A live snapshot younger than this is served again instead of asking the camera. */
+const LIVE_REUSE_MS = 2000;
+
 export interface CameraServiceOptions {
   /** The config file's `onvif:` lists, parsed and checked at config loading: one per community. */
   lists: readonly CameraList[];
@@ -31,6 +34,8 @@ export interface CameraServiceOptions {
 export class CameraService {
   private readonly bridges = new Map<string, OnvifBridge>();
   private unsubscribe: (() => void) | undefined;
+  /** The last live picture per camera: a wall of screens clicking at once asks the camera once. */
+  private readonly recent = new Map<string, { at: number; jpeg: Promise<Buffer> }>();
 
   constructor(private readonly o: CameraServiceOptions) {}
 
@@ -80,6 +85,29 @@ export class CameraService {
       default:
         return;
     }
+  }
+
+  /**
+   * A live picture from the first camera covering a device (configured coverage, else its building,
+   * else its cell), for the plan's one-click view; undefined when no camera covers it. Throws the
+   * bridge's CameraError when the camera cannot give one.
+   */
+  async liveSnapshot(deviceId: string): Promise<{ cameraId: string; jpeg: Buffer } | undefined> {
+    const device = this.o.registry.get(deviceId);
+    if (!device) return undefined;
+    const bridge = this.bridges.get(device.communityId);
+    if (!bridge) return undefined;
+    const cameraId = bridge.camerasCovering({ deviceId, ...(device.buildingId ? { buildingId: device.buildingId } : {}), ...(device.gridCellId ? { gridCellId: device.gridCellId } : {}) })[0];
+    if (!cameraId) return undefined;
+    const now = Date.now();
+    let hit = this.recent.get(cameraId);
+    if (!hit || now - hit.at > LIVE_REUSE_MS) {
+      hit = { at: now, jpeg: bridge.fetchSnapshot(cameraId) };
+      this.recent.set(cameraId, hit);
+      // a failure is not reused: the next click asks the camera again
+      hit.jpeg.catch(() => this.recent.delete(cameraId));
+    }
+    return { cameraId, jpeg: await hit.jpeg };
   }
 
   /** Asks the covering cameras (configured coverage, else same building, else same cell) for snapshots. */

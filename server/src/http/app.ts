@@ -9,6 +9,8 @@ import { deviceRoutes } from './routes/devices.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { snapshotRoutes } from './routes/snapshots.ts';
+import { cameraSnapshotRoutes } from './routes/camera-snapshots.ts';
+import type { CameraService } from '../cameras/camera-service.ts';
 import type { SnapshotStore } from '../cameras/snapshot-store.ts';
 import { gridRoutes } from './routes/grid.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -56,10 +58,12 @@ export interface AppOptions {
   cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
   /** Search and CSV export over stored alerts: /api/alerts/search, /api/alerts/export.csv. */
   alertSearch?: { search: AlertSearch; utcOffsetMin: number };
+  /** The ONVIF cameras, once started: live snapshots at /api/devices/{id}/camera-snapshot. */
+  cameras?: () => Pick<CameraService, 'liveSnapshot'> | undefined;
 }
 
 /** Builds the HTTP app; never listens (main.ts does), so tests drive it with inject(). */
-export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases, alertSearch }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshots, pushAdapters, wecomCallback, delivery, cases, alertSearch, cameras }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -114,6 +118,7 @@ export async function buildApp({ ctx, log, dashboardDir, security, tls, snapshot
   await app.register(alertRoutes, { ctx, prefix: '/api/alerts' });
   if (alertSearch) await app.register(alertSearchRoutes, { ctx, search: alertSearch.search, utcOffsetMin: alertSearch.utcOffsetMin, prefix: '/api/alerts' });
   if (snapshots) await app.register(snapshotRoutes, { ctx, snapshots, prefix: '/api/alerts' });
+  if (cameras) await app.register(cameraSnapshotRoutes, { ctx, cameras, prefix: '/api/devices' });
   await app.register(gridRoutes, { ctx, prefix: '/api/grid' });
   await app.register(statsRoutes, { ctx, prefix: '/api/stats' });
   await app.register(liveRoutes, { ctx });

@@ -8,6 +8,8 @@ export interface LiveHandlers {
   onReconnect: () => void;
   /** Once a second, with the count of seconds since start. */
   onTick: (ticks: number) => void;
+  /** The hub closed /ws because the session, the account or this display's pairing ended. */
+  onAccessEnded: (code: number) => void;
 }
 
 export class LiveState {
@@ -41,6 +43,7 @@ export class LiveState {
         this.conn = s;
         this.retryAt = retryAt;
       },
+      onAccessEnded: h.onAccessEnded,
       staleMs: 0,
     });
     this.live.start();

@@ -1,4 +1,5 @@
 // Who is logged in: the session check, login and logout. Knows nothing of alerts or devices.
+import { LIVE_CLOSE } from '#devices/wire.ts';
 import type { Api } from '../api.ts';
 import type { User } from '../types.ts';
 import { errorText, failedSession, type AuthState } from './load.ts';
@@ -10,6 +11,8 @@ export class SessionState {
   error = $state<string | null>(null);
   /** When a signed-in session ended without a logout (expired, revoked): the screen says so loudly. */
   endedAt = $state<number | null>(null);
+  /** Why it ended, when the hub said (its /ws close code): an admin revoked this screen or changed the account. */
+  endedWhy = $state<'ended' | 'account' | 'display'>('ended');
 
   constructor(private readonly api: Api) {}
 
@@ -33,6 +36,7 @@ export class SessionState {
     this.user = (await this.api.login(username, password)).user;
     this.auth = 'ok';
     this.endedAt = null;
+    this.endedWhy = 'ended';
   }
 
   async logout(): Promise<void> {
@@ -44,10 +48,14 @@ export class SessionState {
     this.ended();
   }
 
-  /** The hub refused our session (a 401). False when there are no accounts: nothing was lost. */
-  lost(): boolean {
+  /** The hub refused our session (a 401, or /ws closed with `code`). False when there are no accounts: nothing was lost. */
+  lost(code?: number): boolean {
     if (this.auth === 'none') return false;
-    if (this.auth === 'ok') this.endedAt = Date.now();
+    if (this.auth === 'ok') {
+      this.endedAt = Date.now();
+      // a wall screen's credential only ends by revocation
+      this.endedWhy = code === LIVE_CLOSE.displayRevoked || this.user?.display ? 'display' : code === LIVE_CLOSE.accountRevoked ? 'account' : 'ended';
+    }
     this.auth = 'needed';
     return true;
   }

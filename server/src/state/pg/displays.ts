@@ -1,13 +1,16 @@
-import { displayIdentity, type DisplayRow, lastSeenStale, newDisplay, pairingRow, type Display, type DisplayStore } from '../../auth/displays.ts';
+import { displayIdentity, displayRevocation, type DisplayRow, lastSeenStale, newDisplay, pairingRow, type Display, type DisplayStore } from '../../auth/displays.ts';
 import type { Principal } from '../../auth/roles.ts';
 import type { Session } from '../../auth/sessions.ts';
 import { newToken, tokenDigest } from '../../auth/tokens.ts';
 import type { PgSql } from './connect.ts';
+import { Revocations } from '../../auth/revocations.ts';
 
 type Row = DisplayRow<string[]>;
 
 /** Wall screens on PostgreSQL: a screen paired through hub A is served by any hub. */
 export class PgDisplayStore implements DisplayStore {
+  readonly revoked = new Revocations();
+
   constructor(
     private readonly sql: PgSql,
     private readonly clock: () => number = Date.now,
@@ -43,7 +46,9 @@ export class PgDisplayStore implements DisplayStore {
   }
 
   async revoke(id: string): Promise<boolean> {
-    return (await this.sql`DELETE FROM displays WHERE id = ${id}`).count === 1;
+    const gone = (await this.sql`DELETE FROM displays WHERE id = ${id}`).count === 1;
+    if (gone) this.revoked.emit(displayRevocation(id));
+    return gone;
   }
 
   async resolve(token: string): Promise<{ session: Session; principal: Principal } | undefined> {

@@ -90,10 +90,14 @@ export class PgSessionStore extends SessionsBase {
       this.log.warn({ channel: SESSION_END_CHANNEL }, 'ignored a notification that is not JSON');
       return;
     }
-    if (typeof m.digest === 'string') this.ended((s) => s.digest === m.digest);
-    else if (typeof m.username === 'string') {
+    if (typeof m.digest === 'string') {
+      const digest = m.digest;
+      this.ended((s) => s.digest === digest);
+      this.revoked.emit({ digest });
+    } else if (typeof m.username === 'string') {
       const name = m.username.toLowerCase();
       this.ended((s) => s.username.toLowerCase() === name);
+      this.revoked.emit({ username: m.username });
     }
   }
 
