@@ -47,6 +47,10 @@ const ConfigSchema = Type.Object({
   maxUnprovisionedDevices: Type.Integer({ minimum: 0 }),
   httpRateLimit: Type.Integer({ minimum: 1 }),
   loginRateLimit: Type.Integer({ minimum: 1 }),
+  /** Shared state on PostgreSQL (docs/scaling.md); unset: this hub's SQLite file. */
+  stateUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** This hub's name among the hubs sharing STATE_URL. */
+  hubId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
 });
 export type HubConfig = Readonly<Static<typeof ConfigSchema>> & {
   /** HUB_CONFIG's contents, checked against its schema (onvif: included) with this same environment. */
@@ -111,6 +115,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
     maxUnprovisionedDevices: int(env, 'MAX_UNPROVISIONED_DEVICES', 500_000),
     httpRateLimit: int(env, 'HTTP_RATE_LIMIT', 1200),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 30),
+    stateUrl: opt(env, 'STATE_URL'),
+    hubId: opt(env, 'HUB_ID'),
     ...overrides,
   };
   // Drop undefined optionals so the schema check sees them as absent.

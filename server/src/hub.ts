@@ -53,6 +53,10 @@ import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
 import { CaseWebhookChannel } from './cases/webhook-channel.ts';
 import { IdempotencyStore } from './cases/idempotency.ts';
+import { openPg, type PgSql } from './state/pg/connect.ts';
+import { pgAuthStores } from './state/pg/auth-stores.ts';
+import { PgAlertFeed } from './state/pg/alert-feed.ts';
+import { PgAlertReads } from './state/pg/alert-reads.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -109,6 +113,10 @@ export class Hub {
   private tickTimer: NodeJS.Timeout | undefined;
   private mqttCaPem: Buffer | undefined;
   private started = false;
+  /** The shared state (STATE_URL), opened once by start(). */
+  private pg: PgSql | undefined;
+  /** Other hubs' alert changes for this hub's dashboards (STATE_URL). */
+  private alertFeed: PgAlertFeed | undefined;
 
   constructor(
     readonly config: HubConfig,
@@ -179,6 +187,7 @@ export class Hub {
   async start(): Promise<void> {
     if (this.parts) throw new Error('the hub is already started');
     try {
+      if (this.config.stateUrl) this.pg = await openPg(this.config.stateUrl, this.log.child({ component: 'state' }));
       this.parts = this.build();
       await this.startParts();
     } catch (err) {
@@ -238,7 +247,8 @@ export class Hub {
     writer.onCommit = () => spoolFlow.release();
     journal.onWritable = () => spoolFlow.release();
     const snapshots = new SnapshotStore(path.join(config.dataDir, 'snapshots'));
-    const security = new HubSecurity({ config, db, grid, registry, metrics, log, clock });
+    const authStores = this.pg ? pgAuthStores(this.pg, config.sessionTtlS * 1000, log.child({ component: 'auth' }), clock) : undefined;
+    const security = new HubSecurity({ config, db, grid, registry, metrics, log, clock, ...(authStores ? { authStores } : {}) });
     const broker = config.mqttUrl
       ? undefined
       : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...security.brokerOptions(), onPublish: (packet, done) => spoolFlow.onEmbeddedPublish(packet, done) });
@@ -255,6 +265,7 @@ export class Hub {
     for (const d of file.devices ?? []) if (d.covers) coverage.set(d.id, d.covers);
     const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
     const live = new LiveHub();
+    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId ?? config.mqttClientId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const people = new PeopleDelivery({
       db,
@@ -333,6 +344,7 @@ export class Hub {
     if (broker) await broker.start();
     this.pushAdapters.ingest.start();
     await security.start();
+    await this.alertFeed?.start();
     this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, cameras: () => this.cameras });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
@@ -399,7 +411,8 @@ export class Hub {
     this.started = false;
     clearInterval(this.tickTimer);
     const parts = this.parts;
-    if (!parts) return;
+    await this.alertFeed?.stop();
+    if (!parts) return this.closePg();
     parts.rules.stop();
     // The webhook channel stops the outbox.
     parts.dispatcher.stop();
@@ -421,6 +434,12 @@ export class Hub {
     await parts.store.stop();
     parts.journal.close();
     parts.db.close();
+    await this.closePg();
+  }
+
+  private async closePg(): Promise<void> {
+    await this.pg?.end({ timeout: 5 });
+    this.pg = undefined;
   }
 
   private provisionFromFile(file: HubConfigFile): void {
@@ -454,6 +473,7 @@ export class Hub {
         return device;
       },
       mosquittoFiles: () => this.security.mosquittoFiles(),
+      ...(this.pg ? { alertReads: new PgAlertReads(this.pg) } : {}),
     };
   }
 

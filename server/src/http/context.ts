@@ -12,6 +12,7 @@ import type { AuthService } from '../auth/service.ts';
 import type { MqttCredentialRepository } from '../auth/mqtt-credentials.ts';
 import type { MosquittoFiles } from '../auth/mosquitto-files.ts';
 import type { CallerScope } from '../scope/caller-scope.ts';
+import type { AlertReads } from '../scope/alert-reads.ts';
 
 /** What the HTTP routes may see of the hub: read models and commands, no clients or sockets. */
 export interface HubContext {
@@ -42,6 +43,8 @@ export interface HubContext {
   provisionDevice(input: ProvisionInput): Device;
   /** The broker policy as Mosquitto password_file and acl_file. */
   mosquittoFiles(): MosquittoFiles;
+  /** Where alert lists and reads come from when not `alerts` (STATE_URL: the shared alerts table). */
+  alertReads?: AlertReads;
 }
 
 export interface HealthReport {

@@ -46,14 +46,14 @@ describe('listAlerts', () => {
   const listed: unknown[] = [];
   const alerts = { unresolved: () => unresolved, list: (f: unknown) => (listed.push(f), [a('resolved', { state: 'resolved' })]) };
 
-  it('filters unresolved alerts in memory, within scope, most severe first then oldest', () => {
-    expect(listAlerts(alerts, { state: 'unresolved' }, op1).alerts.map((x) => x.id)).toEqual(['crit', 'old-minor', 'acked']);
-    expect(listAlerts(alerts, { state: 'open' }, op1).alerts.map((x) => x.id)).toEqual(['crit', 'old-minor']);
-    expect(listAlerts(alerts, { state: 'unresolved', limit: 1 }, admin)).toMatchObject({ total: 4, alerts: [{ id: 'other' }] });
+  it('filters unresolved alerts in memory, within scope, most severe first then oldest', async () => {
+    expect((await listAlerts(alerts, { state: 'unresolved' }, op1)).alerts.map((x) => x.id)).toEqual(['crit', 'old-minor', 'acked']);
+    expect((await listAlerts(alerts, { state: 'open' }, op1)).alerts.map((x) => x.id)).toEqual(['crit', 'old-minor']);
+    expect(await listAlerts(alerts, { state: 'unresolved', limit: 1 }, admin)).toMatchObject({ total: 4, alerts: [{ id: 'other' }] });
   });
 
-  it('asks the repository for resolved or all alerts with the filter and limit', () => {
-    expect(listAlerts(alerts, { state: 'resolved', communityId: 'c1', limit: 5 }, op1).alerts.map((x) => x.id)).toEqual(['resolved']);
+  it('asks the repository for resolved or all alerts with the filter and limit', async () => {
+    expect((await listAlerts(alerts, { state: 'resolved', communityId: 'c1', limit: 5 }, op1)).alerts.map((x) => x.id)).toEqual(['resolved']);
     expect(listed).toEqual([{ communityId: 'c1', state: 'resolved', limit: 5 }]);
   });
 });

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ALERT_STATES, ID_PATTERN } from '#devices';
 import { AlertErrors } from '../../alerts/errors.ts';
 import type { HubContext } from '../context.ts';
-import { listAlerts, visibleAlert } from '../../scope/alert-list.ts';
+import { listAlerts, readVisibleAlert, visibleAlert } from '../../scope/alert-list.ts';
 import { audit } from '../plugins/audit.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
@@ -24,9 +24,9 @@ const alertTarget = (req: { params: Static<typeof IdParams> }) => req.params.id;
 
 /** Alerts: list and filter, get, acknowledge, assign, resolve with a note. */
 export const alertRoutes: FastifyPluginAsync<{ ctx: HubContext }> = async (app, { ctx }) => {
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => listAlerts(ctx.alerts, req.query, ctx.scope(req)));
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => listAlerts(ctx.alertReads ?? ctx.alerts, req.query, ctx.scope(req)));
 
-  app.get<OnAlert>('/:id', { schema: { params: IdParams } }, async (req) => ({ alert: visibleAlert(ctx.alerts, req.params.id, ctx.scope(req)) }));
+  app.get<OnAlert>('/:id', { schema: { params: IdParams } }, async (req) => ({ alert: await readVisibleAlert(ctx.alertReads ?? ctx.alerts, req.params.id, ctx.scope(req)) }));
 
   app.post<OnAlert>('/:id/ack', { schema: { params: IdParams }, config: { audit: audit<OnAlert>({ action: 'alert.ack', target: alertTarget }) } }, async (req) => {
     // a paired wall screen may acknowledge what it shows (and do nothing else)

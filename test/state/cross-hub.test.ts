@@ -1,0 +1,79 @@
+// Any hub serves any dashboard (issue 20): two hubs in this process on one real PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import type { Alert } from '#devices';
+import type { Hub } from '../../server/src/hub.ts';
+import { createLogger } from '../../server/src/log.ts';
+import { openPg, type PgSql } from '../../server/src/state/pg/connect.ts';
+import { authedFetch, createUser, login, openLive } from '../helpers/auth.ts';
+import { alert } from '../dashboard/fixtures.ts';
+import { startHub } from '../helpers/hub.ts';
+import { writeAlertAsOwner } from '../helpers/pg-alerts.ts';
+import { waitFor } from '../helpers/ports.ts';
+import { startPostgres, type PostgresService } from '../helpers/services.ts';
+
+const ROOM = { username: 'subdistrict', password: 'sub-district room pw' };
+
+describe('two hubs on one PostgreSQL', () => {
+  let pg: PostgresService;
+  let a: Hub;
+  let b: Hub;
+  let owner: PgSql;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    const stateUrl = await pg.database('cross_hub');
+    [a, b] = await Promise.all([startHub({ stateUrl, hubId: 'hub-a' }), startHub({ stateUrl, hubId: 'hub-b' })]);
+    owner = await openPg(stateUrl, createLogger('silent'), { max: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await owner?.end();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.stop();
+  });
+
+  it('an account created on hub A logs in on hub B; a session from A works on B; logout on A ends it on both', async () => {
+    const admin = await login(a.httpUrl);
+    await createUser(a.httpUrl, admin, { ...ROOM, role: 'operator', communities: ['c1', 'c2'] });
+    expect((await login(b.httpUrl, { username: 'SubDistrict', password: ROOM.password })).length).toBeGreaterThan(20);
+
+    const token = await login(a.httpUrl, ROOM);
+    const me = await authedFetch(token)(`${b.httpUrl}/api/auth/me`);
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { user: { username: string } }).user.username).toBe('subdistrict');
+    const live = await openLive(b.httpUrl, token);
+    const closed = new Promise<number>((resolve) => live.once('close', (code) => resolve(code)));
+
+    expect((await authedFetch(token)(`${a.httpUrl}/api/auth/logout`, { method: 'POST' })).status).toBe(200);
+    expect((await authedFetch(token)(`${b.httpUrl}/api/auth/me`)).status).toBe(401);
+    expect((await authedFetch(token)(`${a.httpUrl}/api/auth/me`)).status).toBe(401);
+    expect(await closed).toBe(4401);
+    // the audit log is one for both hubs
+    const entries = ((await (await authedFetch(admin)(`${b.httpUrl}/api/audit?actor=subdistrict`)).json()) as { entries: { action: string }[] }).entries.map((e) => e.action);
+    expect(entries).toEqual(expect.arrayContaining(['auth.login', 'auth.logout']));
+  }, 60_000);
+
+  it("a sub-district room on hub B sees, live and in lists, the alerts other hubs own in its communities, and nothing else", async () => {
+    const token = await login(b.httpUrl, ROOM);
+    const live: WebSocket = await openLive(b.httpUrl, token);
+    const heard: Alert[] = [];
+    live.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString()) as { type: string; alert?: Alert };
+      if (msg.type === 'alert') heard.push(msg.alert!);
+    });
+    await writeAlertAsOwner(owner, alert({ id: 'fire-c1', communityId: 'c1', severity: 'critical', openedAt: 1000 }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'fire-c3', communityId: 'c3', openedAt: 1500 }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'smoke-c2', communityId: 'c2', openedAt: 2000 }), 'hub-c');
+    await waitFor(() => heard.some((x) => x.id === 'smoke-c2'), { timeoutMs: 10_000, what: 'the hub-c alert on hub B' });
+    expect(heard.map((x) => x.id)).toEqual(['fire-c1', 'smoke-c2']);
+
+    const f = authedFetch(token);
+    const list = (await (await f(`${b.httpUrl}/api/alerts?state=unresolved`)).json()) as { total: number; alerts: Alert[] };
+    expect(list.alerts.map((x) => x.id)).toEqual(['fire-c1', 'smoke-c2']);
+    expect((await f(`${b.httpUrl}/api/alerts/fire-c1`)).status).toBe(200);
+    expect((await f(`${b.httpUrl}/api/alerts/fire-c3`)).status).toBe(403);
+    expect((await f(`${a.httpUrl}/api/alerts/nope`)).status).toBe(404);
+    // the same from hub A
+    expect(((await (await f(`${a.httpUrl}/api/alerts?state=unresolved`)).json()) as { alerts: Alert[] }).alerts.map((x) => x.id)).toEqual(['fire-c1', 'smoke-c2']);
+    live.close();
+  }, 60_000);
+});
