@@ -220,6 +220,11 @@ try {
     const s = await step(rate, STEP_S);
     steps.push(s);
     log(`  ${rate}/s offered: ${s.achievedRate}/s answered 200 (${s.failed} failed), answer p50 ${s.answerP50Ms} ms p99 ${s.answerP99Ms} ms max ${s.answerMaxMs} ms, hub CPU ${s.hubCpuPct}% (${s.hubCpuUsPerPush} µs/push), client CPU ${s.clientCpuPct}%`);
+    // Far behind the offered rate: higher rates only queue longer (minutes), and cannot pass either.
+    if (s.achievedRate < rate * 0.5) {
+      log(`  stopping the ladder: ${s.achievedRate}/s answered of ${rate}/s offered`);
+      break;
+    }
   }
 } finally {
   for (const c of connections) c.close();

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildDistrict } from './build.ts';
 import { runScenario, scenarioPath, writeHubConfig, type Logins } from './index.ts';
 import { startGbFleet } from '../gb28181/fleet.ts';
+import { platformPlan, startPlatformFleet } from './platform-fleet.ts';
 
 const HELP = `Community simulator: a whole community (or a district of them) with believable devices and scripted incidents.
 
@@ -32,6 +33,14 @@ const HELP = `Community simulator: a whole community (or a district of them) wit
   --gb28181-password P    their password (the gb28181 section's realm password; or $GB28181_PASSWORD)
   --gb28181-nvrs N        NVRs (default 1), --gb28181-channels N channels each (default 16),
   --gb28181-alarm-every S an alarm every S seconds (default 60), --gb28181-id ID the hub's SIP id
+  A mixed community (docs/platforms.md): devices that reach the hub over HTTP, not MQTT
+  --ctwing-smoke N        NB-IoT smoke detectors pushed through CTWing (default 0)
+  --onenet-gas N          NB-IoT gas detectors pushed through OneNET, secure mode (default 0)
+  --isapi-gates N         Hikvision access controllers whose alertStream the hub reads (default 0)
+  --isapi-port P          their first port on 127.0.0.1 (default 18080)
+  --hub-url URL           where the platforms push (default http://127.0.0.1:8080)
+  --platform-every S      each reports every S seconds (default 60)
+  (the platforms' devices and secrets are in the --write-config file: write it with the same options)
 `;
 
 const { values } = parseArgs({
@@ -62,6 +71,12 @@ const { values } = parseArgs({
     'gb28181-channels': { type: 'string', default: '16' },
     'gb28181-alarm-every': { type: 'string', default: '60' },
     'gb28181-id': { type: 'string', default: '34020000002000000001' },
+    'ctwing-smoke': { type: 'string', default: '0' },
+    'onenet-gas': { type: 'string', default: '0' },
+    'isapi-gates': { type: 'string', default: '0' },
+    'isapi-port': { type: 'string', default: '18080' },
+    'hub-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+    'platform-every': { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -105,7 +120,15 @@ const district = buildDistrict({
 });
 const households = district.communities.reduce((a, c) => a + c.households, 0);
 log(`built ${district.communities.length} communities: ${households} households, ${district.devices.length} devices, ${district.workers.length} workers (${Math.round(performance.now() - started)} ms)`);
-if (values['write-config']) log(`wrote hub config ${writeHubConfig(values['write-config'], district)}`);
+const platformSpec = {
+  ctwingSmoke: num('ctwing-smoke', values['ctwing-smoke'])!,
+  onenetGas: num('onenet-gas', values['onenet-gas'])!,
+  isapiGates: num('isapi-gates', values['isapi-gates'])!,
+  isapiPortBase: num('isapi-port', values['isapi-port'], { min: 1 })!,
+};
+// The secrets follow from the seed, so a config written earlier matches a later run.
+const platforms = platformSpec.ctwingSmoke + platformSpec.onenetGas + platformSpec.isapiGates > 0 ? platformPlan(district, platformSpec, { onenetAesKey: Buffer.alloc(32, seed % 256).toString('base64').slice(0, 43) }) : undefined;
+if (values['write-config']) log(`wrote hub config ${writeHubConfig(values['write-config'], district, platforms)}`);
 if (values['config-only']) process.exit(0);
 
 try {
@@ -139,6 +162,7 @@ try {
       })
     : undefined;
   if (gb) log(`GB/T 28181: ${gb.registered} of ${gb.devices.length} NVRs registered at ${values.gb28181}`);
+  const viaPlatforms = platforms ? await startPlatformFleet(platforms, { hubUrl: values['hub-url']!, everyS: num('platform-every', values['platform-every'], { min: 1 })!, log }) : undefined;
   log(`running ${district.devices.length} devices${sim.plan ? `, scenario "${sim.plan.name}" (${sim.plan.steps.length} steps)` : ''}; Ctrl-C stops`);
   let stopping = false;
   const stop = async (why: string) => {
@@ -147,6 +171,7 @@ try {
     clearInterval(progress);
     log(`stopping (${why})`);
     await gb?.stop();
+    await viaPlatforms?.stop();
     await sim.stop();
     const s = sim.runtime.summary();
     process.stdout.write(JSON.stringify({ devices: s.devices, sent: s.sent, acked: s.acked, errors: s.errors, skipped: s.skipped }) + '\n');

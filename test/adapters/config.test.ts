@@ -31,5 +31,6 @@ describe('the platforms: section of the config file', () => {
     expect(() => loadHubConfigFile(write('platforms:\n  ctwing:\n    - { id: p1, kind: smoke, token: t, map: { telemetri: {} } }\n'), {})).toThrow(/platforms\/ctwing\/0\/map/);
     expect(() => loadHubConfigFile(write('platforms:\n  ctwing:\n    - { id: p1, kind: gas, token: t, map: { appData: { format: binary, fields: [{ name: a, offset: 0, type: uint64 }] } } }\n'), {})).toThrow(StartupError);
     expect(() => loadHubConfigFile(write('platforms:\n  onenet:\n    - { id: p1, kind: smoke, token: t, map: {} }\n    - { id: p1, kind: gas, token: u, map: {} }\n'), {})).toThrow(/used twice/);
+    expect(() => loadHubConfigFile(write('platforms:\n  hikvision:\n    - { deviceId: g1, url: "http://10.0.0.9", username: admin, password: "a:b" }\n'), {})).toThrow(/may not contain ':'/);
   });
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '#devices';
@@ -6,6 +7,15 @@ import { CtwingPushClient, OnenetPushClient } from '../../simulators/nbiot/index
 import { adminSession, openLive, type HubSession } from '../helpers/auth.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { startPlatformHub, TOKENS } from './platform-clients.ts';
+import { loadConfig } from '../../server/src/config.ts';
+import { loadHubConfigFile } from '../../server/src/grid/config-file.ts';
+import { Hub as HubClass } from '../../server/src/hub.ts';
+import { createLogger } from '../../server/src/log.ts';
+import { buildDistrict, writeHubConfig } from '../../simulators/community/index.ts';
+import { platformPlan, startPlatformFleet } from '../../simulators/community/platform-fleet.ts';
+import { TEST_BOOTSTRAP_ADMIN } from '../helpers/auth.ts';
+import { tempDataDir } from '../helpers/hub.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const SMOKE_IMEI = '861234500000077';
 const GAS_DEV = 518_009_001;
@@ -54,5 +64,35 @@ describe('NB-IoT push simulators → hub', () => {
     expect(await client.dataPoint(GAS_DEV, 'gas_alarm', 1)).toBe(200);
     const alert = await waitFor(async () => live.find((a) => a.deviceId === String(GAS_DEV)), { what: 'gas alarm on /ws' });
     expect(alert.severity).toBe('critical');
+  });
+});
+
+/** The community simulator's mixed community: its config file provisions the platforms' devices, and its fleet drives them. */
+describe('mixed community: NB-IoT through both platforms and ISAPI gates, from the community simulator', () => {
+  it('the written config provisions them, and every one reaches the hub through its adapter', async () => {
+    const district = buildDistrict({ seed: 7, households: 120, cells: 2, buildings: 4 });
+    const plan = platformPlan(district, { ctwingSmoke: 2, onenetGas: 1, isapiGates: 1, isapiPortBase: await freePort() });
+    const dir = tempDataDir('mixed');
+    const file = writeHubConfig(path.join(dir, 'hub.json'), district, plan);
+    const config = loadConfig({}, { port: 0, mqttPort: 0, dataDir: path.join(dir, 'data'), bootstrapAdmin: TEST_BOOTSTRAP_ADMIN, logLevel: 'silent', configFile: file, file: loadHubConfigFile(file, {}) });
+    const hub = new HubClass(config, createLogger('silent'));
+    await hub.start();
+    const fleet = await startPlatformFleet(plan, { hubUrl: hub.httpUrl, everyS: 1 });
+    try {
+      const s = await adminSession(hub.httpUrl);
+      const seen = async (deviceId: string, what: 'telemetry?field=battery_pct' | 'events') => {
+        const res = await s.fetch(`${hub.httpUrl}/api/devices/${deviceId}/${what}${what === 'events' ? '?' : '&'}from=${Date.now() - 600_000}&to=${Date.now() + 60_000}`);
+        const body = (await res.json()) as { points?: unknown[]; events?: unknown[] };
+        return (body.points ?? body.events ?? []).length > 0 || undefined;
+      };
+      for (const c of plan.ctwing) await waitFor(() => seen(c.deviceId, 'telemetry?field=battery_pct'), { what: `${c.deviceId} via CTWing`, timeoutMs: 20_000 });
+      for (const o of plan.onenet) await waitFor(() => seen(o.deviceId, 'telemetry?field=battery_pct'), { what: `${o.deviceId} via OneNET`, timeoutMs: 20_000 });
+      for (const g of plan.gates) await waitFor(() => seen(g.deviceId, 'events'), { what: `${g.deviceId} via ISAPI`, timeoutMs: 20_000 });
+      expect(fleet.stats().failed).toBe(0);
+      expect(fleet.controllers[0]!.streams).toBe(1);
+    } finally {
+      await fleet.stop();
+      await hub.stop();
+    }
   });
 });

@@ -112,6 +112,8 @@ export function resolvePlatforms(p: Platforms | undefined, env: Record<string, s
       const password = c.password ?? (c.passwordEnv ? env[c.passwordEnv] : undefined);
       const pushToken = c.pushToken ?? (c.pushTokenEnv ? env[c.pushTokenEnv] : undefined);
       if (c.url && (!c.username || password === undefined)) throw new Error(`${where}: the alertStream needs username and password or passwordEnv${c.passwordEnv ? ` (${c.passwordEnv} is not set)` : ''}`);
+      // digest-header splits `user:password` at every colon.
+      if (password?.includes(':') || c.username?.includes(':')) throw new Error(`${where}: the username and password may not contain ':' (HTTP Digest through digest-header)`);
       if (!c.url && !pushToken) throw new Error(`${where}: needs url (the hub reads its stream) or pushToken (it pushes to the hub)${c.pushTokenEnv ? ` (${c.pushTokenEnv} is not set)` : ''}`);
       if (!c.url && vendor === 'dahua') throw new Error(`${where}: needs url`);
       out.hikvision.push({ ...c, vendor, password: password ?? '', ...(pushToken ? { pushToken } : {}) });
