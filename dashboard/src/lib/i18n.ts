@@ -165,6 +165,7 @@ export const messages = {
   'queue.related': { zh: '同一事件另有 {count} 条', en: '+{count} in this incident' },
   'alert.related': { zh: '同一事件的其他告警', en: 'Other alerts of this incident' },
   'queue.total': { zh: '共 {count} 条', en: '{count} alerts' },
+  'queue.totalOne': { zh: '共 1 条', en: '1 alert' },
 
   'time.ago.s': { zh: '{n} 秒', en: '{n}s' },
   'time.ago.m': { zh: '{m} 分 {s} 秒', en: '{m}m {s}s' },
@@ -308,7 +309,7 @@ export const messages = {
 
   // assignment list
   'alert.assignTo': { zh: '指派给本网格人员', en: 'Assign to the cell\'s people' },
-  'reach.account': { zh: 'App', en: 'App' },
+  'reach.account': { zh: '网格员页面', en: 'Worker page' },
   'reach.accountHint': { zh: '有中枢账号，可在手机上收到告警', en: 'Has a hub account: gets alerts on the phone' },
   'reach.phoneOnly': { zh: '仅电话', en: 'Phone only' },
   'reach.assigned': { zh: '已指派', en: 'Assigned' },
