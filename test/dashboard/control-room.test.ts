@@ -11,47 +11,11 @@ import { configuredHub, keepShot as keep, type ConfiguredHub } from './configure
 import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, CHROMIUM, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
+import { NAMED_CONFIG } from './named-config.ts';
 
 const BIG = { width: 1920, height: 1080 };
 const OPERATOR = { username: 'op', password: `op-${randomBytes(8).toString('hex')}` };
 const WORKER = { username: 'wangq', password: `wq-${randomBytes(8).toString('hex')}` };
-
-const room = (id: string, name: string, floor: number) => ({ id, kind: 'smoke', communityId: 'c1', gridCellId: 'c1-g1', buildingId: 'c1-b03', floor, name });
-export const NAMED_CONFIG = {
-  communities: [
-    {
-      id: 'c1',
-      name: { zh: '幸福里社区', en: 'Xingfuli Community' },
-      controlRoom: { lead: 'lead1' },
-      cells: [
-        {
-          id: 'c1-g1',
-          name: { zh: '第一网格', en: 'Cell 1' },
-          supervisor: 'sup1',
-          workers: ['w1'],
-          buildings: [
-            { id: 'c1-b03', name: { zh: '3号楼', en: 'Building 3' }, floors: 18 },
-            { id: 'c1-b05', name: { zh: '5号楼', en: 'Building 5' }, floors: 11 },
-          ],
-        },
-      ],
-    },
-  ],
-  workers: [
-    { id: 'w1', name: '王强', phone: '13800000001', role: 'worker', cells: ['c1-g1'], accounts: { wecom: 'wangqiang' } },
-    { id: 'sup1', name: '林艳', phone: '13812345678', role: 'supervisor', cells: ['c1-g1'] },
-    { id: 'lead1', name: '陈刚', phone: '13800000005', role: 'lead' },
-  ],
-  devices: [
-    room('f1', '1604 厨房烟感', 16),
-    room('f2', '1605 客厅烟感', 16),
-    room('m1', '1201 走廊烟感', 12),
-    room('t1', '0301 楼道烟感', 3),
-  ],
-  // minor alerts escalate within seconds, so a shift's escalations happen during the test
-  escalation: { ackDeadlineS: { minor: 1 } },
-  incidents: [{ name: 'fire', types: ['fire_alarm'], scope: 'building', windowS: 600 }],
-};
 
 describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
   let browser: Browser;
@@ -212,13 +176,14 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
     const p = await open('zh-CN', BIG, { muted: false });
     await waitFor(async () => (await rowIds(p)).length === 3, 30_000, 'queue');
     expect(await p.getAttribute('[data-testid=control-room]', 'data-chiming')).toBe('yes');
-    // the admin changes the operator's scope: every session of theirs ends
+    // the admin changes the operator's scope: every session of theirs ends, and the open screen hears at once
     const r = await session.fetch(`${hub.httpUrl}/api/users/${OPERATOR.username}`, { method: 'PATCH', body: JSON.stringify({ communities: ['c1'] }) });
     expect(r.status).toBe(200);
-    await p.waitForSelector('[data-testid=session-ended]', { timeout: 40_000 });
+    await p.waitForSelector('[data-testid=session-ended][data-why=account]', { timeout: 10_000 });
     const notice = (await p.textContent('[data-testid=session-ended]')) ?? '';
-    expect(notice).toContain('登录已失效');
-    expect(notice).toContain('Signed out');
+    expect(notice).toContain('账户已被管理员停用或修改');
+    expect(notice).toContain('An admin disabled or changed this account');
+    expect(notice).toContain('请值班员重新登录');
     // the queue stays on screen behind the notice, and the critical chime keeps its timer
     expect((await rowIds(p)).length).toBe(3);
     expect(await p.getAttribute('[data-testid=control-room]', 'data-chiming')).toBe('yes');

@@ -99,6 +99,12 @@ export class Directory {
   }
 }
 
+/** A phone number to read out and dial: an 11-digit mobile as 138 1234 5678, anything else as written. */
+export function formatPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return /^1\d{10}$/.test(digits) ? `${digits.slice(0, 3)} ${digits.slice(3, 7)} ${digits.slice(7)}` : phone;
+}
+
 /** A phone number shown on a wall screen: first three and last four digits, the rest hidden. */
 export function maskPhone(phone: string | undefined): string {
   if (!phone) return '';
