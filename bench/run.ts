@@ -22,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181,cases').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -133,6 +133,12 @@ if (parts.has('gb28181')) {
   log('== GB/T 28181: 20 NVRs × 100 channels register; alarm NOTIFY → alert on a WebSocket client');
   gb28181 = await childBench('bench/gb28181.ts', [], (r) => `${r.channels} channels registered in ${r.registerTotalMs} ms; alarm → WebSocket p50 ${r.alarmToWsP50Ms} ms, p99 ${r.alarmToWsP99Ms} ms`);
 }
+// The case figures (issue 17, docs/cases.md): GET /api/stats/cases over 100,000 cases and ~1,000,000 events.
+let cases: unknown = null;
+if (parts.has('cases')) {
+  log('== case figures: GET /api/stats/cases over 100,000 cases and ~1,000,000 case events, embedded store');
+  cases = await childBench('bench/cases.ts', [], (r) => `worst p99 ${r.worstP99Ms} ms (floor ${r.floorP99Ms} ms) over ${r.cases} cases, ${r.events} events`);
+}
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
@@ -159,6 +165,7 @@ const result = {
   dashboardDistrict,
   delivery,
   gb28181,
+  cases,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
