@@ -22,7 +22,7 @@ const simulators = Number(process.env.BENCH_SIMULATORS ?? 2);
 const best = (steps: StepResult[]) => steps.filter((s) => s.zeroLoss).at(-1);
 
 /** BENCH_PARTS picks parts (e.g. `mosquitto` while tuning); all by default. */
-const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181,push').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'mosquitto,embedded,nodered,disk,memory,dashboard,district,delivery,gb28181,push,cases').split(','));
 
 const alertBackgrounds = (process.env.BENCH_ALERT_BACKGROUND ?? '2000,5000').split(',').map(Number);
 const alertProbes = Number(process.env.BENCH_ALERT_PROBES ?? 500);
@@ -139,6 +139,12 @@ if (parts.has('push')) {
   log('== HTTP push ingest: CTWing dataReport pushes over keep-alive connections → 200 after the spool write');
   push = await childBench('bench/push.ts', [], (r) => `max ${r.maxRateWithinP99} pushes/s within p99 50 ms; p99 at 2,000/s ${r.answerP99MsAtFloorRate} ms`);
 }
+// The case figures (issue 17, docs/cases.md): GET /api/stats/cases over 100,000 cases and ~1,000,000 events.
+let cases: unknown = null;
+if (parts.has('cases')) {
+  log('== case figures: GET /api/stats/cases over 100,000 cases and ~1,000,000 case events, embedded store');
+  cases = await childBench('bench/cases.ts', [], (r) => `worst p99 ${r.worstP99Ms} ms (floor ${r.floorP99Ms} ms) over ${r.cases} cases, ${r.events} events`);
+}
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
@@ -166,6 +172,7 @@ const result = {
   delivery,
   gb28181,
   push,
+  cases,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

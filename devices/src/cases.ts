@@ -8,7 +8,7 @@ export const CASE_SOURCES = ['alert', 'patrol', 'resident'] as const;
 export type CaseSource = (typeof CASE_SOURCES)[number];
 
 /** The contract's actions, plus `approve-extension` (a supervisor's answer to a pending `extend`). */
-export const CASE_ACTIONS = ['accept', 'register', 'dispatch', 'dispose', 'verify', 'close', 'revisit', 'extend', 'approve-extension', 'supervise'] as const;
+export const CASE_ACTIONS = ['accept', 'register', 'dispatch', 'dispose', 'verify', 'close', 'revisit', 'extend', 'approve-extension', 'supervise', 'receive'] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
 export interface CaseHistoryEntry {
@@ -26,6 +26,8 @@ export interface CasePhoto {
   id: string;
   type: string;
   bytes: number;
+  /** the stage it came with when not the report's (a disposal's photos: disposed) */
+  stage?: CaseStage;
 }
 
 export interface ExtensionRequest {
@@ -78,4 +80,14 @@ export interface Case {
   satisfied: boolean | null;
   photos: CasePhoto[];
   history: CaseHistoryEntry[];
+}
+
+/** Whether the worker accepted (签收) the case since it was last sent to them (a dispatch, or a failed check). */
+export function receivedSinceDispatch(c: Pick<Case, 'history'>): boolean {
+  for (let i = c.history.length - 1; i >= 0; i--) {
+    const h = c.history[i]!;
+    if (h.action === 'receive') return true;
+    if (h.action === 'dispatch' || (h.action === 'verify' && h.detail?.passed === false)) return false;
+  }
+  return false;
 }

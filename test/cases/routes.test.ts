@@ -61,7 +61,7 @@ describe('case routes on a real hub', () => {
     expect((await get('wang', `/api/cases/${id}`)).status).toBe(403);
     expect((await post('wang', `/api/cases/${id}/dispose`, { note: 'x' })).status).toBe(403);
     const mine = await get('zhang', `/api/cases/${id}`);
-    expect(mine.body.actions).toEqual(['dispose', 'extend']);
+    expect(mine.body.actions).toEqual(['dispose', 'extend', 'receive']);
     h.clock.now = T0 + 60 * MIN;
     expect((await act('zhang', 'dispose', { note: '已清理' })).body.case.stage).toBe('disposed');
     expect((await act('zhang', 'verify', { passed: true })).status).toBe(403);

@@ -79,16 +79,22 @@ export interface CaseFigures {
 export const GROUP_BYS = ['community', 'cell', 'category', 'worker', 'day', 'week', 'month'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
-type TimeName = 'accept' | 'dispatch' | 'dispose' | 'close';
+export type TimeName = 'accept' | 'dispatch' | 'dispose' | 'close';
+export type FigureCounts = Omit<CaseFigures, 'rates' | 'times'>;
 
 const rate = (n: number, d: number) => (d === 0 ? null : n / d);
 /** No deadline set for the stage: nothing to be late for. */
 const onTime = (at: number | null, deadline: number | null) => at !== null && (deadline === null || at <= deadline);
 
+/** The nearest rank (1-based) of percentile p among n values: ⌈p·n⌉, at least 1; in whole percent, as the SQL counts it (figures-sql.ts). */
+export function rankOf(p: number, n: number): number {
+  return Math.max(1, Math.ceil((Math.round(p * 100) * n) / 100));
+}
+
 /** Nearest-rank percentile of sorted values: the smallest value with at least p of them at or below it. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (!sorted.length) return null;
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+  return sorted[rankOf(p, sorted.length) - 1]!;
 }
 
 export function caseFigures(cases: readonly CaseFacts[]): CaseFigures {
@@ -121,9 +127,14 @@ export function caseFigures(cases: readonly CaseFacts[]): CaseFigures {
     times[`${k}MeanMs`] = list.length ? list.reduce((s, x) => s + x, 0) / list.length : null;
     times[`${k}Count`] = list.length;
   }
-  const total = cases.length;
+  return withRates({ total: cases.length, disposed, closed, closedOnTime, disposedOnTime, reworked, extended, firstTimeDone, revisited, satisfied, overdue }, times);
+}
+
+/** Each rate is one count over another (docs/cases.md); null when there is nothing to count over. */
+export function withRates(counts: FigureCounts, times: CaseFigures['times']): CaseFigures {
+  const { total, disposed, closed, closedOnTime, disposedOnTime, reworked, extended, firstTimeDone, revisited, satisfied } = counts;
   return {
-    total, disposed, closed, closedOnTime, disposedOnTime, reworked, extended, firstTimeDone, revisited, satisfied, overdue,
+    ...counts,
     rates: {
       closure: rate(closed, total),
       onTimeClosure: rate(closedOnTime, closed),

@@ -1,7 +1,7 @@
 /** The case (事件): one incident of community governance, from report to return visit. */
 import { CASE_STAGES, type Case, type CaseStage } from '#devices/cases.ts';
 
-export { CASE_ACTIONS, CASE_SOURCES, CASE_STAGES } from '#devices/cases.ts';
+export { CASE_ACTIONS, CASE_SOURCES, CASE_STAGES, receivedSinceDispatch } from '#devices/cases.ts';
 export type { Case, CaseAction, CaseHistoryEntry, CasePhoto, CaseSource, CaseStage, ExtensionRequest } from '#devices/cases.ts';
 
 export function nextStage(stage: CaseStage): CaseStage | undefined {

@@ -1,20 +1,10 @@
 import type Database from 'better-sqlite3';
 import { factsOf, type CaseFacts } from './figures.ts';
+import { caseWhere, type CaseFilter } from './filter.ts';
+import { CaseFiguresQuery } from './figures-sql.ts';
 import type { Case, CaseStage } from './model.ts';
 
-export interface CaseFilter {
-  stage?: CaseStage;
-  communityId?: string;
-  gridCellId?: string;
-  category?: string;
-  assignee?: string;
-  overdue?: boolean;
-  /** created at or after, ms */
-  from?: number;
-  /** created before, ms */
-  to?: number;
-  limit?: number;
-}
+export type { CaseFilter } from './filter.ts';
 
 export interface StoredPhoto {
   id: string;
@@ -27,8 +17,11 @@ export interface StoredPhoto {
 export class CaseRepository {
   private readonly upsert: Database.Statement;
   private readonly bumpSeq: Database.Statement;
+  /** The assessment figures, computed in SQL over these rows. */
+  readonly figures: CaseFiguresQuery;
 
   constructor(private readonly db: Database.Database) {
+    this.figures = new CaseFiguresQuery(db);
     this.upsert = db.prepare(`INSERT OR REPLACE INTO cases
       (id, code, community_id, cell_id, category, stage, source, alert_id, assignee, overdue, created_at, updated_at, data,
        accepted_at, first_dispatch_at, disposed_at, disposed_due, closed_at, closed_due, rework_count, extension_count, satisfied)
@@ -95,22 +88,9 @@ export class CaseRepository {
   }
 
   private query(columns: string, f: CaseFilter, ordered = true): { sql: string; args: Record<string, unknown> } {
-    const where: string[] = [];
-    const args: Record<string, unknown> = { limit: f.limit ?? 1000 };
-    const eq = (column: string, key: keyof CaseFilter) => {
-      if (f[key] === undefined) return;
-      where.push(`${column} = @${key}`);
-      args[key] = f[key];
-    };
-    eq('stage', 'stage');
-    eq('community_id', 'communityId');
-    eq('cell_id', 'gridCellId');
-    eq('category', 'category');
-    eq('assignee', 'assignee');
-    if (f.overdue !== undefined) (where.push('overdue = @overdue'), (args.overdue = f.overdue ? 1 : 0));
-    if (f.from !== undefined) (where.push('created_at >= @from'), (args.from = f.from));
-    if (f.to !== undefined) (where.push('created_at < @to'), (args.to = f.to));
-    return { sql: `SELECT ${columns} FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${ordered ? 'ORDER BY created_at DESC, id' : ''} LIMIT @limit`, args };
+    const { clause, args } = caseWhere(f);
+    args.limit = f.limit ?? 1000;
+    return { sql: `SELECT ${columns} FROM cases ${clause.length ? `WHERE ${clause.join(' AND ')}` : ''} ${ordered ? 'ORDER BY created_at DESC, id' : ''} LIMIT @limit`, args };
   }
 
   /** Cases not yet closed: what the deadline monitor watches. */

@@ -10,7 +10,8 @@ import { CaseErrors } from './errors.ts';
 import type { Case, CaseAction, CaseHistoryEntry, CaseStage } from './model.ts';
 import type { CaseFilter, CaseRepository, StoredPhoto } from './repository.ts';
 import type { IdempotencyStore } from './idempotency.ts';
-import type { CaseFacts } from './figures.ts';
+import type { CaseFacts, CaseFigures, GroupBy } from './figures.ts';
+import type { FiguresScope } from './figures-sql.ts';
 import type { CaseActor } from './roles.ts';
 import { applyAction, createCase, record, type ActionInput, type NewCase } from './stages.ts';
 
@@ -39,6 +40,11 @@ export function categoryForAlert(type: string): string {
   if (FIRE_ALERTS.has(type)) return 'fire';
   if (HAZARD_ALERTS.has(type)) return 'hazard';
   return 'device';
+}
+
+/** Checked photos as the repository stores them, each with its own id. */
+function toStore(caseId: string, photos: readonly { type: string; data: Buffer }[]): StoredPhoto[] {
+  return photos.map((p) => ({ id: randomUUID().slice(0, 12), caseId, type: p.type, data: p.data }));
 }
 
 /**
@@ -79,6 +85,15 @@ export class CaseService {
     return this.d.repo.facts(filter);
   }
 
+  /** The assessment figures of the matching cases the scope may see, computed by the store. */
+  figures(filter: CaseFilter, scope: FiguresScope, utcOffsetMin: number): CaseFigures {
+    return this.d.repo.figures.figures(filter, scope, utcOffsetMin);
+  }
+
+  groupedFigures(filter: CaseFilter, scope: FiguresScope, by: GroupBy, utcOffsetMin: number): ({ key: string } & CaseFigures)[] {
+    return this.d.repo.figures.grouped(filter, scope, by, utcOffsetMin);
+  }
+
   unfinished(): Case[] {
     return this.d.repo.unfinished();
   }
@@ -100,7 +115,7 @@ export class CaseService {
     const id = `k-${randomUUID()}`;
     const c = this.d.repo.transaction(() => {
       const code = caseCode(community, day, this.d.repo.nextSequence(community, day));
-      const stored = photos.map((p) => ({ id: randomUUID().slice(0, 12), caseId: id, type: p.type, data: p.data }));
+      const stored = toStore(id, photos);
       const made = createCase({ ...input, photos: stored.map((p) => ({ id: p.id, type: p.type, bytes: p.data.length })) }, { id, code }, reportedBy, now, this.d.deadlines.planner(input.category));
       for (const p of stored) this.d.repo.savePhoto(p, now);
       this.d.repo.save(made);
@@ -126,10 +141,18 @@ export class CaseService {
     );
   }
 
-  act(id: string, action: CaseAction, input: ActionInput, actor: CaseActor): Case {
+  /** One action; photos (already checked: a disposal's) are stored with the changed case in one transaction. */
+  act(id: string, action: CaseAction, input: ActionInput, actor: CaseActor, photos: readonly { type: string; data: Buffer }[] = []): Case {
     const c = this.mustGet(id);
-    const next = applyAction(c, action, input, actor, this.d.clock(), this.d.deadlines.planner(c.category));
-    this.d.repo.save(next);
+    const now = this.d.clock();
+    const next = applyAction(c, action, input, actor, now, this.d.deadlines.planner(c.category));
+    const stored = toStore(id, photos);
+    next.photos.push(...stored.map((p) => ({ id: p.id, type: p.type, bytes: p.data.length, stage: next.stage })));
+    if (stored.length) next.history.at(-1)!.detail = { ...next.history.at(-1)!.detail, photos: stored.map((p) => p.id) };
+    this.d.repo.transaction(() => {
+      for (const p of stored) this.d.repo.savePhoto(p, now);
+      this.d.repo.save(next);
+    });
     this.listeners.emit({ type: 'action', case: next, action, actor: actor.username });
     return next;
   }

@@ -1,5 +1,5 @@
 import { CaseErrors } from './errors.ts';
-import { nextStage, type Case, type CaseAction, type CaseHistoryEntry, type CaseStage } from './model.ts';
+import { nextStage, receivedSinceDispatch, type Case, type CaseAction, type CaseHistoryEntry, type CaseStage } from './model.ts';
 import { roleName, type CaseActor, type CaseRole } from './roles.ts';
 
 /** What an action carries (the route's body); each action reads its own fields. */
@@ -36,6 +36,8 @@ export const ACTION_RULES: Readonly<Record<CaseAction, { from: readonly CaseStag
   extend: { from: OPEN, roles: ['worker', 'supervisor', 'control'] },
   'approve-extension': { from: OPEN, roles: ['supervisor'] },
   supervise: { from: OPEN, roles: ['supervisor'] },
+  // 签收: the assigned worker says they have it (the stage stays 派遣).
+  receive: { from: ['dispatched'], roles: ['worker'] },
 };
 
 /** 403 for a role the action is not for, then 409 for a stage it does not start from. */
@@ -135,6 +137,11 @@ export function applyAction(current: Case, action: CaseAction, input: ActionInpu
       step({ approved: input.approved, until: request.until, stage: request.stage, requestedBy: request.by });
       break;
     }
+    case 'receive':
+      if (c.assignee === null || !actor.ids.has(c.assignee)) throw new CaseErrors.RoleForbidden('worker', `accept a case dispatched to ${c.assignee ?? 'nobody'}: only that worker may`);
+      if (receivedSinceDispatch(c)) throw new CaseErrors.Conflict('the case is already accepted by its worker');
+      step();
+      break;
     case 'supervise':
       if (c.supervised) throw new CaseErrors.Conflict('the case is already flagged for supervision (督办)');
       c.supervised = true;
@@ -206,6 +213,7 @@ function pastTense(action: CaseAction): string {
     extend: 'extended',
     'approve-extension': 'given an extension decision',
     supervise: 'flagged for supervision',
+    receive: 'accepted by its worker',
   };
   return words[action];
 }

@@ -135,6 +135,16 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('CREATE TABLE IF NOT EXISTS push_replays (key TEXT PRIMARY KEY, at INTEGER NOT NULL)');
     },
   },
+  {
+    version: 8,
+    description: "cases: one covering index of the figures' facts, so GET /api/stats/cases reads no case JSON (it supersedes cases_by_created)",
+    up: (db) => {
+      db.exec(`
+        CREATE INDEX cases_figures ON cases (created_at, community_id, cell_id, category, assignee, stage, overdue,
+          accepted_at, first_dispatch_at, disposed_at, disposed_due, closed_at, closed_due, rework_count, extension_count, satisfied);
+        DROP INDEX cases_by_created;`);
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -17,7 +17,7 @@ import { parseTimeParam } from '../time.ts';
 import type { LocalizedName } from '../../grid/config-file.ts';
 import type { ResidentReportGuard } from '../../cases/resident-guard.ts';
 import { RESIDENT_FORM_SCRIPT, residentFormPage } from '../../cases/resident-form.ts';
-import { caseFigures, GROUP_BYS, groupedFigures } from '../../cases/figures.ts';
+import { GROUP_BYS } from '../../cases/figures.ts';
 import { caseReportXlsx } from '../../cases/report-xlsx.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../cases/idempotency.ts';
 import type { FastifyReply } from 'fastify';
@@ -36,6 +36,8 @@ const CreateBody = Type.Object({
   source: Type.Union(CASE_SOURCES.map((s) => Type.Literal(s))),
   alertId: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
   photos: Type.Optional(Type.Array(Type.String({ maxLength: 2_000_000 }), { maxItems: 3 })),
+  /** where exactly, in words (a patrol report: "3号楼东侧消防通道") */
+  placeText: Type.Optional(Type.String({ maxLength: 200 })),
 });
 const CaseParams = Type.Object({ id: Type.String({ pattern: '^k-[0-9a-f-]{36}$' }) });
 const ActionParams = Type.Object({ id: CaseParams.properties.id, action: Type.Union(CASE_ACTIONS.map((a) => Type.Literal(a))) });
@@ -49,6 +51,8 @@ const ActionBody = Type.Object(
     until: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 40 })])),
     reason: Type.Optional(Type.String({ maxLength: 2000 })),
     approved: Type.Optional(Type.Boolean()),
+    /** dispose: photos of the work done (as POST /api/cases takes them) */
+    photos: Type.Optional(Type.Array(Type.String({ maxLength: 2_000_000 }), { maxItems: 3 })),
   },
   { additionalProperties: false },
 );
@@ -180,11 +184,15 @@ export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseServic
           if (!b.communityId) throw new CaseErrors.BadInput('communityId is required');
           const place = { communityId: b.communityId, gridCellId: b.gridCellId ?? null };
           if (!scope.alert(place)) throw new AuthErrors.Forbidden(`community ${b.communityId}${place.gridCellId ? ` cell ${place.gridCellId}` : ''} is outside your scope`);
-          created = cases.create({ title: b.title, category: b.category, description: b.description, source: b.source, ...place }, actor.username, acceptPhotos(b.photos ?? []));
+          const placeText = b.placeText?.trim();
+          created = cases.create({ title: b.title, category: b.category, description: b.description, source: b.source, ...place, ...(placeText ? { placeText } : {}) }, actor.username, acceptPhotos(b.photos ?? []));
         }
         return { status: 201, body: { case: created } };
       }),
   );
+
+  // The phone's report form: which categories there are, by name.
+  app.get('/categories', async () => ({ categories: cases.deadlines.categories().map((k) => ({ id: k.id, name: k.name })) }));
 
   app.get<{ Querystring: Static<typeof ListQuery> }>('/', { schema: { querystring: ListQuery } }, async (req) => {
     const { from, to, limit = 1000, ...filter } = req.query;
@@ -208,6 +216,7 @@ export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseServic
   app.post<Act>(
     '/:id/:action',
     {
+      bodyLimit: CASE_BODY_LIMIT,
       schema: { params: ActionParams, body: ActionBody },
       // accept, register, close and supervise need no body: none counts as {}.
       preValidation: async (req) => {
@@ -225,7 +234,9 @@ export const caseRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseServic
       once(cases, req, reply, () => {
         const actor = caseActor(ctx, req);
         visibleCase(cases, req.params.id, ctx.scope(req));
-        const c = cases.act(req.params.id, req.params.action as CaseAction, actionInput(req.body, now()), actor);
+        const { photos, ...body } = req.body ?? {};
+        if (photos?.length && req.params.action !== 'dispose') throw new CaseErrors.BadInput('only a disposal carries photos');
+        const c = cases.act(req.params.id, req.params.action as CaseAction, actionInput(body, now()), actor, acceptPhotos(photos ?? []));
         return { status: 200, body: { case: c, actions: allowedActions(c, actor) } };
       }),
   );
@@ -339,13 +350,15 @@ export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseS
   app.get<{ Querystring: Static<typeof StatsQuery> }>('/', { schema: { querystring: StatsQuery } }, async (req) => {
     const { from, to, groupBy, ...filter } = req.query;
     const range = caseTimeRange({ from, to }, now());
-    const scope = ctx.scope(req);
-    const found = cases.facts({ ...filter, ...range, limit: Number.MAX_SAFE_INTEGER }).filter((c) => scope.alert(c));
+    const user = ctx.scope(req).user;
+    // Counted in SQL within the caller's communities and cells (what scope.alert allows); nobody counts nothing.
+    const scope = user ? { communities: user.communities, cells: user.cells } : { communities: new Set<string>(), cells: null };
+    const f = { ...filter, ...range };
     return {
       ...(range.from !== undefined ? { from: range.from } : {}),
       ...(range.to !== undefined ? { to: range.to } : {}),
-      ...caseFigures(found),
-      ...(groupBy ? { groupBy, groups: groupedFigures(found, groupBy, utcOffsetMin) } : {}),
+      ...cases.figures(f, scope, utcOffsetMin),
+      ...(groupBy ? { groupBy, groups: cases.groupedFigures(f, scope, groupBy, utcOffsetMin) } : {}),
     };
   });
 };
