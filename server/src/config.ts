@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -47,10 +48,10 @@ const ConfigSchema = Type.Object({
   maxUnprovisionedDevices: Type.Integer({ minimum: 0 }),
   httpRateLimit: Type.Integer({ minimum: 1 }),
   loginRateLimit: Type.Integer({ minimum: 1 }),
-  /** Shared state on PostgreSQL (docs/scaling.md); unset: this hub's SQLite file. */
+  // Cluster mode (docs/scaling.md): shared state on PostgreSQL, communities held by lease.
   stateUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-  /** This hub's name among the hubs sharing STATE_URL. */
-  hubId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+  hubId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }),
+  hubLeaseTtlMs: Type.Integer({ minimum: 500, maximum: 600_000 }),
 });
 export type HubConfig = Readonly<Static<typeof ConfigSchema>> & {
   /** HUB_CONFIG's contents, checked against its schema (onvif: included) with this same environment. */
@@ -116,7 +117,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
     httpRateLimit: int(env, 'HTTP_RATE_LIMIT', 1200),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 30),
     stateUrl: opt(env, 'STATE_URL'),
-    hubId: opt(env, 'HUB_ID'),
+    hubId: opt(env, 'HUB_ID') ?? `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60)}-${opt(env, 'MQTT_CLIENT_ID') ?? 'community-safety-hub'}`,
+    hubLeaseTtlMs: int(env, 'HUB_LEASE_TTL_MS', 10_000),
     ...overrides,
   };
   // Drop undefined optionals so the schema check sees them as absent.
@@ -125,6 +127,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HubConfig>
   }
   if ((candidate.tlsCert === undefined) !== (candidate.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together');
   if (candidate.mqttTlsPort !== undefined && candidate.tlsCert === undefined) throw new ConfigError('MQTT_TLS_PORT needs TLS_CERT and TLS_KEY');
+  if (candidate.stateUrl !== undefined && !/^postgres(ql)?:\/\//.test(candidate.stateUrl)) throw new ConfigError('STATE_URL must be a postgres:// URL (leave it unset for the embedded SQLite state)');
+  if (candidate.stateUrl !== undefined && candidate.communities !== undefined) throw new ConfigError('HUB_COMMUNITIES and STATE_URL do not go together: in cluster mode hubs take communities by lease');
+  if (candidate.stateUrl !== undefined && candidate.mqttUrl === undefined) throw new ConfigError('STATE_URL needs MQTT_URL: hubs of a cluster share one external broker (cluster)');
+  if (candidate.stateUrl !== undefined && candidate.mqttSharedGroup !== undefined) throw new ConfigError('MQTT_SHARED_GROUP and STATE_URL do not go together: in cluster mode each community has its own session');
   if (!Value.Check(ConfigSchema, candidate)) {
     const err = Value.Errors(ConfigSchema, candidate).First();
     throw new ConfigError(`invalid configuration ${err?.path ?? ''}: ${err?.message ?? 'unknown'}`);

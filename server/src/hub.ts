@@ -57,6 +57,9 @@ import { openPg, type PgSql } from './state/pg/connect.ts';
 import { pgAuthStores } from './state/pg/auth-stores.ts';
 import { PgAlertFeed } from './state/pg/alert-feed.ts';
 import { PgAlertReads } from './state/pg/alert-reads.ts';
+import { ClusterAlertStore } from './cluster/alert-store.ts';
+import { ClusterNode } from './cluster/node.ts';
+import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
   /** The hub's clock (tests inject one to drive escalation without sleeping). */
@@ -94,6 +97,8 @@ interface HubParts {
   residentGuard: ResidentReportGuard;
   caseMonitor: CaseDeadlineMonitor;
   caseWebhooks: CaseWebhookChannel;
+  /** Cluster mode (STATE_URL): the alerts on PostgreSQL. */
+  clusterStore: ClusterAlertStore | undefined;
 }
 
 /**
@@ -114,9 +119,11 @@ export class Hub {
   private mqttCaPem: Buffer | undefined;
   private started = false;
   /** The shared state (STATE_URL), opened once by start(). */
-  private pg: PgSql | undefined;
+  pg: PgSql | undefined;
   /** Other hubs' alert changes for this hub's dashboards (STATE_URL). */
   private alertFeed: PgAlertFeed | undefined;
+  /** Cluster mode: the lease holder (set by start()). */
+  cluster: ClusterNode | undefined;
 
   constructor(
     readonly config: HubConfig,
@@ -252,8 +259,10 @@ export class Hub {
     const broker = config.mqttUrl
       ? undefined
       : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...security.brokerOptions(), onPublish: (packet, done) => spoolFlow.onEmbeddedPublish(packet, done) });
+    const clusterStore = config.stateUrl ? new ClusterAlertStore({ hubId: config.hubId, log: log.child({ component: 'cluster' }) }) : undefined;
     const alerts = new AlertService({
-      repo: new AlertRepository(db),
+      repo: clusterStore ?? new AlertRepository(db),
+      ...(clusterStore ? { owns: (community: string) => this.cluster?.owns(community) ?? false } : {}),
       grid,
       registry,
       clock,
@@ -263,9 +272,12 @@ export class Hub {
     });
     const coverage = new Map<string, string[]>();
     for (const d of file.devices ?? []) if (d.covers) coverage.set(d.id, d.covers);
-    const rules = new RuleEngine({ bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage });
+    const rules = new RuleEngine({
+      bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage,
+      ...(clusterStore ? { onMemory: (device, state) => clusterStore.writer(device.communityId)?.saveRules(device.id, state) } : {}),
+    });
     const live = new LiveHub();
-    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId ?? config.mqttClientId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
+    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const people = new PeopleDelivery({
       db,
@@ -315,13 +327,14 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, clusterStore };
   }
 
   private async startParts(): Promise<void> {
     const { registry, alerts, dispatcher, rules, journal, store, writer, broker, security } = this.p;
     registry.start();
     if (this.config.configFile) this.provisionFromFile(this.configFile);
+    if (this.p.clusterStore) await this.p.clusterStore.start(this.pg!);
     alerts.start();
     await this.p.people.start();
     this.p.caseLive.start();
@@ -359,9 +372,11 @@ export class Hub {
       onBatch: (messages, ack, lane) => this.spoolFlow.onBatch(messages, ack, lane),
       // The embedded broker hands device messages over in process, before its PUBACK (onEmbeddedPublish):
       // the hub's own connection only publishes alerts, or it would ingest everything twice.
-      subscribe: !broker,
+      // In cluster mode each community held has its own session (ClusterNode).
+      subscribe: !broker && !this.p.clusterStore,
     });
     await this.mqtt.start();
+    if (this.p.clusterStore) await this.startCluster(this.p.clusterStore);
     if (this.configFile.onvif !== undefined) {
       // The built-in ONVIF bridge reports cameras over MQTT like any device, with the hub's own login.
       this.cameras = new CameraService({
@@ -403,6 +418,25 @@ export class Hub {
     );
   }
 
+  private async startCluster(store: ClusterAlertStore): Promise<void> {
+    const communities = (this.configFile.communities ?? []).map((c) => c.id);
+    if (communities.length === 0) throw new StartupError(this.config.configFile ?? 'HUB_CONFIG', 'cluster mode (STATE_URL) shares out the config file\'s communities, and it lists none');
+    const login = this.security.hubMqttLogin();
+    this.cluster = new ClusterNode({
+      sql: this.pg!,
+      hubId: this.config.hubId,
+      ttlMs: this.config.hubLeaseTtlMs,
+      communities,
+      store,
+      alerts: this.alerts,
+      rules: this.rules,
+      log: this.log.child({ component: 'cluster', hub: this.config.hubId }),
+      mqtt: { url: this.mqttUrl, ...login, ...(this.mqttCa ? { ca: this.mqttCa } : {}), metrics: this.metrics },
+      onBatch: (messages, ack, lane) => this.spoolFlow.onBatch(messages, ack, lane),
+    });
+    await this.cluster.start();
+  }
+
   /**
    * Stops taking messages, drains the spool into the store (within a deadline), then closes
    * everything. Safe on a hub whose start() failed part-way: every step stops only what exists.
@@ -424,6 +458,7 @@ export class Hub {
     await this.cameras?.stop();
     await this.gb28181?.stop();
     await this.accessControllers?.stop();
+    await this.cluster?.stop();
     await this.mqtt?.stop();
     await parts.writer.stop();
     parts.registry.stop();
@@ -434,6 +469,7 @@ export class Hub {
     await parts.store.stop();
     parts.journal.close();
     parts.db.close();
+    await parts.clusterStore?.stop();
     await this.closePg();
   }
 

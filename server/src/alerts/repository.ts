@@ -10,8 +10,23 @@ export interface AlertFilter {
   limit?: number;
 }
 
+/**
+ * Where the alert service keeps alerts: SQLite (AlertRepository) or, in cluster mode, PostgreSQL
+ * (server/src/cluster/alert-store.ts), whose writes commit later: the change is emitted once it
+ * is committed (`saveChange`), and `othersUnresolved` are the other hubs' communities' alerts.
+ */
+export interface AlertStore {
+  save(alert: Alert): void;
+  saveChange?(alert: Alert, change: string, committed: () => void): void;
+  othersUnresolved?(): Alert[];
+  loadUnresolved(): Alert[];
+  get(id: string): Alert | undefined;
+  list(f: AlertFilter): Alert[];
+  openedSince(since: number): Alert[];
+}
+
 /** Alerts in SQLite: one row each, the whole object as JSON plus the columns filters need. */
-export class AlertRepository {
+export class AlertRepository implements AlertStore {
   private readonly upsert: Database.Statement;
 
   constructor(private readonly db: Database.Database) {

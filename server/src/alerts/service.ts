@@ -7,14 +7,16 @@ import type { Logger } from '../log.ts';
 import type { Device, DeviceRegistry } from '../registry/devices.ts';
 import type { Signal } from '../rules/types.ts';
 import type { EscalationPolicy } from './policy.ts';
-import type { AlertFilter, AlertRepository } from './repository.ts';
+import type { AlertFilter, AlertStore } from './repository.ts';
 import type { AlertChange, AlertSnapshot, Annotation } from './changes.ts';
 import { AlertErrors } from './errors.ts';
 
 export type { AlertChange } from './changes.ts';
 
 export interface AlertServiceDeps {
-  repo: AlertRepository;
+  repo: AlertStore;
+  /** Cluster mode: whether this hub holds the community's lease now (all communities otherwise). */
+  owns?: (communityId: string) => boolean;
   grid: GridModel;
   registry: DeviceRegistry;
   clock: () => number;
@@ -41,10 +43,25 @@ export class AlertService {
   constructor(private readonly d: AlertServiceDeps) {}
 
   start(): void {
-    for (const alert of this.d.repo.loadUnresolved()) {
+    this.adopt(this.d.repo.loadUnresolved());
+  }
+
+  /** Takes unresolved alerts into the working set (at start; in cluster mode, a community taken over). */
+  adopt(alerts: readonly Alert[]): void {
+    for (const alert of alerts) {
       this.live.set(alert.id, alert);
       this.byKey.set(key(alert.deviceId, alert.type), alert);
       if (alert.clearedAt === null) this.activeConditions.add(key(alert.deviceId, alert.type));
+    }
+  }
+
+  /** Cluster mode: a community whose lease is gone leaves the working set at once. */
+  drop(communityId: string): void {
+    for (const alert of [...this.live.values()]) {
+      if (alert.communityId !== communityId) continue;
+      this.live.delete(alert.id);
+      this.byKey.delete(key(alert.deviceId, alert.type));
+      this.activeConditions.delete(key(alert.deviceId, alert.type));
     }
   }
 
@@ -54,7 +71,8 @@ export class AlertService {
   }
 
   unresolved(): Alert[] {
-    return [...this.live.values()];
+    const others = this.d.repo.othersUnresolved?.();
+    return others ? [...this.live.values(), ...others.filter((a) => !this.live.has(a.id))] : [...this.live.values()];
   }
 
   get(id: string): Alert | undefined {
@@ -71,6 +89,8 @@ export class AlertService {
 
   /** Applies one rule conclusion about a device. */
   signal(device: Device, sig: Signal): Alert | undefined {
+    // Another hub holds this community: its conclusions are that hub's to draw.
+    if (this.d.owns && !this.d.owns(device.communityId)) return undefined;
     const now = this.d.clock();
     const k = key(device.id, sig.type);
     const existing = this.byKey.get(k);
@@ -273,8 +293,12 @@ export class AlertService {
       }
     }
     alert.history.push(entry);
-    this.d.repo.save(alert);
-    this.listeners.emit(change);
+    if (this.d.repo.saveChange) {
+      this.d.repo.saveChange(alert, change.type, () => this.listeners.emit(change));
+    } else {
+      this.d.repo.save(alert);
+      this.listeners.emit(change);
+    }
     return alert;
   }
 }

@@ -34,6 +34,8 @@ export class LeaseLost extends Error {
  * Expiry uses the database's clock. Locally a lease counts as lost once the last successful
  * renew is older than the ttl minus a safety margin (monotonic clock), so a paused or cut-off
  * hub stops acting before anyone else can claim; the fence (fenced()) stops its writes anyway.
+ * A lease that lapsed here while the database still names this hub is claimed again at once, at
+ * epoch + 1, so whatever was in flight under the old epoch is fenced out.
  */
 export class LeaseManager {
   private readonly held = new Map<string, HeldLease>();
@@ -141,9 +143,9 @@ export class LeaseManager {
         UPDATE community_leases l SET holder = ${hubId}, epoch = l.epoch + 1, expires_at = now() + ${ttl}::interval
         FROM (SELECT community_id FROM community_leases
               WHERE community_id = ANY(${sql.array([...this.o.communities])}::text[])
-                AND (holder IS NULL OR expires_at <= now()) AND NOT (community_id = ANY(${sql.array([...this.held.keys()])}::text[]))
+                AND (holder IS NULL OR expires_at <= now() OR holder = ${hubId}) AND NOT (community_id = ANY(${sql.array([...this.held.keys()])}::text[]))
               ORDER BY community_id LIMIT ${fair - this.held.size} FOR UPDATE SKIP LOCKED) free
-        WHERE l.community_id = free.community_id AND (l.holder IS NULL OR l.expires_at <= now())
+        WHERE l.community_id = free.community_id AND (l.holder IS NULL OR l.expires_at <= now() OR l.holder = ${hubId})
         RETURNING l.community_id, l.epoch`;
       for (const r of claimed) {
         this.held.set(r.community_id, { epoch: r.epoch, validUntil: claimedAt + ttlMs - this.safetyMs });
@@ -157,6 +159,13 @@ export class LeaseManager {
         }
       }
     }
+  }
+
+  /** Gives one community back (its state here is broken): another hub, or this one, claims it anew. */
+  async release(community: string): Promise<void> {
+    if (!this.held.has(community)) return;
+    await this.lose(community);
+    await this.o.sql`UPDATE community_leases SET holder = NULL, expires_at = '-infinity' WHERE holder = ${this.o.hubId} AND community_id = ${community}`.catch(() => {});
   }
 
   private expireLocally(): void {

@@ -20,6 +20,8 @@ export interface RuleEngineDeps {
   log: Logger;
   /** Device ids (or building ids) each camera covers, from the config file. */
   cameraCoverage: Map<string, string[]>;
+  /** Cluster mode: a device's rule memory changed (it is kept in the shared state, so a takeover resumes it). */
+  onMemory?: (device: Device, state: DeviceRuleState) => void;
 }
 
 /**
@@ -32,6 +34,8 @@ export class RuleEngine {
   private readonly thresholdsByCommunity = new Map<string, Thresholds>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void)[] = [];
+  /** What onMemory was last told per device, to tell it only of changes. */
+  private readonly remembered = new Map<string, string>();
 
   constructor(private readonly d: RuleEngineDeps) {}
 
@@ -72,8 +76,33 @@ export class RuleEngine {
     }
     const now = this.d.clock();
     const signals = kindRules[device.kind]({ msg, thresholds: this.thresholds(device.communityId), state, now });
+    if (this.d.onMemory) this.remember(device, state);
     if (msg.channel === 'event' && device.kind === 'camera' && msg.type === 'motion') signals.push(...this.intrusionMotion(device, now));
     for (const sig of signals) this.apply(device, sig);
+  }
+
+  /** Cluster mode: resumes the rule memory of a community taken over. */
+  adopt(states: ReadonlyMap<string, DeviceRuleState>): void {
+    for (const [deviceId, state] of states) {
+      this.states.set(deviceId, state);
+      this.remembered.set(deviceId, JSON.stringify(state));
+    }
+  }
+
+  /** Cluster mode: forgets a community whose lease is gone. */
+  drop(communityId: string): void {
+    for (const deviceId of this.states.keys()) {
+      if (this.d.registry.get(deviceId)?.communityId !== communityId) continue;
+      this.states.delete(deviceId);
+      this.remembered.delete(deviceId);
+    }
+  }
+
+  private remember(device: Device, state: DeviceRuleState): void {
+    const json = JSON.stringify(state);
+    if (this.remembered.get(device.id) === json) return;
+    this.remembered.set(device.id, json);
+    this.d.onMemory!(device, state);
   }
 
   /** A devices that went quiet for longer than N reporting periods is offline. */

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
+import postgres, { type Sql } from 'postgres';
+import type { Alert } from '#devices';
+import { startHubProcess, tempDataDir, type HubProcess } from './hub.ts';
+import { login } from './auth.ts';
+import { waitFor } from './ports.ts';
+import { startMosquitto, startPostgres, type PostgresService, type Service } from './services.ts';
+
+/** A control-room robot (WeCom group webhook protocol): counts what each device's alerts sent. */
+export class RobotReceiver {
+  readonly bodies: string[] = [];
+  private server: http.Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        this.bodies.push(body);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/cgi-bin/webhook/send?key=test`;
+  }
+
+  /** Messages that name this device (fo-c1-1, not fo-c1-10). */
+  count(deviceId: string): number {
+    const name = new RegExp(`${deviceId}(?![0-9])`);
+    return this.bodies.filter((b) => name.test(b)).length;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** Telemetry (device, ms) stored in a stopped hub's embedded store. */
+export function storedTelemetry(dataDir: string, prefix: string): Set<string> {
+  const db = new Database(path.join(dataDir, 'telemetry.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT device_id, ts_us FROM telemetry WHERE device_id LIKE ?').all(`${prefix}-%`) as { device_id: string; ts_us: number }[];
+    return new Set(rows.map((r) => `${r.device_id}@${Math.round(r.ts_us / 1000)}`));
+  } finally {
+    db.close();
+  }
+}
+
+export interface Cluster {
+  pg: PostgresService;
+  mosquitto: Service;
+  robot: RobotReceiver;
+  stateUrl: string;
+  sql: Sql;
+  configFile: string;
+  communities: string[];
+  hubs: (HubProcess | undefined)[];
+  /** Starts hub i (hub-i), on its own DATA_DIR (the same one again after a kill). */
+  startHub(i: number): Promise<HubProcess>;
+  /** Community → holder, for the leases valid now. */
+  holders(): Promise<Map<string, string>>;
+  /** Every alert in the shared state, as a hub's /api/alerts shows them. */
+  alertsVia(hub: HubProcess): Promise<Alert[]>;
+  stop(): Promise<void>;
+}
+
+export const LEASE_TTL_MS = 4000;
+
+/** PostgreSQL, Mosquitto, a robot receiver and a config file with `n` communities, for up to three hubs. */
+export async function startCluster(name: string, n = 6): Promise<Cluster> {
+  const [pg, mosquitto] = await Promise.all([startPostgres(), startMosquitto()]);
+  const robot = new RobotReceiver();
+  await robot.start();
+  const stateUrl = await pg.database(name);
+  const sql = postgres(stateUrl, { max: 2, onnotice: () => {} });
+  const communities = Array.from({ length: n }, (_, i) => `c${i + 1}`);
+  const dir = tempDataDir(`${name}-config`);
+  const configFile = path.join(dir, 'hub.json');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      communities: communities.map((id) => ({ id, cells: [{ id: `${id}-g1` }], controlRoom: { webhooks: [{ format: 'wecom', url: robot.url }] } })),
+      // Reminders and escalations after the test: each alarm sends exactly one message (its opening).
+      escalation: { ackDeadlineS: { critical: 3600, major: 3600, minor: 3600 }, reminderIntervalS: { critical: 3600, major: 3600, minor: 3600 } },
+    }),
+  );
+  const dataDirs = [0, 1, 2].map((i) => tempDataDir(`${name}-hub${i}`));
+  const hubs: (HubProcess | undefined)[] = [undefined, undefined, undefined];
+  const tokens = new Map<string, string>();
+  const cluster: Cluster = {
+    pg,
+    mosquitto,
+    robot,
+    stateUrl,
+    sql,
+    configFile,
+    communities,
+    hubs,
+    async startHub(i) {
+      const hub = await startHubProcess({
+        STATE_URL: stateUrl,
+        HUB_ID: `hub-${i}`,
+        HUB_LEASE_TTL_MS: String(LEASE_TTL_MS),
+        MQTT_URL: mosquitto.url,
+        MQTT_CLIENT_ID: `hub-${i}`,
+        HUB_CONFIG: configFile,
+        DATA_DIR: dataDirs[i]!,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+      });
+      hubs[i] = hub;
+      tokens.delete(hub.httpUrl);
+      return hub;
+    },
+    async holders() {
+      const rows = await sql<{ community_id: string; holder: string }[]>`SELECT community_id, holder FROM community_leases WHERE holder IS NOT NULL AND expires_at > now()`;
+      return new Map(rows.map((r) => [r.community_id, r.holder]));
+    },
+    async alertsVia(hub) {
+      let token = tokens.get(hub.httpUrl);
+      if (!token) tokens.set(hub.httpUrl, (token = await login(hub.httpUrl)));
+      const res = await fetch(`${hub.httpUrl}/api/alerts?limit=10000`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`GET /api/alerts: HTTP ${res.status}`);
+      return ((await res.json()) as { alerts: Alert[] }).alerts;
+    },
+    async stop() {
+      await Promise.all(hubs.map((h) => h?.kill('SIGTERM')));
+      await sql.end({ timeout: 1 });
+      await robot.stop();
+      await Promise.all([mosquitto.stop(), pg.stop()]);
+    },
+  };
+  return cluster;
+}
+
+/** Waits until every community is held, each by a hub in `by`, in a fair share. */
+export async function waitForShare(cluster: Cluster, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
+  return waitFor(
+    async () => {
+      const holders = await cluster.holders();
+      if (holders.size !== cluster.communities.length) return undefined;
+      if ([...holders.values()].some((h) => !by.includes(h))) return undefined;
+      const fair = Math.ceil(cluster.communities.length / by.length);
+      const counts = by.map((h) => [...holders.values()].filter((x) => x === h).length);
+      return counts.every((c) => c <= fair) ? holders : undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `every community held by ${by.join(', ')}` },
+  );
+}
+
+/** A device fleet's alarms: one new smoke detector per alarm, round robin over the communities. */
+export class AlarmPublisher {
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  readonly published: { deviceId: string; communityId: string; at: number }[] = [];
+  /** Telemetry the broker acknowledged: one reading per alarm, on each community's meter. */
+  readonly telemetry: { deviceId: string; ts: number }[] = [];
+  private n = 0;
+
+  constructor(private readonly url: string, private readonly communities: string[], private readonly prefix: string) {}
+
+  async start(everyMs: number): Promise<void> {
+    this.client = await mqtt.connectAsync(this.url, { clientId: `${this.prefix}-publisher`, clean: true });
+    this.timer = setInterval(() => void this.publishOne(), everyMs);
+  }
+
+  async publishOne(): Promise<void> {
+    const communityId = this.communities[this.n % this.communities.length]!;
+    const deviceId = `${this.prefix}-${communityId}-${this.n++}`;
+    // QoS 1: the broker holds it for the community's session, whoever holds that now.
+    // One reading per community every few hundred ms: its ms timestamp names it.
+    const ts = Date.now();
+    await Promise.all([
+      this.client!.publishAsync(`community/${communityId}/smoke/${deviceId}/event`, JSON.stringify({ type: 'alarm' }), { qos: 1 }),
+      this.client!.publishAsync(`community/${communityId}/smoke/${this.prefix}-t-${communityId}/telemetry`, JSON.stringify({ battery_pct: 90, ts }), { qos: 1 })
+        .then(() => this.telemetry.push({ deviceId: `${this.prefix}-t-${communityId}`, ts })),
+    ]);
+    this.published.push({ deviceId, communityId, at: Date.now() });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.client?.endAsync();
+  }
+}
