@@ -21,8 +21,25 @@ export function testFiles(root: string, suite: Suite): { quick: string[]; servic
   const selected = all.filter((f) => (suite === 'clock-ahead' ? inClockAhead(f) : suite === 'rest' ? !inClockAhead(f) : true));
   const quick: string[] = [];
   const services: string[] = [];
-  for (const f of selected) (STARTS_SERVICES.test(fs.readFileSync(path.join(root, f), 'utf8')) ? services : quick).push(f);
+  const seen = new Map<string, boolean>();
+  for (const f of selected) (startsServices(path.join(root, f), seen) ? services : quick).push(f);
   return { quick, services };
+}
+
+/** Whether a test file, or a test module it imports (relative imports, followed), starts a service. */
+function startsServices(file: string, seen: Map<string, boolean>): boolean {
+  const known = seen.get(file);
+  if (known !== undefined) return known;
+  seen.set(file, false);
+  const text = fs.readFileSync(file, 'utf8');
+  let starts = STARTS_SERVICES.test(text);
+  for (const m of text.matchAll(/from '(\.{1,2}\/[^']+\.ts)'/g)) {
+    if (starts) break;
+    const target = path.resolve(path.dirname(file), m[1]!);
+    if (target.includes(`${path.sep}test${path.sep}`) && fs.existsSync(target)) starts = startsServices(target, seen);
+  }
+  seen.set(file, starts);
+  return starts;
 }
 
 function walk(dir: string): string[] {
