@@ -69,6 +69,16 @@ describe('alert feed: other hubs’ alert changes by LISTEN/NOTIFY', () => {
     await waitFor(() => ids().includes('after:open'), { timeoutMs: 10_000, what: 'a change after the reconnect' });
   });
 
+  it('after PostgreSQL itself restarts (down past the connect timeout), listens again', async () => {
+    await pg.stop();
+    // down longer than the client's connect timeout (10 s)
+    await new Promise((r) => setTimeout(r, 13_000));
+    await pg.start();
+    await waitFor(async () => (await owner`SELECT 1 AS ok`.catch(() => []))[0]?.ok === 1, { timeoutMs: 20_000, what: 'PostgreSQL back' });
+    await writeAlertAsOwner(owner, alert({ id: 'noticed-after-restart', communityId: 'c1' }), 'hub-a');
+    await waitFor(() => ids().includes('noticed-after-restart:open'), { timeoutMs: 30_000, what: 'a change noticed after the restart' });
+  }, 60_000);
+
   it('reads the shared table for GET /api/alerts: get, unresolved, filtered lists newest first', async () => {
     const reads = new PgAlertReads(owner);
     await writeAlertAsOwner(owner, alert({ id: 'r1', communityId: 'c5', state: 'resolved', openedAt: 10 }), 'hub-a');

@@ -7,6 +7,7 @@ import { openPg, type PgSql } from '../../server/src/state/pg/connect.ts';
 import { startPostgres, type PostgresService } from '../helpers/services.ts';
 import { memoryStateDb } from '../helpers/state-db.ts';
 import { waitFor } from '../helpers/ports.ts';
+import { UserDirectory } from '../../server/src/auth/user-directory.ts';
 import { describeAuthStores, TTL } from './contract/auth-stores.ts';
 
 const log = createLogger('silent');
@@ -70,6 +71,22 @@ describe('auth state on PostgreSQL, across hubs', () => {
     await onA.sessions.revokeUser('OP');
     await waitFor(() => !onB.sessions.alive(secondOnB), { timeoutMs: 5000, what: "hub B to hear the user's sessions end" });
     for (const s of [onA, onB]) await s.sessions.stop?.();
+    await Promise.all([a.end(), b.end()]);
+  });
+
+  it("delivery's synchronous account list follows accounts created on another hub within its refresh age", async () => {
+    const url = await pg.database('auth_directory');
+    const a = await openPg(url, log, { max: 2 });
+    const b = await openPg(url, log, { max: 2 });
+    let now = 1_000_000;
+    const directory = new UserDirectory(pgAuthStores(b, TTL, log).users, log, 1000, () => now);
+    await directory.start();
+    expect(directory.list()).toEqual([]);
+    await pgAuthStores(a, TTL, log).users.create({ username: 'w1', password: 'correct horse battery', role: 'worker', workerId: 'wk-1' });
+    expect(directory.list()).toEqual([]);
+    now += 1001;
+    directory.list();
+    await waitFor(() => directory.list().map((u) => u.workerId).includes('wk-1'), { timeoutMs: 5000, what: 'the refreshed list' });
     await Promise.all([a.end(), b.end()]);
   });
 });

@@ -1,4 +1,6 @@
 // Any hub serves any dashboard (issue 20): two hubs in this process on one real PostgreSQL.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { Alert } from '#devices';
@@ -7,7 +9,7 @@ import { createLogger } from '../../server/src/log.ts';
 import { openPg, type PgSql } from '../../server/src/state/pg/connect.ts';
 import { authedFetch, createUser, login, openLive } from '../helpers/auth.ts';
 import { alert } from '../dashboard/fixtures.ts';
-import { startHub } from '../helpers/hub.ts';
+import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { writeAlertAsOwner } from '../helpers/pg-alerts.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { startPostgres, type PostgresService } from '../helpers/services.ts';
@@ -19,9 +21,10 @@ describe('two hubs on one PostgreSQL', () => {
   let a: Hub;
   let b: Hub;
   let owner: PgSql;
+  let stateUrl: string;
   beforeAll(async () => {
     pg = await startPostgres();
-    const stateUrl = await pg.database('cross_hub');
+    stateUrl = await pg.database('cross_hub');
     [a, b] = await Promise.all([startHub({ stateUrl, hubId: 'hub-a' }), startHub({ stateUrl, hubId: 'hub-b' })]);
     owner = await openPg(stateUrl, createLogger('silent'), { max: 2 });
   }, 120_000);
@@ -76,4 +79,15 @@ describe('two hubs on one PostgreSQL', () => {
     expect(((await (await f(`${a.httpUrl}/api/alerts?state=unresolved`)).json()) as { alerts: Alert[] }).alerts.map((x) => x.id)).toEqual(['fire-c1', 'smoke-c2']);
     live.close();
   }, 60_000);
+
+  it('the admin CLI with STATE_URL creates the account in the shared state: it logs in on either hub', () => {
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../server/src/auth/cli.ts'), 'create-user', 'night-op', '--role', 'operator', '--communities', 'c1'], {
+      env: { ...process.env, STATE_URL: stateUrl, DATA_DIR: tempDataDir('cli'), LOG_LEVEL: 'silent' },
+      input: 'night operator password\n',
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(cli.stderr + cli.stdout).toContain('created operator night-op');
+    return Promise.all([a, b].map((hub) => login(hub.httpUrl, { username: 'night-op', password: 'night operator password' })));
+  }, 90_000);
 });

@@ -12,10 +12,12 @@ import { MqttAcl } from './mqtt-acl.ts';
 import { MqttCredentialRepository } from './mqtt-credentials.ts';
 import { MIN_PASSWORD_LENGTH, passwordAcceptable } from './passwords.ts';
 import { ALL, ROLES, type Role } from './roles.ts';
-import { AuditLog } from './audit.ts';
-import { UserRepository } from './users.ts';
+import { createLogger } from '../log.ts';
+import { openPg } from '../state/pg/connect.ts';
+import { pgAuthStores } from '../state/pg/auth-stores.ts';
+import { sqliteAuthStores } from './service.ts';
 
-const HELP = `Hub administration (works on DATA_DIR; the hub may be running).
+const HELP = `Hub administration (works on DATA_DIR, and on STATE_URL's accounts when set; the hub may be running).
 
   npm run admin -- create-admin <username>            password from stdin (or a prompt)
   npm run admin -- create-user <username> --role operator|worker|viewer|admin
@@ -94,8 +96,10 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const db = openStateDb(config.dataDir);
-  const users = new UserRepository(db);
-  const audit = new AuditLog(db);
+  // Accounts and the audit log live in the shared state when there is one; MQTT credentials stay in DATA_DIR.
+  const pg = config.stateUrl ? await openPg(config.stateUrl, createLogger('warn'), { max: 2 }) : undefined;
+  const ttlMs = config.sessionTtlS * 1000;
+  const { users, audit, sessions } = pg ? pgAuthStores(pg, ttlMs, createLogger('warn')) : sqliteAuthStores(db, ttlMs);
   const credentials = new MqttCredentialRepository(db);
   const configFile = config.file;
   const grid = new GridModel(configFile);
@@ -118,17 +122,17 @@ async function main(): Promise<void> {
         const password = await readPassword(`password for ${name}: `);
         if (!passwordAcceptable(password)) fail(`the password must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
         if (!(await users.create({ username: name, password, role, communities, cells, workerId: values.worker ?? null }))) fail(`user ${name} already exists`);
-        audit.record({ actor, action: 'user.create', target: name, detail: { role, communities, cells, workerId: values.worker } });
+        await audit.record({ actor, action: 'user.create', target: name, detail: { role, communities, cells, workerId: values.worker } });
         process.stdout.write(`created ${role} ${name}\n`);
         break;
       }
       case 'set-password': {
-        if (!name || !users.get(name)) fail(`no user ${name ?? ''}`);
+        if (!name || !(await users.get(name))) fail(`no user ${name ?? ''}`);
         const password = await readPassword(`new password for ${name}: `);
         if (!passwordAcceptable(password)) fail(`the password must be ${MIN_PASSWORD_LENGTH} to 256 characters`);
         await users.update(name, { password });
-        db.prepare('DELETE FROM sessions WHERE username = ?').run(name);
-        audit.record({ actor, action: 'user.update', target: name, detail: { password: 'changed' } });
+        await sessions.revokeUser(name);
+        await audit.record({ actor, action: 'user.update', target: name, detail: { password: 'changed' } });
         process.stdout.write(`password of ${name} changed\n`);
         break;
       }
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
         const communities = list(values.communities ?? ALL);
         const password = credentials.issue(name, 'gateway', actor, { communities, replace: values.rotate });
         if (!password) fail(`MQTT user ${name} exists (use --rotate to issue a new secret)`);
-        audit.record({ actor, action: 'gateway.create', target: name, detail: { communities } });
+        await audit.record({ actor, action: 'gateway.create', target: name, detail: { communities } });
         if (values.out) {
           writeCredentialsFile(values.out, { gateway: { username: name, password } });
           process.stdout.write(`gateway ${name} written to ${values.out}\n`);
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
           if (existing && (existing.type !== 'device' || !values.rotate)) continue;
           issued[d.id] = credentials.issue(d.id, 'device', actor, { replace: true })!;
         }
-        audit.record({ actor, action: 'device.provision', target: `${Object.keys(issued).length} devices`, detail: { rotate: values.rotate } });
+        await audit.record({ actor, action: 'device.provision', target: `${Object.keys(issued).length} devices`, detail: { rotate: values.rotate } });
         if (values.out) {
           writeCredentialsFile(values.out, { devices: issued });
           process.stdout.write(`${Object.keys(issued).length} device credentials written to ${values.out}\n`);
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
         if (!values.out) fail('--out <dir> is needed');
         const all = exportedCredentials(credentials, config);
         const files = writeMosquittoFiles(path.resolve(values.out), mosquittoFiles(all, new MqttAcl(registry), registry, { reservedClientId: hubClientIds(config.mqttClientId) }));
-        audit.record({ actor, action: 'mqtt.config_export', target: values.out });
+        await audit.record({ actor, action: 'mqtt.config_export', target: values.out });
         process.stdout.write(
           `wrote ${files.passwordFile}, ${files.hubPasswordFile} and ${files.aclFile}\n` +
             `in mosquitto.conf (see docs/security.md): per_listener_settings true, then\n` +
@@ -179,6 +183,7 @@ async function main(): Promise<void> {
   } finally {
     registry.stop();
     db.close();
+    await pg?.end({ timeout: 5 });
   }
 }
 
