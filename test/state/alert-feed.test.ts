@@ -34,16 +34,16 @@ describe('alert feed: other hubs’ alert changes by LISTEN/NOTIFY', () => {
   const ids = () => heard.map((a) => `${a.id}:${a.state}`);
 
   it("hands on another hub's change with the row's state, in order; skips its own; a rolled-back write is never heard", async () => {
-    await writeAlertAsOwner(owner, alert({ id: 'a1', communityId: 'c1' }), 'hub-a');
-    await writeAlertAsOwner(owner, alert({ id: 'a1', communityId: 'c1', state: 'acknowledged', acknowledgedBy: 'op' }), 'hub-a');
-    await writeAlertAsOwner(owner, alert({ id: 'own', communityId: 'c9' }), 'hub-b');
+    await writeAlertAsOwner(owner, alert({ id: 'a1', deviceId: 'dev-a1', communityId: 'c1' }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'a1', deviceId: 'dev-a1', communityId: 'c1', state: 'acknowledged', acknowledgedBy: 'op' }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'own', deviceId: 'dev-own', communityId: 'c9' }), 'hub-b');
     await owner
       .begin(async (tx) => {
         await tx`SELECT pg_notify('hub_alert_change', ${JSON.stringify({ id: 'ghost', communityId: 'c1', type: 'fire_alarm', hub: 'hub-a' })})`;
         throw new Error('fenced: lease lost');
       })
       .catch(() => {});
-    await writeAlertAsOwner(owner, alert({ id: 'marker', communityId: 'c2' }), 'hub-c');
+    await writeAlertAsOwner(owner, alert({ id: 'marker', deviceId: 'dev-marker', communityId: 'c2' }), 'hub-c');
     await waitFor(() => ids().includes('marker:open'), { timeoutMs: 5000, what: 'the marker alert' });
     expect(ids().filter((x) => x.startsWith('a1:')).at(-1)).toBe('a1:acknowledged');
     expect(ids().some((x) => x.startsWith('own:') || x.startsWith('ghost:'))).toBe(false);
@@ -61,11 +61,11 @@ describe('alert feed: other hubs’ alert changes by LISTEN/NOTIFY', () => {
 
   it('after its connection drops, re-listens and resends the rows changed while it could not hear', async () => {
     // a change whose notice is lost (written with no listener able to hear it)
-    await writeAlertAsOwner(owner, alert({ id: 'missed', communityId: 'c1' }), 'hub-a', { notify: false });
+    await writeAlertAsOwner(owner, alert({ id: 'missed', deviceId: 'dev-missed', communityId: 'c1' }), 'hub-a', { notify: false });
     await owner`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'listen%' AND pid <> pg_backend_pid()`;
     await waitFor(() => ids().includes('missed:open'), { timeoutMs: 20_000, what: 'the resync after the reconnect' });
     // and listens again
-    await writeAlertAsOwner(owner, alert({ id: 'after', communityId: 'c1' }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'after', deviceId: 'dev-after', communityId: 'c1' }), 'hub-a');
     await waitFor(() => ids().includes('after:open'), { timeoutMs: 10_000, what: 'a change after the reconnect' });
   });
 
@@ -81,8 +81,8 @@ describe('alert feed: other hubs’ alert changes by LISTEN/NOTIFY', () => {
 
   it('reads the shared table for GET /api/alerts: get, unresolved, filtered lists newest first', async () => {
     const reads = new PgAlertReads(owner);
-    await writeAlertAsOwner(owner, alert({ id: 'r1', communityId: 'c5', state: 'resolved', openedAt: 10 }), 'hub-a');
-    await writeAlertAsOwner(owner, alert({ id: 'r2', communityId: 'c5', state: 'resolved', openedAt: 20 }), 'hub-c');
+    await writeAlertAsOwner(owner, alert({ id: 'r1', deviceId: 'dev-r1', communityId: 'c5', state: 'resolved', openedAt: 10 }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'r2', deviceId: 'dev-r2', communityId: 'c5', state: 'resolved', openedAt: 20 }), 'hub-c');
     expect((await reads.get('r1'))?.communityId).toBe('c5');
     expect(await reads.get('nope')).toBeUndefined();
     expect((await reads.list({ state: 'resolved', communityId: 'c5' })).map((a) => a.id)).toEqual(['r2', 'r1']);

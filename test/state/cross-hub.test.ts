@@ -63,9 +63,9 @@ describe('two hubs on one PostgreSQL', () => {
       const msg = JSON.parse(raw.toString()) as { type: string; alert?: Alert };
       if (msg.type === 'alert') heard.push(msg.alert!);
     });
-    await writeAlertAsOwner(owner, alert({ id: 'fire-c1', communityId: 'c1', severity: 'critical', openedAt: 1000 }), 'hub-a');
-    await writeAlertAsOwner(owner, alert({ id: 'fire-c3', communityId: 'c3', openedAt: 1500 }), 'hub-a');
-    await writeAlertAsOwner(owner, alert({ id: 'smoke-c2', communityId: 'c2', openedAt: 2000 }), 'hub-c');
+    await writeAlertAsOwner(owner, alert({ id: 'fire-c1', deviceId: 'dev-fire-c1', communityId: 'c1', severity: 'critical', openedAt: 1000 }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'fire-c3', deviceId: 'dev-fire-c3', communityId: 'c3', openedAt: 1500 }), 'hub-a');
+    await writeAlertAsOwner(owner, alert({ id: 'smoke-c2', deviceId: 'dev-smoke-c2', communityId: 'c2', openedAt: 2000 }), 'hub-c');
     await waitFor(() => heard.some((x) => x.id === 'smoke-c2'), { timeoutMs: 10_000, what: 'the hub-c alert on hub B' });
     expect(heard.map((x) => x.id)).toEqual(['fire-c1', 'smoke-c2']);
 
