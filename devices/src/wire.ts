@@ -136,7 +136,37 @@ export interface StatsReply {
   meanTimeToAcknowledgeTodayS: number | null;
 }
 
-export type UserRole = 'admin' | 'operator' | 'worker' | 'viewer';
+/** The roles an account may have; the hub's auth (server/src/auth/roles.ts ROLES) uses this list. */
+export const USER_ROLES = ['admin', 'operator', 'worker', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** An account as GET /api/users lists it (admin only). */
+export interface WireUserRecord {
+  username: string;
+  role: UserRole;
+  displayName: string | null;
+  /** operator / viewer: the communities they watch */
+  communities: string[];
+  /** worker: cells stored on the account (added to those of the linked grid worker) */
+  cells: string[];
+  /** the grid worker (config file) this account belongs to: their cells come from there */
+  workerId: string | null;
+  disabled: boolean;
+  createdAt: number;
+}
+
+/** One entry of GET /api/audit (admin only), newest first. */
+export interface WireAuditEntry {
+  id: number;
+  at: number;
+  /** a username, "display" for a wall screen pairing, "bootstrap" for the first admin */
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  ok: boolean;
+  detail: Record<string, unknown> | null;
+}
 
 /** The signed-in account as the hub shows it to its owner. */
 export interface WireUser {

@@ -3,7 +3,6 @@
 // Mosquitto files, the audit log with filters, and an axe-core check. Also the admin routes they
 // use (DELETE /api/users/:username). Screenshots go to test/artifacts/ (and SHOTS_DIR when set).
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
@@ -14,6 +13,9 @@ import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { adminSession, createUser, login, TEST_ADMIN, type HubSession } from '../helpers/auth.ts';
 import { artifactPath, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
+import { seriousViolations } from './axe.ts';
+import { keepShot as keep } from './configured-hub.ts';
+import { openLoggedIn } from './login-page.ts';
 
 const BIG = { width: 1920, height: 1080 };
 const PHONE = { width: 390, height: 844 };
@@ -37,22 +39,6 @@ export const ADMIN_CONFIG = {
   ],
   devices: [{ id: 'f1', kind: 'smoke', communityId: 'c1', gridCellId: 'c1-g1', buildingId: 'c1-b03', floor: 16, name: { zh: '1604 厨房烟感', en: '1604 kitchen smoke' } }],
 };
-
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
-async function seriousViolations(p: Page): Promise<AxeViolation[]> {
-  await p.addScriptTag({ content: axeSource });
-  const violations = await p.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-function keep(file: string): void {
-  const dir = process.env.SHOTS_DIR;
-  if (dir) fs.copyFileSync(file, path.join(dir, path.basename(file)));
-}
 
 describe('admin routes (real hub)', () => {
   let hub: Hub;
@@ -95,20 +81,8 @@ describe.skipIf(!hasChromium)('admin pages in the browser (real hub)', () => {
   let hub: Hub;
   let session: HubSession;
 
-  async function open(locale: 'zh-CN' | 'en', viewport = BIG, user: { username: string; password: string } = TEST_ADMIN, tab = ''): Promise<Page> {
-    const ctx = await browser.newContext({ viewport, bypassCSP: true });
-    await ctx.addInitScript((l) => localStorage.setItem('hub.locale', l), locale);
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(30_000);
-    p.on('pageerror', (e) => console.error('pageerror', e.message));
-    await p.goto(`${hub.httpUrl}/admin${tab}`);
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', user.username);
-    await p.fill('input[name=password]', user.password);
-    await p.click('button[type=submit]');
-    await p.waitForSelector('[data-testid=admin-view]', { timeout: 60_000 });
-    return p;
-  }
+  const open = (locale: 'zh-CN' | 'en', viewport = BIG, user: { username: string; password: string } = TEST_ADMIN, tab = ''): Promise<Page> =>
+    openLoggedIn(browser, `${hub.httpUrl}/admin${tab}`, user, { locale, viewport, ready: '[data-testid=admin-view]' });
   async function shot(p: Page, name: string): Promise<void> {
     const file = artifactPath(`admin-${name}.png`);
     await p.screenshot({ path: file, fullPage: false });

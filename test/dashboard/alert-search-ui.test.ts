@@ -11,6 +11,7 @@ import { configuredHub, keepShot, type ConfiguredHub } from './configured-hub.ts
 import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
+import { openLoggedIn } from './login-page.ts';
 
 const CONFIG = {
   communities: [
@@ -56,17 +57,7 @@ describe.skipIf(!hasChromium)('alert search tab (real hub)', () => {
   }, 60_000);
 
   it('finds the resolved alert by state, shows its place by name, and exports it as CSV', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, bypassCSP: true, acceptDownloads: true });
-    await ctx.addInitScript(() => {
-      localStorage.setItem('hub.locale', 'zh-CN');
-      localStorage.setItem('hub.muted', '1');
-    });
-    const p = await ctx.newPage();
-    await p.goto(hub.httpUrl + '/');
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', OPERATOR.username);
-    await p.fill('input[name=password]', OPERATOR.password);
-    await p.click('button[type=submit]');
+    const p = await openLoggedIn(browser, hub.httpUrl + '/', OPERATOR, { locale: 'zh-CN', acceptDownloads: true, ready: '[data-testid=control-room]' });
     await p.click('[data-testid=tab-search]', { timeout: 60_000 });
     await p.waitForSelector('[data-testid=alert-search]');
     await p.selectOption('[data-testid=search-state]', 'resolved');
@@ -87,6 +78,6 @@ describe.skipIf(!hasChromium)('alert search tab (real hub)', () => {
     const lines = csv.slice(1).trim().split(/\r?\n/);
     expect(lines).toHaveLength(2); // heading + the one resolved alert
     expect(lines[1]).toContain('201 厨房烟感');
-    await ctx.close();
+    await p.context().close();
   });
 });

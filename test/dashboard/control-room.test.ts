@@ -11,6 +11,7 @@ import { configuredHub, keepShot as keep, type ConfiguredHub } from './configure
 import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, CHROMIUM, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
+import { loginThroughForm, openLoggedIn } from './login-page.ts';
 import { NAMED_CONFIG } from './named-config.ts';
 
 const BIG = { width: 1920, height: 1080 };
@@ -31,25 +32,8 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
   const alertOf = (deviceId: string, type: string) =>
     waitFor(async () => (await unresolved()).find((a) => a.deviceId === deviceId && a.type === type), 30_000, `${type} of ${deviceId}`);
 
-  // bypassCSP: only so the axe-core script can be injected into the page
-  async function open(locale: 'zh-CN' | 'en', viewport = BIG, o: { muted?: boolean; in?: Browser } = {}): Promise<Page> {
-    const ctx = await (o.in ?? browser).newContext({ viewport, bypassCSP: true });
-    await ctx.addInitScript(([l, m]) => {
-      localStorage.setItem('hub.locale', l!);
-      localStorage.setItem('hub.muted', m!);
-    }, [locale, o.muted === false ? '0' : '1']);
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(30_000);
-    p.on('pageerror', (e) => console.error('pageerror', e.message));
-    p.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
-    await p.goto(hub.httpUrl + '/');
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', OPERATOR.username);
-    await p.fill('input[name=password]', OPERATOR.password);
-    await p.click('button[type=submit]');
-    await p.waitForSelector('[data-testid=control-room]', { timeout: 60_000 });
-    return p;
-  }
+  const open = (locale: 'zh-CN' | 'en', viewport = BIG, o: { muted?: boolean; in?: Browser } = {}): Promise<Page> =>
+    openLoggedIn(o.in ?? browser, hub.httpUrl + '/', OPERATOR, { locale, viewport, muted: o.muted !== false });
   const rowIds = (p: Page) => p.$$eval('[data-testid=alert-row]', (els) => els.map((e) => e.getAttribute('data-alert-id') ?? ''));
 
   let fire1: ApiAlert, fire2: ApiAlert, battery: ApiAlert, tamper: ApiAlert;
@@ -190,9 +174,7 @@ describe.skipIf(!hasChromium)('control room for a shift (real hub)', () => {
     const shot = artifactPath('session-ended-zh.png');
     await p.screenshot({ path: shot });
     keep(shot);
-    await p.fill('[data-testid=session-ended] input[name=username]', OPERATOR.username);
-    await p.fill('[data-testid=session-ended] input[name=password]', OPERATOR.password);
-    await p.click('[data-testid=session-ended] button[type=submit]');
+    await loginThroughForm(p, OPERATOR, '[data-testid=session-ended]');
     await waitFor(async () => (await p.locator('[data-testid=session-ended]').count()) === 0, 30_000, 'notice gone');
     await waitFor(async () => (await p.getAttribute('[data-testid=conn-state]', 'data-state')) === 'open', 30_000, 'live again');
     await p.context().close();

@@ -11,6 +11,7 @@ import { configuredHub, keepShot, type ConfiguredHub } from './configured-hub.ts
 import { describeViolations, seriousViolations } from './axe.ts';
 import { artifactPath, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
+import { openLoggedIn } from './login-page.ts';
 
 const NAMES = ['幸福里', '光明', '和平'];
 const CONFIG = {
@@ -64,18 +65,7 @@ describe.skipIf(!hasChromium)('sub-district overview (real hub)', () => {
   });
 
   it('shows every community, the one on fire first, drills into one and back', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, bypassCSP: true });
-    await ctx.addInitScript(() => {
-      localStorage.setItem('hub.locale', 'zh-CN');
-      localStorage.setItem('hub.muted', '1');
-    });
-    const p = await ctx.newPage();
-    await p.goto(hub.httpUrl + '/');
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', OPERATOR.username);
-    await p.fill('input[name=password]', OPERATOR.password);
-    await p.click('button[type=submit]');
-    await p.waitForSelector('[data-testid=district-view]', { timeout: 60_000 });
+    const p = await openLoggedIn(browser, hub.httpUrl + '/', OPERATOR, { locale: 'zh-CN', ready: '[data-testid=district-view]' });
     const cards = p.locator('[data-testid=district-card]');
     await waitFor(async () => (await cards.count()) === 3, 15_000, 'three cards');
     expect(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-community-id')))).toEqual(['c2', 'c3', 'c1']);
@@ -102,6 +92,6 @@ describe.skipIf(!hasChromium)('sub-district overview (real hub)', () => {
     await p.click('[data-testid=district-back]');
     await p.waitForSelector('[data-testid=district-view]');
     await waitFor(async () => (await p.locator('[data-testid=alert-row]').count()) === 2, 10_000, 'all alerts again');
-    await ctx.close();
+    await p.context().close();
   });
 });

@@ -159,6 +159,8 @@ describe.skipIf(!hasChromium)('camera pictures one click from the plan (real hub
     // (by keyboard: a click at the building's middle may land on one of its markers)
     await p.locator('[data-testid=plan-building][data-building-id=c1-b03]').focus();
     await p.keyboard.press('Enter');
+    // floor rows read as labels in English ("Floor 3"), however the shared text is written
+    expect(await p.$eval('[data-testid=floor-row][data-floor="3"] .fl', (e) => getComputedStyle(e, '::first-letter').textTransform)).toBe('uppercase');
     await p.locator('[data-testid=floor-camera][data-device-id=t1]').click();
     await panel.waitFor();
     const floors = artifactPath('plan-camera-floors-en.png');

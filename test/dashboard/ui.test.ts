@@ -15,6 +15,7 @@ import { freePort } from '../helpers/ports.ts';
 import { adminSession, createUser, TEST_ADMIN, type HubSession, type MqttLogin } from '../helpers/auth.ts';
 import { artifactPath, hasChromium, launchChromium, waitFor } from './browser.ts';
 import { ensureDashboardBuilt } from './build.ts';
+import { loginThroughForm, newPage } from './login-page.ts';
 
 const BIG = { width: 1920, height: 1080 };
 const PHONE = { width: 390, height: 844 };
@@ -106,20 +107,10 @@ describe.skipIf(!hasChromium)('dashboard in the browser (real hub)', () => {
 
   /** A browser context with a locale, logged in through the login form. */
   async function open(url: string, who: Login | null, opts: { viewport?: { width: number; height: number }; locale?: 'en' | 'zh-CN' } = {}): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: opts.viewport ?? BIG });
-    await ctx.addInitScript((l) => {
-      if (!localStorage.getItem('hub.locale')) localStorage.setItem('hub.locale', l);
-      localStorage.setItem('hub.muted', '1');
-    }, opts.locale ?? 'en');
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(30_000);
-    p.on('pageerror', (e) => console.error('pageerror', e.message));
+    const p = await newPage(browser, { viewport: opts.viewport ?? BIG, locale: opts.locale ?? 'en', keepLocale: true });
     await p.goto(url);
     if (who) {
-      await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-      await p.fill('input[name=username]', who.username);
-      await p.fill('input[name=password]', who.password);
-      await p.click('button[type=submit]');
+      await loginThroughForm(p, who);
       const worker = new URL(url).pathname.startsWith('/worker');
       await p.waitForSelector(worker ? '[data-testid=worker-view]' : '[data-testid=control-room]', { timeout: 60_000 });
       // one row per alert (not folded by incident), so each alert has its own row
@@ -211,10 +202,7 @@ describe.skipIf(!hasChromium)('dashboard in the browser (real hub)', () => {
   it('a wrong password shows an error; the right one logs in', async () => {
     const { hub } = await mainHub();
     const p = await open(hub.httpUrl + '/', null);
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', OPERATOR.username);
-    await p.fill('input[name=password]', 'definitely-not-the-password');
-    await p.click('button[type=submit]');
+    await loginThroughForm(p, { username: OPERATOR.username, password: 'definitely-not-the-password' });
     await p.waitForSelector('.login .error', { timeout: 30_000 });
     expect(await p.textContent('.login .error')).toMatch(/\S/);
     expect(await p.locator('[data-testid=control-room]').count()).toBe(0);

@@ -1,17 +1,11 @@
 // The admin pages' calls to the hub (all behind the admin role); shapes as docs/api.md gives them.
 import type { Api } from '../lib/api.ts';
+import type { UserRole, WireAuditEntry, WireUserRecord } from '#devices/wire.ts';
 
-export type Role = 'admin' | 'operator' | 'worker' | 'viewer';
-export interface AdminUser {
-  username: string;
-  role: Role;
-  displayName: string | null;
-  communities: string[];
-  cells: string[];
-  workerId: string | null;
-  disabled: boolean;
-  createdAt: number;
-}
+export type Role = UserRole;
+export type AdminUser = WireUserRecord;
+export type AuditEntry = WireAuditEntry;
+
 export interface MqttLogin {
   username: string;
   password: string;
@@ -22,16 +16,6 @@ export interface MqttCredential {
   communities?: string[];
   createdAt?: number;
   createdBy?: string;
-}
-export interface AuditEntry {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  ok: boolean;
-  detail: Record<string, unknown> | null;
 }
 export interface NewUser {
   username: string;

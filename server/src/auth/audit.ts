@@ -1,15 +1,7 @@
+import type { WireAuditEntry } from '#devices/wire.ts';
 import type Database from 'better-sqlite3';
 
-export interface AuditEntry {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  ok: boolean;
-  detail: Record<string, unknown> | null;
-}
+export type AuditEntry = WireAuditEntry;
 
 export interface AuditQuery {
   limit?: number;

@@ -1,8 +1,9 @@
 import type { Alert } from '#devices';
+import { USER_ROLES, type WireUserRecord } from '#devices/wire.ts';
 import type { GridModel } from '../grid/model.ts';
 import type { Device } from '../registry/devices.ts';
 
-export const ROLES = ['admin', 'operator', 'worker', 'viewer'] as const;
+export const ROLES = USER_ROLES;
 export type Role = (typeof ROLES)[number];
 
 /** Roles that may acknowledge, assign and resolve alerts (within their scope). */
@@ -11,19 +12,8 @@ export const ACTING_ROLES: readonly Role[] = ['admin', 'operator', 'worker'];
 /** `'*'` in `communities` means every community. */
 export const ALL = '*';
 
-export interface UserRecord {
-  username: string;
-  role: Role;
-  displayName: string | null;
-  /** operator / viewer: the communities they watch */
-  communities: string[];
-  /** worker: cells stored on the account (added to those of the linked grid worker) */
-  cells: string[];
-  /** the grid worker (config file) this account belongs to: their cells come from there */
-  workerId: string | null;
-  disabled: boolean;
-  createdAt: number;
-}
+/** An account as stored and as GET /api/users sends it. */
+export type UserRecord = WireUserRecord;
 
 /**
  * Who is asking and what they may see. Computed per session from the account and the grid,
