@@ -1,5 +1,6 @@
 // Any hub serves any dashboard (issue 20): two hubs in this process on one real PostgreSQL.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
@@ -12,26 +13,32 @@ import { alert } from '../dashboard/fixtures.ts';
 import { startHub, tempDataDir } from '../helpers/hub.ts';
 import { writeAlertAsOwner } from '../helpers/pg-alerts.ts';
 import { waitFor } from '../helpers/ports.ts';
-import { startPostgres, type PostgresService } from '../helpers/services.ts';
+import { startMosquitto, startPostgres, type PostgresService, type Service } from '../helpers/services.ts';
 
 const ROOM = { username: 'subdistrict', password: 'sub-district room pw' };
 
 describe('two hubs on one PostgreSQL', () => {
   let pg: PostgresService;
+  let mosquitto: Service;
+  let configFile: string;
   let a: Hub;
   let b: Hub;
   let owner: PgSql;
   let stateUrl: string;
   beforeAll(async () => {
-    pg = await startPostgres();
+    [pg, mosquitto] = await Promise.all([startPostgres(), startMosquitto()]);
     stateUrl = await pg.database('cross_hub');
-    [a, b] = await Promise.all([startHub({ stateUrl, hubId: 'hub-a' }), startHub({ stateUrl, hubId: 'hub-b' })]);
+    // Hubs on a shared state are a cluster: one broker, the config file's communities shared out by lease.
+    configFile = path.join(tempDataDir('cross-hub-config'), 'hub.json');
+    fs.writeFileSync(configFile, JSON.stringify({ communities: ['c1', 'c2', 'c3'].map((id) => ({ id, cells: [{ id: `${id}-g1` }] })) }));
+    const common = { stateUrl, mqttUrl: mosquitto.url, configFile, hubLeaseTtlMs: 4000 };
+    [a, b] = await Promise.all([startHub({ ...common, hubId: 'hub-a', mqttClientId: 'hub-a' }), startHub({ ...common, hubId: 'hub-b', mqttClientId: 'hub-b' })]);
     owner = await openPg(stateUrl, createLogger('silent'), { max: 2 });
   }, 120_000);
   afterAll(async () => {
     await owner?.end();
     await Promise.all([a?.stop(), b?.stop()]);
-    await pg?.stop();
+    await Promise.all([pg?.stop(), mosquitto?.stop()]);
   });
 
   it('an account created on hub A logs in on hub B; a session from A works on B; logout on A ends it on both', async () => {
@@ -82,7 +89,8 @@ describe('two hubs on one PostgreSQL', () => {
 
   it('the admin CLI with STATE_URL creates the account in the shared state: it logs in on either hub', () => {
     const cli = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../server/src/auth/cli.ts'), 'create-user', 'night-op', '--role', 'operator', '--communities', 'c1'], {
-      env: { ...process.env, STATE_URL: stateUrl, DATA_DIR: tempDataDir('cli'), LOG_LEVEL: 'silent' },
+      // the CLI runs with the hubs' environment
+      env: { ...process.env, STATE_URL: stateUrl, MQTT_URL: mosquitto.url, HUB_CONFIG: configFile, DATA_DIR: tempDataDir('cli'), LOG_LEVEL: 'silent' },
       input: 'night operator password\n',
       encoding: 'utf8',
       timeout: 60_000,
