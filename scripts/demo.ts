@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../server/src/config.ts';
 import { Hub } from '../server/src/hub.ts';
 import { createLogger } from '../server/src/log.ts';
-import { demoWorkerLogin } from './demo-worker.ts';
+import { playDemoCases } from './demo-cases.ts';
+import { demoWorkerLogin, type WorkerLogin } from './demo-worker.ts';
 import { buildDistrict, issueGatewayLogin, runScenario, writeHubConfig, type CommunitySim } from '../simulators/community/index.ts';
 
 const env = process.env;
@@ -69,7 +70,7 @@ function demoAdmin(): { username: string; password: string } {
 // Without accounts (before the security issue, #5) /api/auth/me answers 404 and the demo says so.
 // With them, the admin below exists through HUB_BOOTSTRAP_ADMIN. TODO(#5): create demo accounts
 // for a grid worker and an operator here (e.g. from district.workers) and list them too.
-async function printLogins(hub: Hub, admin: { username: string; password: string } | undefined, cellId?: string): Promise<void> {
+async function printLogins(hub: Hub, admin: { username: string; password: string } | undefined, cellId?: string): Promise<WorkerLogin | undefined> {
   const res = await fetch(`${hub.httpUrl}/api/auth/me`).catch(() => undefined);
   if (!res || res.status === 404) {
     say('  logins      no login needed yet (accounts arrive with the security work)');
@@ -80,6 +81,7 @@ async function printLogins(hub: Hub, admin: { username: string; password: string
   if (admin) say(`  admin pages ${hub.httpUrl}/admin`);
   const worker = admin ? await demoWorkerLogin(hub.httpUrl, admin, cellId, path.join(dataDir, 'demo-worker.json')).catch(() => undefined) : undefined;
   if (worker) say(`  worker      ${hub.httpUrl}/worker   ${worker.username} / ${worker.password}   (${worker.name}, grid worker of the first incident's cell; open on a phone, install it, allow notifications)`);
+  return worker;
 }
 // ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -163,7 +165,11 @@ async function main(): Promise<void> {
   say(`  dashboard   ${hub.httpUrl}/        (grid worker's phone view: ${hub.httpUrl}/worker)`);
   say(`  MQTT        ${hub.mqttUrl}${config.mqttUrl ? '' : ' (embedded)'}`);
   const firstStep = sim.plan?.steps[0];
-  await printLogins(hub, admin, district.devices.find((d) => d.id === firstStep?.deviceId)?.gridCellId);
+  const firstDevice = district.devices.find((d) => d.id === firstStep?.deviceId) ?? district.devices[0];
+  const worker = await printLogins(hub, admin, firstDevice?.gridCellId ?? undefined);
+  // Cases (事件): on the control room's 指标 tab, and on the worker's phone under 我的事件.
+  const workerId = worker?.username ?? district.workers.find((w) => firstDevice?.gridCellId && w.cells?.includes(firstDevice.gridCellId))?.id ?? district.workers[0]?.id;
+  if (firstDevice && workerId) playDemoCases(hub.cases, { communityId: firstDevice.communityId, cellId: firstDevice.gridCellId ?? null, workerId, say });
   say(`  scenario    "${sim.plan?.name}" ${sim.plan?.steps.length ?? 0} steps, ${sim.expected.length} expected alerts; ${Number.isFinite(firstAlertS) ? `first incident in ~${Math.round(firstAlertS / timeScale)} s` : 'no incidents'}`);
   say('  Ctrl-C stops everything');
   say('');

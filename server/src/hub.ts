@@ -49,6 +49,7 @@ import { CaseLiveChannel } from './cases/live-channel.ts';
 import { CaseFromAlertChannel, DEFAULT_AUTO_CASE_ALERTS } from './cases/alert-channel.ts';
 import { ResidentReportGuard } from './cases/resident-guard.ts';
 import { GbService } from './gb28181/service.ts';
+import { CasePhotoRetention } from './cases/photo-retention.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
 import { CaseWebhookChannel } from './cases/webhook-channel.ts';
@@ -96,6 +97,7 @@ interface HubParts {
   caseLive: CaseLiveChannel;
   residentGuard: ResidentReportGuard;
   caseMonitor: CaseDeadlineMonitor;
+  casePhotos: CasePhotoRetention | undefined;
   caseWebhooks: CaseWebhookChannel;
   /** Cluster mode (STATE_URL): the alerts on PostgreSQL. */
   clusterStore: ClusterAlertStore | undefined;
@@ -163,6 +165,7 @@ export class Hub {
   get people(): PeopleDelivery { return this.p.people; }
   get cases(): CaseService { return this.p.cases; }
   get caseMonitor(): CaseDeadlineMonitor { return this.p.caseMonitor; }
+  get casePhotos(): CasePhotoRetention | undefined { return this.p.casePhotos; }
   /** Hikvision / Dahua access controllers (platforms.hikvision, platforms.dahua), when configured. */
   get accessControllers(): AccessControllers | undefined { return this.p.pushAdapters.controllers; }
 
@@ -296,6 +299,7 @@ export class Hub {
     });
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });
     const caseLive = new CaseLiveChannel(cases, live);
+    const casePhotos = file.cases?.photoRetentionDays ? new CasePhotoRetention(cases, file.cases.photoRetentionDays, clock, log.child({ component: 'case-photos' })) : undefined;
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
@@ -327,7 +331,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, clusterStore };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePhotos, clusterStore };
   }
 
   private async startParts(): Promise<void> {
@@ -348,6 +352,11 @@ export class Hub {
         this.p.caseMonitor.tick();
       } catch (err) {
         this.log.error({ err }, 'case deadline monitor failed');
+      }
+      try {
+        this.p.casePhotos?.tick();
+      } catch (err) {
+        this.log.error({ err }, 'case photo retention sweep failed');
       }
     }, 1000);
     this.tickTimer.unref();

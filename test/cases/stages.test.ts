@@ -114,7 +114,7 @@ describe('case stages', () => {
 
   it('lists the actions one may take now', () => {
     expect(allowedActions(fresh(), control)).toEqual(['accept', 'extend']);
-    expect(allowedActions(walk('dispatched'), worker)).toEqual(['dispose', 'extend']);
+    expect(allowedActions(walk('dispatched'), worker)).toEqual(['dispose', 'extend', 'receive']);
     expect(allowedActions(walk('disposed'), supervisor)).toEqual(['verify', 'extend', 'approve-extension', 'supervise']);
     expect(allowedActions(walk('revisited'), control)).toEqual([]);
   });

@@ -107,6 +107,27 @@ export class CaseRepository {
     return row ? { id: row.id, caseId: row.case_id, type: row.type, data: row.data } : undefined;
   }
 
+  /**
+   * Deletes the photos stored before `before` of finished cases (closed, revisited), and drops them
+   * from each case's photo list; returns how many went.
+   */
+  sweepPhotos(before: number): number {
+    return this.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT p.id, p.case_id FROM case_photos p JOIN cases c ON c.id = p.case_id WHERE p.created_at < ? AND c.stage IN ('closed', 'revisited')`)
+        .all(before) as { id: string; case_id: string }[];
+      const byCase = new Map<string, Set<string>>();
+      for (const r of rows) byCase.set(r.case_id, (byCase.get(r.case_id) ?? new Set()).add(r.id));
+      const remove = this.db.prepare('DELETE FROM case_photos WHERE id = ?');
+      for (const [caseId, ids] of byCase) {
+        for (const id of ids) remove.run(id);
+        const c = this.get(caseId);
+        if (c) this.save({ ...c, photos: c.photos.filter((p) => !ids.has(p.id)) });
+      }
+      return rows.length;
+    });
+  }
+
   /** Saves several changes as one transaction (a case with its photos). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();

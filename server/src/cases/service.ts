@@ -94,6 +94,11 @@ export class CaseService {
     return this.d.repo.figures.grouped(filter, scope, by, utcOffsetMin);
   }
 
+  /** Photo retention: deletes finished cases' photos stored before `before`; how many. */
+  sweepPhotos(before: number): number {
+    return this.d.repo.sweepPhotos(before);
+  }
+
   unfinished(): Case[] {
     return this.d.repo.unfinished();
   }

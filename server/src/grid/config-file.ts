@@ -153,6 +153,8 @@ const Cases = Type.Object({
   remindAtFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
   /** reports a community's public form takes per hour, all senders together; default 60 */
   residentReportsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  /** days a finished case's photos are kept (under DATA_DIR, in the state database); default kept for good */
+  photoRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
 });
 const PersonChannel = Type.Union(['webpush', 'wecom', 'dingtalk', 'sms', 'voice'].map((c) => Type.Literal(c as 'webpush' | 'wecom' | 'dingtalk' | 'sms' | 'voice')));
 const LadderLevel = Type.Object(
