@@ -55,6 +55,7 @@ import { CaseWebhookChannel } from './cases/webhook-channel.ts';
 import { IdempotencyStore } from './cases/idempotency.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
+import { NotificationClaims } from './cluster/notifications.ts';
 import { openPg, type PgSql } from './state/pg/connect.ts';
 import { StartupError } from './startup-error.ts';
 
@@ -426,6 +427,13 @@ export class Hub {
       log: this.log.child({ component: 'cluster', hub: this.config.hubId }),
       mqtt: { url: this.mqttUrl, ...login, ...(this.mqttCa ? { ca: this.mqttCa } : {}), metrics: this.metrics },
       onBatch: (messages, ack, lane) => this.spoolFlow.onBatch(messages, ack, lane),
+    });
+    const cluster = this.cluster;
+    this.outbox.claims = new NotificationClaims({
+      sql: this.pg!,
+      hubId: this.config.hubId,
+      epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
+      alertOf: (id) => this.alerts.get(id),
     });
     await this.cluster.start();
   }
