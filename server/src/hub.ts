@@ -60,6 +60,7 @@ import { PgAlertFeed } from './state/pg/alert-feed.ts';
 import { PgAlertReads } from './state/pg/alert-reads.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
+import { NotificationClaims } from './cluster/notifications.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -442,6 +443,13 @@ export class Hub {
       log: this.log.child({ component: 'cluster', hub: this.config.hubId }),
       mqtt: { url: this.mqttUrl, ...login, ...(this.mqttCa ? { ca: this.mqttCa } : {}), metrics: this.metrics },
       onBatch: (messages, ack, lane) => this.spoolFlow.onBatch(messages, ack, lane),
+    });
+    const cluster = this.cluster;
+    this.outbox.claims = new NotificationClaims({
+      sql: this.pg!,
+      hubId: this.config.hubId,
+      epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
+      alertOf: (id) => this.alerts.get(id),
     });
     await this.cluster.start();
   }

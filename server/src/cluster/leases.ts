@@ -184,12 +184,18 @@ export class LeaseManager {
   }
 }
 
+/** Far below any lease ttl, far above a healthy transaction's gaps between statements. */
+const FENCE_STALL_MS = 1000;
+
 /**
  * The fence every cluster-mode state write and notification claim runs inside its transaction:
  * the row lock (FOR SHARE) holds a takeover back until this transaction ends, and no row (a
  * lost, expired or newer lease) throws LeaseLost, which rolls the transaction back.
  */
-export async function fenced(tx: TransactionSql, hubId: string, community: string, epoch: number): Promise<void> {
+export async function fenced(tx: TransactionSql, hubId: string, community: string, epoch: number, stallMs = FENCE_STALL_MS): Promise<void> {
+  // A holder frozen mid-transaction (SIGSTOP, a stalled VM) would hold the row lock, and so the
+  // takeover, forever: the server aborts a transaction left idle this long.
+  await tx`SELECT set_config('idle_in_transaction_session_timeout', ${`${stallMs}ms`}, true)`;
   const rows = await tx`SELECT 1 FROM community_leases
     WHERE community_id = ${community} AND holder = ${hubId} AND epoch = ${epoch} AND expires_at > now() FOR SHARE`;
   if (rows.length === 0) throw new LeaseLost(community, epoch);

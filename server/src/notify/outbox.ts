@@ -26,6 +26,18 @@ export interface DeliveryResult {
  * delivered, so a receiver that is away for a while (or a hub restart) loses nothing.
  */
 /** Deliveries in flight at once, in all and per endpoint URL. */
+/**
+ * Cluster mode (server/src/cluster/notifications.ts): each attempt is claimed in the shared state,
+ * fenced by the community's lease, so no notification goes out twice or from a hub that lost it.
+ */
+export interface SendClaims {
+  /** send it; drop it (sent already, or no longer this hub's); or try again later (state unreachable) */
+  claim(item: OutboxItem): Promise<'send' | 'drop' | 'later'>;
+  /** Checked right before the request goes out: the lease may have lapsed since the claim. */
+  stillHeld(item: OutboxItem): boolean;
+  sent(item: OutboxItem): Promise<void>;
+}
+
 const MAX_IN_FLIGHT = 50;
 const MAX_PER_URL = 4;
 
@@ -35,6 +47,7 @@ export class WebhookOutbox {
   private readonly inFlight = new Set<number>();
   private readonly perUrl = new Map<string, number>();
   onResult: ((r: DeliveryResult) => void) | undefined;
+  claims: SendClaims | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -107,6 +120,17 @@ export class WebhookOutbox {
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
+    if (this.claims) {
+      const verdict = await this.claims.claim(item).catch(() => 'later' as const);
+      if (verdict === 'later') {
+        this.db.prepare('UPDATE webhook_outbox SET next_attempt_at = ? WHERE id = ?').run(this.clock() + 1000, item.id);
+        return;
+      }
+      if (verdict === 'drop' || !this.claims.stillHeld(item)) {
+        this.db.prepare('DELETE FROM webhook_outbox WHERE id = ?').run(item.id);
+        return;
+      }
+    }
     let result: DeliveryResult;
     try {
       const res = await fetch(item.url, {
@@ -132,6 +156,7 @@ export class WebhookOutbox {
     }
     if (result.ok) {
       this.db.prepare('DELETE FROM webhook_outbox WHERE id = ?').run(item.id);
+      await this.claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent notification failed'));
     } else {
       const attempts = item.attempts + 1;
       const backoff = Math.min(1000 * 2 ** Math.min(attempts - 1, 20), this.opts.maxBackoffMs);
