@@ -13,9 +13,11 @@ export const SESSION_COOKIE = 'hub_session';
  * - absent: any logged-in user;
  * - a list of roles: logged in with one of them;
  * - 'public': anyone (health, login, the dashboard's static files);
- * - 'metrics': loopback, the metrics token, or an admin.
+ * - 'metrics': loopback, the metrics token, or an admin;
+ * - 'platform': a machine (a carrier's platform) that the route authenticates itself, by its
+ *   product token or signature; no hub session is read or renewed there.
  */
-export type Access = 'public' | 'metrics' | readonly Role[];
+export type Access = 'public' | 'metrics' | 'platform' | readonly Role[];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,6 +63,9 @@ export function installAuth(app: FastifyInstance, auth: AuthService, o: HttpSecu
   app.decorateRequest('authVia', null);
 
   app.addHook('onRequest', async (req, reply) => {
+    const access = req.routeOptions.config?.access;
+    // A browser's cookie sent along to a push URL must not resolve (or slide) its session there.
+    if (access === 'platform') return;
     const bearer = bearerOf(req);
     const cookie = req.cookies?.[SESSION_COOKIE];
     const token = bearer ?? cookie;
@@ -74,7 +79,6 @@ export function installAuth(app: FastifyInstance, auth: AuthService, o: HttpSecu
         if (resolved.renewed && !bearer && cookie) void reply.setCookie(SESSION_COOKIE, cookie, sessionCookieOptions(o, auth.sessions.ttl));
       }
     }
-    const access = req.routeOptions.config?.access;
     if (access === 'public') return;
     if (access === 'metrics') {
       if (isLoopback(req) || req.user?.role === 'admin') return;
