@@ -155,6 +155,18 @@ export interface WireUserRecord {
   createdAt: number;
 }
 
+/** A paired (or still pairing) wall screen as GET /api/displays lists it (admin only). */
+export interface WireDisplay {
+  id: string;
+  name: string;
+  communities: string[];
+  createdAt: number;
+  createdBy: string;
+  lastSeenAt: number | null;
+  /** the pairing code has been exchanged for the display's credential */
+  paired: boolean;
+}
+
 /** One entry of GET /api/audit (admin only), newest first. */
 export interface WireAuditEntry {
   id: number;

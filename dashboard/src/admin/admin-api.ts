@@ -1,6 +1,6 @@
 // The admin pages' calls to the hub (all behind the admin role); shapes as docs/api.md gives them.
 import type { Api } from '../lib/api.ts';
-import type { UserRole, WireAuditEntry, WireUserRecord } from '#devices/wire.ts';
+import type { UserRole, WireAuditEntry, WireDisplay, WireUserRecord } from '#devices/wire.ts';
 
 export type Role = UserRole;
 export type AdminUser = WireUserRecord;
@@ -35,16 +35,7 @@ export interface NewDevice {
   floor?: number;
   name?: { zh: string; en: string };
 }
-export interface Display {
-  id: string;
-  name: string;
-  communities: string[];
-  createdAt: number;
-  createdBy: string;
-  lastSeenAt: number | null;
-  paired: boolean;
-  revoked: boolean;
-}
+export type Display = WireDisplay;
 
 const enc = encodeURIComponent;
 

@@ -3,17 +3,9 @@ import { ALL, type Principal } from './roles.ts';
 import type { Session } from './sessions.ts';
 import { newToken, sameSecret, tokenDigest } from './tokens.ts';
 import { Revocations, type Revocation } from './revocations.ts';
+import type { WireDisplay } from '#devices/wire.ts';
 
-export interface Display {
-  id: string;
-  name: string;
-  communities: string[];
-  createdAt: number;
-  createdBy: string;
-  lastSeenAt: number | null;
-  /** the pairing code has been exchanged for the display's credential */
-  paired: boolean;
-}
+export type Display = WireDisplay;
 
 /** How long an admin's pairing code stays usable. */
 export const PAIRING_TTL_MS = 15 * 60_000;

@@ -4,16 +4,8 @@ import type { AlertFilter, AlertStore } from '../alerts/repository.ts';
 import { RateLimitedLog, type Logger } from '../log.ts';
 import type { DeviceRuleState } from '../rules/types.ts';
 import { fenced, LeaseLost } from './leases.ts';
+import { ALERT_CHANGE_CHANNEL, type AlertChangeNotice } from '../state/pg/alert-feed.ts';
 
-/** The channel other hubs LISTEN on; the payload names the alert, receivers read its row. */
-export const ALERT_CHANGE_CHANNEL = 'hub_alert_change';
-
-export interface AlertChangeNotice {
-  id: string;
-  communityId: string;
-  type: string;
-  hub: string;
-}
 
 export interface ClusterAlertStoreOptions {
   hubId: string;
