@@ -113,6 +113,9 @@ export class LeaseManager {
     const sentAt = performance.now();
     const ttl = `${ttlMs} milliseconds`;
     const { renewed, live } = await sql.begin(async (tx) => {
+      // The renew UPDATE row-locks this hub's leases: frozen before COMMIT, it would keep every
+      // other hub's claim (FOR UPDATE SKIP LOCKED) off them for good.
+      await abortIfStalled(tx);
       await tx`INSERT INTO hub_members (hub_id, heartbeat_at) VALUES (${hubId}, now()) ON CONFLICT (hub_id) DO UPDATE SET heartbeat_at = now()`;
       const renewed = await tx<{ community_id: string; epoch: number }[]>`
         UPDATE community_leases SET expires_at = now() + ${ttl}::interval
@@ -188,14 +191,20 @@ export class LeaseManager {
 const FENCE_STALL_MS = 1000;
 
 /**
+ * A holder frozen mid-transaction (SIGSTOP, a stalled VM) would hold its row locks, and so the
+ * takeover, forever: the server aborts this transaction once it is left idle this long.
+ */
+export async function abortIfStalled(tx: TransactionSql, stallMs = FENCE_STALL_MS): Promise<void> {
+  await tx`SELECT set_config('idle_in_transaction_session_timeout', ${`${stallMs}ms`}, true)`;
+}
+
+/**
  * The fence every cluster-mode state write and notification claim runs inside its transaction:
  * the row lock (FOR SHARE) holds a takeover back until this transaction ends, and no row (a
  * lost, expired or newer lease) throws LeaseLost, which rolls the transaction back.
  */
 export async function fenced(tx: TransactionSql, hubId: string, community: string, epoch: number, stallMs = FENCE_STALL_MS): Promise<void> {
-  // A holder frozen mid-transaction (SIGSTOP, a stalled VM) would hold the row lock, and so the
-  // takeover, forever: the server aborts a transaction left idle this long.
-  await tx`SELECT set_config('idle_in_transaction_session_timeout', ${`${stallMs}ms`}, true)`;
+  await abortIfStalled(tx, stallMs);
   const rows = await tx`SELECT 1 FROM community_leases
     WHERE community_id = ${community} AND holder = ${hubId} AND epoch = ${epoch} AND expires_at > now() FOR SHARE`;
   if (rows.length === 0) throw new LeaseLost(community, epoch);

@@ -24,7 +24,9 @@ export async function openPg(url: string, log: Logger, o: PgOptions = {}): Promi
     types: { bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) } },
     transform: { undefined: null },
     onnotice: () => {},
-    connection: { application_name: 'community-safety-hub' },
+    // A safety net under the per-transaction stall guard of the lease code: a transaction left
+    // open by a frozen or cut-off hub must not keep its row locks from the others.
+    connection: { application_name: 'community-safety-hub', idle_in_transaction_session_timeout: 5000 },
   });
   try {
     const version = await migratePg(sql);
