@@ -61,6 +61,7 @@ import { PgAlertReads } from './state/pg/alert-reads.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
+import { AlertCommands } from './cluster/commands.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -127,6 +128,8 @@ export class Hub {
   private alertFeed: PgAlertFeed | undefined;
   /** Cluster mode: the lease holder (set by start()). */
   cluster: ClusterNode | undefined;
+  /** Cluster mode: alert commands forwarded to, or from, the community's holder. */
+  alertCommands: AlertCommands | undefined;
 
   constructor(
     readonly config: HubConfig,
@@ -282,6 +285,19 @@ export class Hub {
     });
     const live = new LiveHub();
     if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
+    if (clusterStore) {
+      const reads = new PgAlertReads(this.pg!);
+      this.alertCommands = new AlertCommands({
+        sql: this.pg!,
+        hubId: config.hubId,
+        alerts,
+        epochOf: (c) => this.actingEpoch(c),
+        held: () => [...(this.cluster?.leases.holdings().keys() ?? [])].filter((c) => this.actingEpoch(c) !== undefined),
+        committed: (c) => clusterStore.writer(c)?.committed() ?? Promise.reject(new Error(`community ${c} is not held`)),
+        communityOf: async (id) => (await reads.get(id))?.communityId,
+        log: log.child({ component: 'alert-commands' }),
+      });
+    }
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const people = new PeopleDelivery({
       db,
@@ -451,7 +467,13 @@ export class Hub {
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
       alertOf: (id) => this.alerts.get(id),
     });
+    await this.alertCommands?.start();
     await this.cluster.start();
+  }
+
+  /** Cluster mode: the epoch this hub acts for the community under (held and resumed), if any. */
+  private actingEpoch(community: string): number | undefined {
+    return this.cluster?.owns(community) ? this.cluster.leases.epoch(community) : undefined;
   }
 
   /**
@@ -463,6 +485,7 @@ export class Hub {
     clearInterval(this.tickTimer);
     const parts = this.parts;
     await this.alertFeed?.stop();
+    await this.alertCommands?.stop();
     if (!parts) return this.closePg();
     parts.rules.stop();
     // The webhook channel stops the outbox.
@@ -527,6 +550,7 @@ export class Hub {
       },
       mosquittoFiles: () => this.security.mosquittoFiles(),
       ...(this.pg ? { alertReads: new PgAlertReads(this.pg) } : {}),
+      ...(this.alertCommands ? { alertCommands: this.alertCommands } : {}),
     };
   }
 

@@ -45,6 +45,8 @@ export interface HubContext {
   mosquittoFiles(): MosquittoFiles;
   /** Where alert lists and reads come from when not `alerts` (STATE_URL: the shared alerts table). */
   alertReads?: AlertReads;
+  /** Cluster mode: alert commands, run by the holder of the alert's community. */
+  alertCommands?: Pick<import('../cluster/commands.ts').AlertCommands, 'run'>;
 }
 
 export interface HealthReport {
