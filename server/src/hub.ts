@@ -286,7 +286,6 @@ export class Hub {
     const live = new LiveHub();
     if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
     if (clusterStore) {
-      const reads = new PgAlertReads(this.pg!);
       this.alertCommands = new AlertCommands({
         sql: this.pg!,
         hubId: config.hubId,
@@ -294,7 +293,6 @@ export class Hub {
         epochOf: (c) => this.actingEpoch(c),
         held: () => [...(this.cluster?.leases.holdings().keys() ?? [])].filter((c) => this.actingEpoch(c) !== undefined),
         committed: (c) => clusterStore.writer(c)?.committed() ?? Promise.reject(new Error(`community ${c} is not held`)),
-        communityOf: async (id) => (await reads.get(id))?.communityId,
         log: log.child({ component: 'alert-commands' }),
       });
     }
@@ -528,6 +526,7 @@ export class Hub {
   }
 
   private context(): HubContext {
+    const alertReads = this.pg ? new PgAlertReads(this.pg) : undefined;
     return {
       registry: this.registry,
       store: this.store,
@@ -538,7 +537,7 @@ export class Hub {
       live: this.live,
       health: () => this.health(),
       clock: this.clock,
-      ...requestAuthorization(this.alerts, this.security.auth),
+      ...requestAuthorization(alertReads ?? this.alerts, this.security.auth),
       auth: this.security.auth,
       credentials: this.security.credentials,
       provisionDevice: (input) => {
@@ -549,7 +548,7 @@ export class Hub {
         return device;
       },
       mosquittoFiles: () => this.security.mosquittoFiles(),
-      ...(this.pg ? { alertReads: new PgAlertReads(this.pg) } : {}),
+      ...(alertReads ? { alertReads } : {}),
       ...(this.alertCommands ? { alertCommands: this.alertCommands } : {}),
     };
   }

@@ -72,8 +72,6 @@ export interface AlertCommandsDeps {
   held: () => string[];
   /** Resolves once the community's alert changes so far are committed; rejects when its lease is lost. */
   committed: (community: string) => Promise<void>;
-  /** The community of an alert this hub's memory may not know (the shared table). */
-  communityOf: (alertId: string) => Promise<string | undefined>;
   log: Logger;
   /** How long a request waits for the holder's answer. */
   timeoutMs?: number;
@@ -139,9 +137,8 @@ export class AlertCommands {
    * Runs a command from this hub's API. Held here and without a key: at once, as one hub does.
    * Otherwise through the table, and the answer is the holder's (this hub's when it holds it).
    */
-  async run(alertId: string, actor: string, cmd: AlertCommand, key?: string): Promise<Alert> {
-    const community = this.d.alerts.get(alertId)?.communityId ?? (await this.d.communityOf(alertId));
-    if (!community) throw new AlertErrors.NotFound(alertId);
+  async run(alert: Pick<Alert, 'id' | 'communityId'>, actor: string, cmd: AlertCommand, key?: string): Promise<Alert> {
+    const { id: alertId, communityId: community } = alert;
     if (key === undefined && this.d.epochOf(community) !== undefined) return applyAlertCommand(this.d.alerts, alertId, actor, cmd);
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new CommandErrors.BadKey();
     // One key names one command of one person on one alert.
