@@ -58,6 +58,7 @@ import { openPg, type PgSql } from './state/pg/connect.ts';
 import { pgAuthStores } from './state/pg/auth-stores.ts';
 import { PgAlertFeed } from './state/pg/alert-feed.ts';
 import { PgAlertReads } from './state/pg/alert-reads.ts';
+import { PgAlertSearch } from './state/pg/alert-search.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
@@ -382,7 +383,7 @@ export class Hub {
     this.pushAdapters.ingest.start();
     await security.start();
     await this.alertFeed?.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, cameras: () => this.cameras });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: this.pg ? new PgAlertSearch(this.pg) : new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, cameras: () => this.cameras });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,

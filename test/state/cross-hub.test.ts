@@ -87,6 +87,39 @@ describe('two hubs on one PostgreSQL', () => {
     live.close();
   }, 60_000);
 
+  it('alert search and the CSV export read the shared state: the same pages from either hub, a cursor from A continues on B', async () => {
+    const base = Date.now() - 3_600_000;
+    for (let i = 0; i < 7; i++) {
+      const communityId = ['c1', 'c2', 'c3'][i % 3]!;
+      await writeAlertAsOwner(owner, alert({ id: `srch-${i}`, deviceId: `dev-srch-${i}`, communityId, gridCellId: `${communityId}-g1`, openedAt: base + i * 1000, state: i === 0 ? 'resolved' : 'open' }), i % 2 ? 'hub-a' : 'hub-b');
+    }
+    const admin = authedFetch(await login(a.httpUrl));
+    const search = async (hub: Hub, query: string) => {
+      const res = await admin(`${hub.httpUrl}/api/alerts/search?${query}`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as { alerts: Alert[]; nextCursor: string | null };
+    };
+    const ids = (p: { alerts: Alert[] }) => p.alerts.map((x) => x.id);
+    const firstA = await search(a, 'q=srch-&limit=3');
+    expect(ids(firstA)).toEqual(['srch-6', 'srch-5', 'srch-4']);
+    expect(ids(await search(b, 'q=srch-&limit=3'))).toEqual(ids(firstA));
+    const nextB = await search(b, `q=srch-&limit=3&cursor=${firstA.nextCursor}`);
+    expect(ids(nextB)).toEqual(['srch-3', 'srch-2', 'srch-1']);
+    expect(ids(await search(b, `q=srch-&limit=3&cursor=${nextB.nextCursor}`))).toEqual(['srch-0']);
+    expect(ids(await search(a, 'q=srch-&communityId=c2&state=unresolved'))).toEqual(['srch-4', 'srch-1']);
+    expect(ids(await search(b, 'q=srch-&state=resolved'))).toEqual(['srch-0']);
+    // The sub-district room (c1 and c2) never sees c3's, on either hub.
+    const room = authedFetch(await login(b.httpUrl, ROOM));
+    for (const hub of [a, b]) {
+      const res = await room(`${hub.httpUrl}/api/alerts/search?q=srch-`);
+      expect(((await res.json()) as { alerts: Alert[] }).alerts.map((x) => x.communityId).sort()).toEqual(['c1', 'c1', 'c1', 'c2', 'c2']);
+    }
+    const csv = await Promise.all([a, b].map(async (hub) => (await admin(`${hub.httpUrl}/api/alerts/export.csv?q=srch-&lang=en`)).text()));
+    expect(csv[0]).toBe(csv[1]);
+    expect(csv[0]!.trim().split('\r\n')).toHaveLength(1 + 7);
+    expect(csv[0]).toContain('srch-3');
+  }, 60_000);
+
   it('the admin CLI with STATE_URL creates the account in the shared state: it logs in on either hub', () => {
     const cli = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../server/src/auth/cli.ts'), 'create-user', 'night-op', '--role', 'operator', '--communities', 'c1'], {
       // the CLI runs with the hubs' environment
