@@ -285,7 +285,10 @@ export class Hub {
       ...(clusterStore ? { onMemory: (device, state) => clusterStore.writer(device.communityId)?.saveRules(device.id, state) } : {}),
     });
     const live = new LiveHub();
-    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
+    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => {
+          live.broadcast({ type: 'alert', alert });
+          clusterStore?.heard(alert);
+        }, log: log.child({ component: 'alert-feed' }) });
     if (clusterStore) {
       this.alertCommands = new AlertCommands({
         sql: this.pg!,

@@ -5,12 +5,13 @@ import { RateLimitedLog, type Logger } from '../log.ts';
 import type { DeviceRuleState } from '../rules/types.ts';
 import { fenced, LeaseLost } from './leases.ts';
 import { ALERT_CHANGE_CHANNEL, type AlertChangeNotice } from '../state/pg/alert-feed.ts';
+import { PgAlertReads } from '../state/pg/alert-reads.ts';
 
 
 export interface ClusterAlertStoreOptions {
   hubId: string;
   log: Logger;
-  /** How often the view of other hubs' alerts is reloaded whole (notifications keep it fresh in between). */
+  /** How often the view of other hubs' alerts is reloaded whole (the hub's PgAlertFeed keeps it fresh in between, through heard()). */
   refreshMs?: number;
   /** Pause between attempts while PostgreSQL is unreachable. */
   retryMs?: number;
@@ -165,16 +166,17 @@ function merge(older: Batch, newer: Batch): Batch {
 /**
  * Alerts on PostgreSQL for the cluster: the owned communities' writes go through their
  * CommunityWriter (fenced by the lease); reads of other hubs' communities come from a view of
- * the shared table, reloaded every few seconds and refreshed row by row on their notifications.
+ * the shared table (PgAlertReads), reloaded every few seconds and refreshed row by row by the
+ * hub's one LISTEN on alert changes (PgAlertFeed, which calls heard()).
  */
 export class ClusterAlertStore implements AlertStore {
   private readonly writers = new Map<string, CommunityWriter>();
   /** Every unresolved alert in the cluster, and the recently resolved, as last read. */
   private view = new Map<string, Alert>();
   private timer: NodeJS.Timeout | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
   private readonly rlog: RateLimitedLog;
   private sql: Sql | undefined;
+  private reads: PgAlertReads | undefined;
 
   constructor(private readonly o: ClusterAlertStoreOptions) {
     this.rlog = new RateLimitedLog(o.log);
@@ -187,9 +189,8 @@ export class ClusterAlertStore implements AlertStore {
 
   async start(sql: Sql): Promise<void> {
     this.sql = sql;
+    this.reads = new PgAlertReads(sql);
     await this.reload();
-    const listener = await sql.listen(ALERT_CHANGE_CHANNEL, (payload) => void this.onNotice(payload), () => void this.reload().catch(() => {}));
-    this.unlisten = () => listener.unlisten();
     this.timer = setInterval(() => void this.reload().catch((err: unknown) => this.rlog.warn('reload', { err: (err as Error).message }, 'reading the shared alerts failed')), this.o.refreshMs ?? 3000);
     this.timer.unref();
   }
@@ -198,7 +199,6 @@ export class ClusterAlertStore implements AlertStore {
     clearInterval(this.timer);
     for (const w of this.writers.values()) w.close();
     this.writers.clear();
-    await this.unlisten?.().catch(() => {});
   }
 
   /** Starts writing for a community taken over; returns what the hub resumes from. */
@@ -268,22 +268,15 @@ export class ClusterAlertStore implements AlertStore {
 
   /** Unresolved alerts, and those resolved in the last day, of every community. */
   private async reload(): Promise<void> {
-    const rows = await this.db<{ data: Alert }[]>`SELECT data FROM alerts WHERE state <> 'resolved' OR updated_at > ${Date.now() - 86_400_000}`;
-    const next = new Map(rows.map((r) => [r.data.id, r.data]));
+    const rows = await this.reads!.recent(Date.now() - 86_400_000);
+    const next = new Map(rows.map((a) => [a.id, a]));
     // The owned communities' alerts are newest in memory.
     for (const [id, a] of this.view) if (this.writers.has(a.communityId)) next.set(id, a);
     this.view = next;
   }
 
-  private async onNotice(payload: string): Promise<void> {
-    let notice: AlertChangeNotice;
-    try {
-      notice = JSON.parse(payload) as AlertChangeNotice;
-    } catch {
-      return;
-    }
-    if (notice.hub === this.o.hubId || this.writers.has(notice.communityId)) return;
-    const [row] = await this.db<{ data: Alert }[]>`SELECT data FROM alerts WHERE id = ${notice.id}`.catch(() => []);
-    if (row) this.view.set(notice.id, row.data);
+  /** Another hub's alert change, as the hub's live feed read it. */
+  heard(alert: Alert): void {
+    if (!this.writers.has(alert.communityId)) this.view.set(alert.id, alert);
   }
 }
