@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type Database from 'better-sqlite3';
+import type { Alert } from '#devices';
 import type { HubConfig } from './config.ts';
 import { openStateDb } from './db.ts';
 import { EventBus } from './events.ts';
@@ -62,7 +63,7 @@ import { PgAlertSearch } from './state/pg/alert-search.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
-import { AlertCommands } from './cluster/commands.ts';
+import { AlertCommands, type AlertCommand } from './cluster/commands.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -314,6 +315,7 @@ export class Hub {
       log: log.child({ component: 'delivery' }),
       clock,
       hubUrl: () => this.httpUrl,
+      ...(this.alertCommands ? { act: (alert: Alert, actor: string, cmd: AlertCommand) => this.alertCommands!.run(alert, actor, cmd) } : {}),
       ...this.deliveryOverrides,
     });
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { Alert } from '#devices';
@@ -118,6 +119,25 @@ describe('two hubs on one PostgreSQL', () => {
     expect(csv[0]).toBe(csv[1]);
     expect(csv[0]!.trim().split('\r\n')).toHaveLength(1 + 7);
     expect(csv[0]).toContain('srch-3');
+  }, 60_000);
+
+  it("an acknowledgement from a person's channel on the hub that does not hold the community is applied by the holder, once", async () => {
+    const [lease] = await owner<{ holder: string }[]>`SELECT holder FROM community_leases WHERE community_id = 'c1' AND expires_at > now()`;
+    const [holder, other] = lease!.holder === 'hub-a' ? [a, b] : [b, a];
+    const client = await mqtt.connectAsync(mosquitto.url, { clientId: 'cross-hub-alarm', clean: true });
+    await client.publishAsync('community/c1/smoke/dev-people-ack/event', JSON.stringify({ type: 'alarm' }), { qos: 1 });
+    await client.endAsync();
+    const opened = await waitFor(() => holder.alerts.unresolved().find((x) => x.deviceId === 'dev-people-ack'), { timeoutMs: 15_000, what: 'the alarm on its holder' });
+    await waitFor(() => other.alerts.get(opened.id), { timeoutMs: 10_000, what: 'the alarm in the other hub\'s view' });
+
+    const acked = await other.people.acknowledge({ alertId: opened.id, recipientId: 'w-li', channel: 'wecom' });
+    expect(acked).toMatchObject({ id: opened.id, state: 'acknowledged', acknowledgedBy: 'w-li' });
+    // a second press (the card's button again) changes nothing
+    await other.people.acknowledge({ alertId: opened.id, recipientId: 'w-li', channel: 'wecom' });
+    const onHolder = holder.alerts.get(opened.id)!;
+    expect(onHolder.state).toBe('acknowledged');
+    expect(onHolder.history.filter((h) => h.action === 'acknowledged')).toHaveLength(1);
+    expect(onHolder.history.filter((h) => h.action === 'acknowledged_via')).toEqual([expect.objectContaining({ by: 'w-li', detail: expect.objectContaining({ channel: 'wecom' }) })]);
   }, 60_000);
 
   it('the admin CLI with STATE_URL creates the account in the shared state: it logs in on either hub', () => {
