@@ -64,6 +64,7 @@ import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
 import { AlertCommands, type AlertCommand } from './cluster/commands.ts';
+import { DevicePresence } from './cluster/presence.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -132,6 +133,8 @@ export class Hub {
   cluster: ClusterNode | undefined;
   /** Cluster mode: alert commands forwarded to, or from, the community's holder. */
   alertCommands: AlertCommands | undefined;
+  /** Cluster mode: devices' online state, from their community's holder to every hub. */
+  presence: DevicePresence | undefined;
 
   constructor(
     readonly config: HubConfig,
@@ -284,6 +287,7 @@ export class Hub {
     const rules = new RuleEngine({
       bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage,
       ...(clusterStore ? { onMemory: (device, state) => clusterStore.writer(device.communityId)?.saveRules(device.id, state) } : {}),
+      ...(clusterStore ? { owns: (community: string) => this.actingEpoch(community) !== undefined } : {}),
     });
     const live = new LiveHub();
     if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => {
@@ -300,6 +304,7 @@ export class Hub {
         committed: (c) => clusterStore.writer(c)?.committed() ?? Promise.reject(new Error(`community ${c} is not held`)),
         log: log.child({ component: 'alert-commands' }),
       });
+      this.presence = new DevicePresence({ sql: this.pg!, hubId: config.hubId, bus, registry, epochOf: (c) => this.actingEpoch(c), log: log.child({ component: 'presence' }) });
     }
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const people = new PeopleDelivery({
@@ -472,6 +477,7 @@ export class Hub {
       alertOf: (id) => this.alerts.get(id),
     });
     await this.alertCommands?.start();
+    await this.presence?.start();
     await this.cluster.start();
   }
 
@@ -490,6 +496,7 @@ export class Hub {
     const parts = this.parts;
     await this.alertFeed?.stop();
     await this.alertCommands?.stop();
+    await this.presence?.stop();
     if (!parts) return this.closePg();
     parts.rules.stop();
     // The webhook channel stops the outbox.
