@@ -65,6 +65,7 @@ import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
 import { AlertCommands, type AlertCommand } from './cluster/commands.ts';
 import { DevicePresence } from './cluster/presence.ts';
+import { personClaims } from './cluster/person-claims.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -476,6 +477,9 @@ export class Hub {
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
       alertOf: (id) => this.alerts.get(id),
     });
+    this.people.outbox.claims = personClaims(
+      new NotificationClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id) }),
+    );
     await this.alertCommands?.start();
     await this.presence?.start();
     await this.cluster.start();

@@ -30,12 +30,12 @@ export interface DeliveryResult {
  * Cluster mode (server/src/cluster/notifications.ts): each attempt is claimed in the shared state,
  * fenced by the community's lease, so no notification goes out twice or from a hub that lost it.
  */
-export interface SendClaims {
+export interface SendClaims<T = OutboxItem> {
   /** send it; drop it (sent already, or no longer this hub's); or try again later (state unreachable) */
-  claim(item: OutboxItem): Promise<'send' | 'drop' | 'later'>;
+  claim(item: T): Promise<'send' | 'drop' | 'later'>;
   /** Checked right before the request goes out: the lease may have lapsed since the claim. */
-  stillHeld(item: OutboxItem): boolean;
-  sent(item: OutboxItem): Promise<void>;
+  stillHeld(item: T): boolean;
+  sent(item: T): Promise<void>;
 }
 
 const MAX_IN_FLIGHT = 50;

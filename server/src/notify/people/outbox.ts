@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { severityRank, type Severity } from '#devices';
 import type { Logger } from '../../log.ts';
+import type { SendClaims } from '../outbox.ts';
 import type { PersonChannelName, PersonMessage, PersonTransport, SendResult } from './transport.ts';
 
 export interface QueuedMessage {
@@ -81,6 +82,8 @@ export class PersonOutbox {
   private kicked = false;
   private polls = 0;
   onResult: ((o: PersonDeliveryOutcome) => void) | undefined;
+  /** Cluster mode (server/src/cluster/person-claims.ts): each message claimed in the shared state, fenced by the lease. */
+  claims: SendClaims<PersonOutboxItem> | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -187,6 +190,18 @@ export class PersonOutbox {
   }
 
   private async attempt(transport: PersonTransport, item: PersonOutboxItem): Promise<void> {
+    if (this.claims) {
+      const verdict = await this.claims.claim(item).catch(() => 'later' as const);
+      if (verdict === 'later') {
+        this.db.prepare('UPDATE people_outbox SET next_attempt_at = ? WHERE id = ?').run(this.clock() + 1000, item.id);
+        return;
+      }
+      if (verdict === 'drop' || !this.claims.stillHeld(item)) {
+        // Sent already (by this community's previous holder), or no longer this hub's to send.
+        this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ?, last_error = 'claimed elsewhere' WHERE id = ? AND state = 'pending'").run(this.clock(), item.id);
+        return;
+      }
+    }
     let result: SendResult;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -205,6 +220,7 @@ export class PersonOutbox {
     if (result.ok) {
       outcome = 'sent';
       this.db.prepare("UPDATE people_outbox SET state = 'sent', attempts = ?, done_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'").run(item.attempts, now, item.id);
+      await this.claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent message to a person failed'));
       s.sent++;
       s.consecutiveFailures = 0;
       s.lastSuccessAt = now;
