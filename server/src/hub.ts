@@ -31,6 +31,7 @@ import { GridModel } from './grid/model.ts';
 import { RuleEngine } from './rules/engine.ts';
 import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
+import { webhookMessages } from './notify/webhook-channel.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
 import { notificationChannels } from './notify/channels.ts';
 import { HubSecurity } from './auth/hub-security.ts';
@@ -267,7 +268,16 @@ export class Hub {
     const broker = config.mqttUrl
       ? undefined
       : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...security.brokerOptions(), onPublish: (packet, done) => spoolFlow.onEmbeddedPublish(packet, done) });
-    const clusterStore = config.stateUrl ? new ClusterAlertStore({ hubId: config.hubId, log: log.child({ component: 'cluster' }) }) : undefined;
+    const clusterStore = config.stateUrl
+      ? new ClusterAlertStore({
+          hubId: config.hubId,
+          log: log.child({ component: 'cluster' }),
+          messages: (change) => webhookMessages(grid, change),
+          queue: (messages) => {
+            for (const m of messages) outbox.enqueue(m.alertId, m.url, m.format, m.body, m.severity);
+          },
+        })
+      : undefined;
     const alerts = new AlertService({
       repo: clusterStore ?? new AlertRepository(db),
       ...(clusterStore ? { owns: (community: string) => this.cluster?.owns(community) ?? false } : {}),
@@ -326,7 +336,7 @@ export class Hub {
       alerts,
       log: log.child({ component: 'notify' }),
       channels: [
-        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel, durableWebhooks: clusterStore !== undefined }),
         new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
       ],
     });
@@ -467,7 +477,6 @@ export class Hub {
       sql: this.pg!,
       hubId: this.config.hubId,
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
-      alertOf: (id) => this.alerts.get(id),
     });
     await this.alertCommands?.start();
     await this.cluster.start();
