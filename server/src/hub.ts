@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type Database from 'better-sqlite3';
+import type { Alert } from '#devices';
 import type { HubConfig } from './config.ts';
 import { openStateDb } from './db.ts';
 import { EventBus } from './events.ts';
@@ -63,7 +64,8 @@ import { PgAlertSearch } from './state/pg/alert-search.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
-import { AlertCommands } from './cluster/commands.ts';
+import { AlertCommands, type AlertCommand } from './cluster/commands.ts';
+import { DevicePresence } from './cluster/presence.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -132,6 +134,8 @@ export class Hub {
   cluster: ClusterNode | undefined;
   /** Cluster mode: alert commands forwarded to, or from, the community's holder. */
   alertCommands: AlertCommands | undefined;
+  /** Cluster mode: devices' online state, from their community's holder to every hub. */
+  presence: DevicePresence | undefined;
 
   constructor(
     readonly config: HubConfig,
@@ -293,6 +297,7 @@ export class Hub {
     const rules = new RuleEngine({
       bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage,
       ...(clusterStore ? { onMemory: (device, state) => clusterStore.writer(device.communityId)?.saveRules(device.id, state) } : {}),
+      ...(clusterStore ? { owns: (community: string) => this.actingEpoch(community) !== undefined } : {}),
     });
     const live = new LiveHub();
     if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => {
@@ -309,6 +314,7 @@ export class Hub {
         committed: (c) => clusterStore.writer(c)?.committed() ?? Promise.reject(new Error(`community ${c} is not held`)),
         log: log.child({ component: 'alert-commands' }),
       });
+      this.presence = new DevicePresence({ sql: this.pg!, hubId: config.hubId, bus, registry, epochOf: (c) => this.actingEpoch(c), log: log.child({ component: 'presence' }) });
     }
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const people = new PeopleDelivery({
@@ -324,6 +330,7 @@ export class Hub {
       log: log.child({ component: 'delivery' }),
       clock,
       hubUrl: () => this.httpUrl,
+      ...(this.alertCommands ? { act: (alert: Alert, actor: string, cmd: AlertCommand) => this.alertCommands!.run(alert, actor, cmd) } : {}),
       ...this.deliveryOverrides,
     });
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });
@@ -479,6 +486,7 @@ export class Hub {
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
     });
     await this.alertCommands?.start();
+    await this.presence?.start();
     await this.cluster.start();
   }
 
@@ -497,6 +505,7 @@ export class Hub {
     const parts = this.parts;
     await this.alertFeed?.stop();
     await this.alertCommands?.stop();
+    await this.presence?.stop();
     if (!parts) return this.closePg();
     parts.rules.stop();
     // The webhook channel stops the outbox.

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { Alert } from '#devices';
@@ -30,7 +31,10 @@ describe('two hubs on one PostgreSQL', () => {
     stateUrl = await pg.database('cross_hub');
     // Hubs on a shared state are a cluster: one broker, the config file's communities shared out by lease.
     configFile = path.join(tempDataDir('cross-hub-config'), 'hub.json');
-    fs.writeFileSync(configFile, JSON.stringify({ communities: ['c1', 'c2', 'c3'].map((id) => ({ id, cells: [{ id: `${id}-g1` }] })) }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({ communities: ['c1', 'c2', 'c3'].map((id) => ({ id, cells: [{ id: `${id}-g1` }] })), devices: [{ id: 'presence-1', kind: 'smoke', communityId: 'c1', gridCellId: 'c1-g1' }] }),
+    );
     const common = { stateUrl, mqttUrl: mosquitto.url, configFile, hubLeaseTtlMs: 4000 };
     [a, b] = await Promise.all([startHub({ ...common, hubId: 'hub-a', mqttClientId: 'hub-a' }), startHub({ ...common, hubId: 'hub-b', mqttClientId: 'hub-b' })]);
     owner = await openPg(stateUrl, createLogger('silent'), { max: 2 });
@@ -118,6 +122,57 @@ describe('two hubs on one PostgreSQL', () => {
     expect(csv[0]).toBe(csv[1]);
     expect(csv[0]!.trim().split('\r\n')).toHaveLength(1 + 7);
     expect(csv[0]).toContain('srch-3');
+  }, 60_000);
+
+  it("an acknowledgement from a person's channel on the hub that does not hold the community is applied by the holder, once", async () => {
+    const [lease] = await owner<{ holder: string }[]>`SELECT holder FROM community_leases WHERE community_id = 'c1' AND expires_at > now()`;
+    const [holder, other] = lease!.holder === 'hub-a' ? [a, b] : [b, a];
+    const client = await mqtt.connectAsync(mosquitto.url, { clientId: 'cross-hub-alarm', clean: true });
+    await client.publishAsync('community/c1/smoke/dev-people-ack/event', JSON.stringify({ type: 'alarm' }), { qos: 1 });
+    await client.endAsync();
+    const opened = await waitFor(() => holder.alerts.unresolved().find((x) => x.deviceId === 'dev-people-ack'), { timeoutMs: 15_000, what: 'the alarm on its holder' });
+    await waitFor(() => other.alerts.get(opened.id), { timeoutMs: 10_000, what: 'the alarm in the other hub\'s view' });
+
+    const acked = await other.people.acknowledge({ alertId: opened.id, recipientId: 'w-li', channel: 'wecom' });
+    expect(acked).toMatchObject({ id: opened.id, state: 'acknowledged', acknowledgedBy: 'w-li' });
+    // a second press (the card's button again) changes nothing
+    await other.people.acknowledge({ alertId: opened.id, recipientId: 'w-li', channel: 'wecom' });
+    const onHolder = holder.alerts.get(opened.id)!;
+    expect(onHolder.state).toBe('acknowledged');
+    expect(onHolder.history.filter((h) => h.action === 'acknowledged')).toHaveLength(1);
+    expect(onHolder.history.filter((h) => h.action === 'acknowledged_via')).toEqual([expect.objectContaining({ by: 'w-li', detail: expect.objectContaining({ channel: 'wecom' }) })]);
+  }, 60_000);
+
+  it("a device's online state, heard by its community's holder, is every hub's; silence is judged on the holder only", async () => {
+    const [lease] = await owner<{ holder: string }[]>`SELECT holder FROM community_leases WHERE community_id = 'c1' AND expires_at > now()`;
+    const [holder, other] = lease!.holder === 'hub-a' ? [a, b] : [b, a];
+    const live = await openLive(other.httpUrl, await login(other.httpUrl));
+    const heard: boolean[] = [];
+    live.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString()) as { type: string; device?: { id: string; online: boolean } };
+      if (msg.type === 'device' && msg.device!.id === 'presence-1') heard.push(msg.device!.online);
+    });
+    const client = await mqtt.connectAsync(mosquitto.url, { clientId: 'presence-1', clean: true });
+    const status = async (state: string) => client.publishAsync('community/c1/smoke/presence-1/status', state, { qos: 1 });
+    const onlineOn = (hub: Hub) => hub.registry.get('presence-1')?.online;
+
+    await status('online');
+    await waitFor(() => onlineOn(holder) === true && onlineOn(other) === true, { timeoutMs: 10_000, what: 'online on both hubs' });
+    await status('offline');
+    await waitFor(() => onlineOn(holder) === false && onlineOn(other) === false, { timeoutMs: 10_000, what: 'offline on both hubs' });
+    await status('online');
+    await waitFor(() => onlineOn(other) === true && heard.length >= 3, { timeoutMs: 10_000, what: 'back online, live on the other hub' });
+    expect(heard.slice(-3)).toEqual([true, false, true]);
+    const listed = (await (await authedFetch(await login(other.httpUrl))(`${other.httpUrl}/api/devices/presence-1`)).json()) as { device: { online: boolean } };
+    expect(listed.device.online).toBe(true);
+    // The other hub's registry last heard the device an hour ago (as if it had held c1 then): it does not judge it silent.
+    other.registry.touch(other.registry.get('presence-1')!, Date.now() - 3_600_000);
+    other.rules.sweepSilence();
+    expect(onlineOn(other)).toBe(true);
+    const [row] = await owner<{ online: boolean; hub: string }[]>`SELECT online, hub FROM device_presence WHERE device_id = 'presence-1'`;
+    expect(row).toEqual({ online: true, hub: lease!.holder });
+    await client.endAsync();
+    live.close();
   }, 60_000);
 
   it('the admin CLI with STATE_URL creates the account in the shared state: it logs in on either hub', () => {
