@@ -54,6 +54,7 @@ import { GbService } from './gb28181/service.ts';
 import { CasePhotoRetention } from './cases/photo-retention.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
+import { CasePeopleChannel } from './cases/people-channel.ts';
 import { CaseWebhookChannel } from './cases/webhook-channel.ts';
 import { IdempotencyStore } from './cases/idempotency.ts';
 import { openPg, type PgSql } from './state/pg/connect.ts';
@@ -105,6 +106,7 @@ interface HubParts {
   caseMonitor: CaseDeadlineMonitor;
   casePhotos: CasePhotoRetention | undefined;
   caseWebhooks: CaseWebhookChannel;
+  casePeople: CasePeopleChannel;
   /** Cluster mode (STATE_URL): the alerts on PostgreSQL. */
   clusterStore: ClusterAlertStore | undefined;
 }
@@ -338,6 +340,7 @@ export class Hub {
     const casePhotos = file.cases?.photoRetentionDays ? new CasePhotoRetention(cases, file.cases.photoRetentionDays, clock, log.child({ component: 'case-photos' })) : undefined;
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
+    const casePeople = new CasePeopleChannel({ cases, grid, outbox: people.outbox, ladder: people.ladder, publicUrl: () => people.publicUrl(), utcOffsetMin: file.cases?.utcOffsetMin ?? 480, log: log.child({ component: 'cases' }) });
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
@@ -367,7 +370,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePhotos, clusterStore };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePeople, casePhotos, clusterStore };
   }
 
   private async startParts(): Promise<void> {
@@ -380,6 +383,7 @@ export class Hub {
     this.p.caseLive.start();
     this.p.caseMonitor.start();
     this.p.caseWebhooks.start();
+    this.p.casePeople.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => {
@@ -514,6 +518,7 @@ export class Hub {
     parts.caseLive.stop();
     parts.caseMonitor.stop();
     parts.caseWebhooks.stop();
+    parts.casePeople.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.gb28181?.stop();
