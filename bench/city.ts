@@ -36,6 +36,8 @@ export interface CityOptions {
   /** HUB_LEASE_TTL_MS; undefined: the hub's default. */
   ttlMs: number | undefined;
   store: 'influx' | 'embedded';
+  /** Devices listed in the config file (as a deployment provisions them), or registered on their first message. */
+  provisioned: boolean;
   log: (line: string) => void;
 }
 
@@ -50,6 +52,7 @@ export function cityOptionsFromEnv(log: (line: string) => void): CityOptions {
     kills: Number(env.BENCH_CITY_KILLS ?? 5),
     ttlMs: env.BENCH_CITY_TTL_MS ? Number(env.BENCH_CITY_TTL_MS) : undefined,
     store: env.BENCH_CITY_STORE === 'embedded' ? 'embedded' : 'influx',
+    provisioned: env.BENCH_CITY_PROVISIONED !== '0',
     log,
   };
 }
@@ -184,7 +187,8 @@ async function startCityCluster(o: CityOptions, configFor: (robotUrl: string) =>
       return ((await res.json()) as { alerts: Alert[] }).alerts;
     },
     async stop() {
-      await Promise.all(hubs.map((h) => h?.kill('SIGTERM')));
+      // A hub whose PostgreSQL pool is wedged does not finish a clean stop: SIGKILL after 20 s.
+      await Promise.all(hubs.map((h) => h && Promise.race([h.kill('SIGTERM'), sleep(20_000).then(() => h.kill('SIGKILL'))])));
       await sql.end({ timeout: 1 });
       await robot.stop();
       await Promise.all([mosquitto.stop(), pg.stop(), influx?.stop()]);
@@ -209,9 +213,11 @@ class Watchers {
   private readonly sockets: (WebSocket | undefined)[] = [];
   constructor(private readonly alarms: Set<string>, private readonly hubs: number) {}
 
-  async open(i: number, hub: HubProcess): Promise<void> {
+  /** False when the hub does not answer within 20 s (its figures then lack this hub's view). */
+  async open(i: number, hub: HubProcess): Promise<boolean> {
     this.sockets[i]?.terminate();
-    const ws = await openLive(hub.httpUrl, await login(hub.httpUrl));
+    const ws = await Promise.race([login(hub.httpUrl).then((token) => openLive(hub.httpUrl, token)), sleep(20_000).then(() => undefined)]).catch(() => undefined);
+    if (!ws) return false;
     this.sockets[i] = ws;
     ws.on('error', () => {});
     ws.on('message', (data) => {
@@ -225,6 +231,7 @@ class Watchers {
       ids.add(msg.alert.id);
       this.alertIds.set(msg.alert.deviceId, ids);
     });
+    return true;
   }
 
   close(): void {
@@ -248,6 +255,7 @@ export async function cityBench(o: CityOptions) {
     const doc = hubConfigDocument(district);
     return {
       ...doc,
+      devices: o.provisioned ? doc.devices : [],
       communities: doc.communities.map((c) => ({
         ...c,
         controlRoom: { ...c.controlRoom, webhooks: [{ format: 'wecom', url: robotUrl }] },
@@ -267,12 +275,39 @@ export async function cityBench(o: CityOptions) {
   let alarmTimer: NodeJS.Timeout | undefined;
   let holderTimer: NodeJS.Timeout | undefined;
   const alarmClient = await mqtt.connectAsync(cluster.mosquitto.url, { clientId: `city-alarms-${process.pid}`, clean: true });
+  // A hub that dies by itself is recorded and restarted on its DATA_DIR, as a supervisor (systemd
+  // Restart=always) would: the run goes on, and the crash is in the figures.
+  const crashes: { hub: string; atS: number; code: number | null; signal: string | null; error: string }[] = [];
+  const killing = new Set<HubProcess>();
+  const restarting: Promise<unknown>[] = [];
+  let stopping = false;
+  const runs: number[] = [];
+  const restartFailures: { round: number; hub: string; error: string }[] = [];
+  const launch = async (i: number): Promise<HubProcess> => {
+    const hub = await cluster.startHub(i);
+    const run = (runs[i] = (runs[i] ?? 0) + 1);
+    hub.child.once('exit', (code, signal) => {
+      if (process.env.BENCH_CITY_LOGS) fs.writeFileSync(path.join(os.tmpdir(), `city-hub${i}.${run}.log`), hub.output());
+      if (killing.has(hub) || stopping) return;
+      const out = hub.output();
+      const at = Math.max(out.lastIndexOf('Error'), 0);
+      crashes.push({ hub: `hub-${i}`, atS: Math.round((Date.now() - startedAt) / 1000), code, signal, error: out.slice(Math.max(0, at - 200), at + 300).trim() });
+      log(`  hub-${i} exited by itself (code ${code}, signal ${signal}); restarting it. ${out.slice(at, at + 160).split('\n')[0]}`);
+      restarting[i] = launch(i).then((h) => watchers.open(i, h)).catch((err: unknown) => log(`  restarting hub-${i} failed: ${(err as Error).message}`));
+    });
+    return hub;
+  };
+  const kill = async (i: number, signal: NodeJS.Signals) => {
+    const hub = cluster.hubs[i]!;
+    killing.add(hub);
+    await hub.kill(signal);
+  };
   try {
     const startups: number[] = [];
     // One after the other: three hubs provisioning 640,000 devices at once starve two cores.
     for (let i = 0; i < o.hubs; i++) {
       const t = Date.now();
-      await cluster.startHub(i);
+      await launch(i);
       startups.push(Date.now() - t);
       log(`  hub-${i} up in ${startups.at(-1)} ms`);
     }
@@ -350,11 +385,12 @@ export async function cityBench(o: CityOptions) {
       await refreshHolders();
       const watched = cluster.communities[(r * 41 + 7) % cluster.communities.length]!;
       const victim = holders.get(watched)!;
+      await restarting[victim];
       phase = `round-${r + 1}`;
       const probe = setInterval(() => publishAlarm(watched), 250);
       await sleep(2000);
       const killedAt = performance.now();
-      await cluster.hubs[victim]!.kill('SIGKILL');
+      await kill(victim, 'SIGKILL');
       const survivors = hubIds.map((_, i) => i).filter((i) => i !== victim);
       const firstSeen = await waitFor(
         () => {
@@ -386,8 +422,12 @@ export async function cityBench(o: CityOptions) {
         };
       }
       const t = Date.now();
-      await cluster.startHub(victim);
-      await watchers.open(victim, cluster.hubs[victim]!);
+      await launch(victim).catch(async (err: unknown) => {
+        restartFailures.push({ round: r + 1, hub: `hub-${victim}`, error: (err as Error).message.slice(0, 300) });
+        log(`  restarting hub-${victim} failed (${(err as Error).message.slice(0, 120)}); once more`);
+        return launch(victim);
+      });
+      if (!(await watchers.open(victim, cluster.hubs[victim]!))) log(`  hub-${victim}'s dashboard WebSocket did not open within 20 s`);
       rounds.push({ round: r + 1, community: watched, killed: `hub-${victim}`, takenBy: takenBy === undefined ? null : `hub-${takenBy}`, failoverMs, restartMs: Date.now() - t });
       log(`  round ${r + 1}: killed hub-${victim} (holder of ${watched}); first alarm after the kill seen ${failoverMs} ms later via hub-${firstSeen?.by}; restarted in ${rounds.at(-1)!.restartMs} ms`);
     }
@@ -433,6 +473,7 @@ export async function cityBench(o: CityOptions) {
       devices: deviceCount,
       hubs: o.hubs,
       store: o.store,
+      provisioned: o.provisioned,
       leaseTtlMs: o.ttlMs ?? DEFAULT_LEASE_TTL_MS,
       leaseTtlDefault: o.ttlMs === undefined,
       rates: { nbiotHeartbeatS: o.nbiotS, periodsS: periods, planned, alarmsPerS: o.alarmsPerS },
@@ -464,16 +505,18 @@ export async function cityBench(o: CityOptions) {
         doubledSample: [...doubledRows, ...doubledWs].slice(0, 10),
       },
       floor: { failoverMaxMs: 15_000, lost: 0, doubled: 0 },
-      meetsFloor: (median(failovers) ?? Infinity) <= 15_000 && failovers.length === o.kills && lost.length === 0 && doubledRows.length === 0 && doubledWs.length === 0,
+      hubCrashes: crashes,
+      restartFailures,
+      meetsFloor: (median(failovers) ?? Infinity) <= 15_000 && failovers.length === o.kills && lost.length === 0 && doubledRows.length === 0 && doubledWs.length === 0 && crashes.length === 0 && restartFailures.length === 0,
       durationS: Math.round((Date.now() - startedAt) / 1000),
     };
   } finally {
+    stopping = true;
     clearInterval(alarmTimer);
     clearInterval(holderTimer);
     publisher?.kill('SIGTERM');
     watchers.close();
     await alarmClient.endAsync().catch(() => {});
-    if (process.env.BENCH_CITY_LOGS) for (const [i, h] of cluster.hubs.entries()) fs.writeFileSync(path.join(os.tmpdir(), `city-hub${i}.log`), h?.output() ?? '');
     await cluster.stop();
   }
 }
