@@ -128,7 +128,7 @@ function hubFigures(hub: HubProcess, from: ProcSample | undefined) {
   return { cpuPct: cpuPct(from, to), rssMiB: to ? Math.round(to.rssMiB) : null };
 }
 
-interface CityCluster extends Cluster {
+interface CityCluster extends Omit<Cluster, 'waitForAlerts' | 'notNotifiedOnce'> {
   influx: Service | undefined;
   pg: PostgresService;
 }

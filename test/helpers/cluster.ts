@@ -193,7 +193,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
 }
 
 /** Waits until every community is held, each by a hub in `by`, in a fair share. */
-export async function waitForShare(cluster: Cluster, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
+export async function waitForShare(cluster: Pick<Cluster, 'holders' | 'communities'>, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
   return waitFor(
     async () => {
       const holders = await cluster.holders();
