@@ -32,6 +32,7 @@ import { GridModel } from './grid/model.ts';
 import { RuleEngine } from './rules/engine.ts';
 import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
+import { webhookMessages } from './notify/webhook-channel.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
 import { notificationChannels } from './notify/channels.ts';
 import { HubSecurity } from './auth/hub-security.ts';
@@ -53,6 +54,7 @@ import { GbService } from './gb28181/service.ts';
 import { CasePhotoRetention } from './cases/photo-retention.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
+import { CasePeopleChannel } from './cases/people-channel.ts';
 import { CaseWebhookChannel } from './cases/webhook-channel.ts';
 import { IdempotencyStore } from './cases/idempotency.ts';
 import { openPg, type PgSql } from './state/pg/connect.ts';
@@ -65,7 +67,7 @@ import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
 import { AlertCommands, type AlertCommand } from './cluster/commands.ts';
 import { DevicePresence } from './cluster/presence.ts';
-import { personClaims } from './cluster/person-claims.ts';
+import { PersonClaims } from './cluster/person-claims.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -105,6 +107,7 @@ interface HubParts {
   caseMonitor: CaseDeadlineMonitor;
   casePhotos: CasePhotoRetention | undefined;
   caseWebhooks: CaseWebhookChannel;
+  casePeople: CasePeopleChannel;
   /** Cluster mode (STATE_URL): the alerts on PostgreSQL. */
   clusterStore: ClusterAlertStore | undefined;
 }
@@ -272,7 +275,16 @@ export class Hub {
     const broker = config.mqttUrl
       ? undefined
       : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...security.brokerOptions(), onPublish: (packet, done) => spoolFlow.onEmbeddedPublish(packet, done) });
-    const clusterStore = config.stateUrl ? new ClusterAlertStore({ hubId: config.hubId, log: log.child({ component: 'cluster' }) }) : undefined;
+    const clusterStore = config.stateUrl
+      ? new ClusterAlertStore({
+          hubId: config.hubId,
+          log: log.child({ component: 'cluster' }),
+          messages: (change) => webhookMessages(grid, change),
+          queue: (messages) => {
+            for (const m of messages) outbox.enqueue(m.alertId, m.url, m.format, m.body, m.severity);
+          },
+        })
+      : undefined;
     const alerts = new AlertService({
       repo: clusterStore ?? new AlertRepository(db),
       ...(clusterStore ? { owns: (community: string) => this.cluster?.owns(community) ?? false } : {}),
@@ -329,12 +341,13 @@ export class Hub {
     const casePhotos = file.cases?.photoRetentionDays ? new CasePhotoRetention(cases, file.cases.photoRetentionDays, clock, log.child({ component: 'case-photos' })) : undefined;
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
+    const casePeople = new CasePeopleChannel({ cases, grid, outbox: people.outbox, ladder: people.ladder, publicUrl: () => people.publicUrl(), utcOffsetMin: file.cases?.utcOffsetMin ?? 480, log: log.child({ component: 'cases' }) });
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
       channels: [
-        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel, durableWebhooks: clusterStore !== undefined }),
         new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
       ],
     });
@@ -358,7 +371,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePhotos, clusterStore };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePeople, casePhotos, clusterStore };
   }
 
   private async startParts(): Promise<void> {
@@ -371,6 +384,7 @@ export class Hub {
     this.p.caseLive.start();
     this.p.caseMonitor.start();
     this.p.caseWebhooks.start();
+    this.p.casePeople.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => {
@@ -475,11 +489,8 @@ export class Hub {
       sql: this.pg!,
       hubId: this.config.hubId,
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
-      alertOf: (id) => this.alerts.get(id),
     });
-    this.people.outbox.claims = personClaims(
-      new NotificationClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id) }),
-    );
+    this.people.outbox.claims = new PersonClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id) });
     await this.alertCommands?.start();
     await this.presence?.start();
     await this.cluster.start();
@@ -509,6 +520,7 @@ export class Hub {
     parts.caseLive.stop();
     parts.caseMonitor.stop();
     parts.caseWebhooks.stop();
+    parts.casePeople.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.gb28181?.stop();

@@ -34,7 +34,7 @@ describe('the cluster alert view, fed by the live alert feed', () => {
     await feed.start();
     await store.open('c2', leases.epoch('c2')!);
     const mine = alert({ id: 'own-1', communityId: 'c2', deviceId: 'd-own', count: 5 });
-    store.saveChange(mine, 'opened');
+    store.saveChange({ type: 'opened', alert: mine, grouped: false, recipients: [], controlRoom: true, level: 0 }, () => {});
 
     await writeAlertAsOwner(sql, alert({ id: 'other-1', communityId: 'c1', deviceId: 'd1' }), 'a');
     await waitFor(() => store.get('other-1'), { timeoutMs: 5000, what: "the other hub's alert in the view" });

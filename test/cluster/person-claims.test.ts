@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '#devices';
-import { NotificationClaims } from '../../server/src/cluster/notifications.ts';
-import { personClaims } from '../../server/src/cluster/person-claims.ts';
+import { PersonClaims } from '../../server/src/cluster/person-claims.ts';
 import { LeaseManager } from '../../server/src/cluster/leases.ts';
 import { createLogger } from '../../server/src/log.ts';
 import { PersonOutbox } from '../../server/src/notify/people/outbox.ts';
@@ -33,7 +32,7 @@ describe("the people outbox's claims across hubs", () => {
     const outbox = new PersonOutbox(memoryStateDb(), log, Date.now, { pollMs: 20 });
     const wecom = new RecordingTransport('wecom', (r) => r.accounts?.wecom);
     outbox.register(wecom);
-    outbox.claims = personClaims(new NotificationClaims({ sql, hubId: leases.hubId, epochOf: (c) => leases.epoch(c), alertOf: (id) => (id === a.id ? a : undefined) }));
+    outbox.claims = new PersonClaims({ sql, hubId: leases.hubId, epochOf: (c) => leases.epoch(c), alertOf: (id) => (id === a.id ? a : undefined) });
     outbox.start();
     return { outbox, wecom };
   }
@@ -56,7 +55,7 @@ describe("the people outbox's claims across hubs", () => {
     const hubA = hubOutbox(leasesA, a);
     hubA.outbox.enqueue([{ channel: 'wecom', message: message(a, 'opened', 0) }], 'critical');
     await waitFor(() => hubA.wecom.sent.length === 1, { timeoutMs: 5000, what: 'the opening message from hub-a' });
-    await waitFor(async () => (await sql`SELECT 1 FROM notification_outbox WHERE alert_id = ${a.id} AND sent_at IS NOT NULL`).length === 1, { timeoutMs: 5000, what: 'the sent claim' });
+    await waitFor(async () => (await sql`SELECT 1 FROM person_deliveries WHERE alert_id = ${a.id} AND sent_at IS NOT NULL`).length === 1, { timeoutMs: 5000, what: 'the sent claim' });
 
     // hub-a gives c1 up; hub-b takes it and replays the same change (as after a takeover).
     await leasesA.stop();
@@ -71,7 +70,7 @@ describe("the people outbox's claims across hubs", () => {
     await waitFor(() => hubA.outbox.pending() === 0 && hubB.outbox.pending() === 0, { timeoutMs: 5000, what: 'both outboxes settled' });
     expect(hubA.wecom.sent.map((m) => m.change)).toEqual(['opened']);
     expect(hubB.wecom.sent.map((m) => m.change)).toEqual(['escalated']);
-    const rows = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM notification_outbox WHERE alert_id = ${a.id} AND sent_at IS NOT NULL`;
+    const rows = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM person_deliveries WHERE alert_id = ${a.id} AND sent_at IS NOT NULL`;
     expect(rows[0]!.n).toBe(2);
     hubA.outbox.stop();
     hubB.outbox.stop();

@@ -295,7 +295,7 @@ export class AlertService {
     }
     alert.history.push(entry);
     if (this.d.repo.saveChange) {
-      this.d.repo.saveChange(alert, change.type, () => this.listeners.emit(change));
+      this.d.repo.saveChange(change, () => this.listeners.emit(change));
     } else {
       this.d.repo.save(alert);
       this.listeners.emit(change);

@@ -58,6 +58,8 @@ export class PeopleDelivery {
   readonly ackLinks: AckLinks;
   readonly subscriptions: PushSubscriptions;
   readonly channel: PeopleChannel;
+  /** which channels a role hears on at a level: alerts' and cases' */
+  readonly ladder: DeliveryLadder;
   private vapidKeys: VapidKeys | undefined;
   private readonly m;
 
@@ -92,13 +94,14 @@ export class PeopleDelivery {
         for (const [channel, h] of Object.entries(outbox.health())) this.set({ channel }, h.status === 'failing' ? 0 : 1);
       },
     });
+    this.ladder = new DeliveryLadder(config);
     this.channel = new PeopleChannel({
       outbox: this.outbox,
-      ladder: new DeliveryLadder(config),
+      ladder: this.ladder,
       grid: d.grid,
       registry: d.registry,
       ackLinks: this.ackLinks,
-      publicUrl: () => config.publicUrl ?? d.hubUrl(),
+      publicUrl: () => this.publicUrl(),
       annotate: (alertId, annotation) => d.alerts.annotate(alertId, annotation),
       log: d.log,
       observe: ({ item, outcome }) => {
@@ -106,6 +109,11 @@ export class PeopleDelivery {
         if (outcome === 'sent') this.m.latency.observe({ channel: item.channel }, Math.max(0, d.clock() - item.createdAt) / 1000);
       },
     });
+  }
+
+  /** The hub's address as phones reach it (links in messages). */
+  publicUrl(): string {
+    return this.d.file.delivery?.publicUrl ?? this.d.hubUrl();
   }
 
   get vapid(): VapidKeys {

@@ -2,20 +2,21 @@ import type Database from 'better-sqlite3';
 import { severityRank, type Severity } from '#devices';
 import type { Logger } from '../../log.ts';
 import type { SendClaims } from '../outbox.ts';
-import type { PersonChannelName, PersonMessage, PersonTransport, SendResult } from './transport.ts';
+import { isCaseMessage, type OutboxMessage, type PersonChannelName, type PersonTransport, type SendResult } from './transport.ts';
 
 export interface QueuedMessage {
   channel: PersonChannelName;
-  message: PersonMessage;
+  message: OutboxMessage;
 }
 
 export interface PersonOutboxItem {
   id: number;
   key: string;
+  /** the alert's id, or the case's for a case message */
   alertId: string;
   channel: PersonChannelName;
   recipientId: string;
-  message: PersonMessage;
+  message: OutboxMessage;
   /** attempts so far, this one included */
   attempts: number;
   createdAt: number;
@@ -117,13 +118,13 @@ export class PersonOutbox {
     );
     const now = this.clock();
     const added = this.db.transaction(() =>
-      items.filter(({ channel, message: m }) => insert.run(m.key, m.alert.id, channel, m.recipient.id, JSON.stringify(m), severityRank[severity], now, now).changes === 1),
+      items.filter(({ channel, message: m }) => insert.run(m.key, isCaseMessage(m) ? m.case.id : m.alert.id, channel, m.recipient.id, JSON.stringify(m), severityRank[severity], now, now).changes === 1),
     )();
     if (added.length) this.kick();
     return added;
   }
 
-  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel). */
+  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel), or of a case. */
   cancel(alertId: string): number {
     return this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ? WHERE alert_id = ? AND state = 'pending'").run(this.clock(), alertId).changes;
   }
@@ -190,13 +191,15 @@ export class PersonOutbox {
   }
 
   private async attempt(transport: PersonTransport, item: PersonOutboxItem): Promise<void> {
-    if (this.claims) {
-      const verdict = await this.claims.claim(item).catch(() => 'later' as const);
+    // Cases are each hub's own; an alert's messages are its community's holder's to send.
+    const claims = isCaseMessage(item.message) ? undefined : this.claims;
+    if (claims) {
+      const verdict = await claims.claim(item).catch(() => 'later' as const);
       if (verdict === 'later') {
         this.db.prepare('UPDATE people_outbox SET next_attempt_at = ? WHERE id = ?').run(this.clock() + 1000, item.id);
         return;
       }
-      if (verdict === 'drop' || !this.claims.stillHeld(item)) {
+      if (verdict === 'drop' || !claims.stillHeld(item)) {
         // Sent already (by this community's previous holder), or no longer this hub's to send.
         this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ?, last_error = 'claimed elsewhere' WHERE id = ? AND state = 'pending'").run(this.clock(), item.id);
         return;
@@ -208,7 +211,9 @@ export class PersonOutbox {
       const timeout = new Promise<SendResult>((resolve) => {
         timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${this.opts.sendTimeoutMs} ms` }), this.opts.sendTimeoutMs);
       });
-      result = await Promise.race([transport.send(item.message), timeout]);
+      const m = item.message;
+      const sending = isCaseMessage(m) ? (transport.sendCase?.(m) ?? Promise.resolve({ ok: false, retry: false, error: `${transport.channel} carries no cases` })) : transport.send(m);
+      result = await Promise.race([sending, timeout]);
     } catch (err) {
       result = { ok: false, error: (err as Error).message };
     } finally {
@@ -220,11 +225,12 @@ export class PersonOutbox {
     if (result.ok) {
       outcome = 'sent';
       this.db.prepare("UPDATE people_outbox SET state = 'sent', attempts = ?, done_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'").run(item.attempts, now, item.id);
-      await this.claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent message to a person failed'));
+      await claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent message to a person failed'));
       s.sent++;
       s.consecutiveFailures = 0;
       s.lastSuccessAt = now;
     } else {
+      claims?.failed?.(item);
       const permanent = result.retry === false || item.attempts >= this.opts.maxAttempts;
       outcome = permanent ? 'failed' : 'retrying';
       const error = (result.error ?? (result.status ? `HTTP ${result.status}` : 'failed')).slice(0, 300);
@@ -286,7 +292,7 @@ function toItem(row: Row): PersonOutboxItem {
     alertId: row.alert_id,
     channel: row.channel,
     recipientId: row.recipient_id,
-    message: JSON.parse(row.message) as PersonMessage,
+    message: JSON.parse(row.message) as OutboxMessage,
     attempts: row.attempts + 1,
     createdAt: row.created_at,
   };

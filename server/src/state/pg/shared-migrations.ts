@@ -51,4 +51,14 @@ export const SHARED_PG_MIGRATIONS: readonly PgMigration[] = [
       tx.unsafe(`
       CREATE TABLE device_presence (device_id text PRIMARY KEY, community_id text NOT NULL, online boolean NOT NULL, at bigint NOT NULL, hub text NOT NULL);`),
   },
+  {
+    version: 23,
+    // Claimed by the community's holder before each attempt (server/src/cluster/person-claims.ts).
+    description: 'messages to people, claimed once across hubs by their key',
+    up: (tx) =>
+      tx.unsafe(`
+      CREATE TABLE person_deliveries (
+        key text PRIMARY KEY, community_id text NOT NULL, alert_id text NOT NULL, channel text NOT NULL, recipient_id text NOT NULL,
+        epoch bigint NOT NULL, claimed_by text[] NOT NULL DEFAULT '{}', created_at bigint NOT NULL, sent_at bigint, sent_epoch bigint);`),
+  },
 ];
