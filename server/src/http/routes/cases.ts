@@ -353,12 +353,12 @@ export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseS
     const user = ctx.scope(req).user;
     // Counted in SQL within the caller's communities and cells (what scope.alert allows); nobody counts nothing.
     const scope = user ? { communities: user.communities, cells: user.cells } : { communities: new Set<string>(), cells: null };
-    const f = { ...filter, ...range };
+    const { overall, groups } = cases.figuresWithGroups({ ...filter, ...range }, scope, groupBy, utcOffsetMin);
     return {
       ...(range.from !== undefined ? { from: range.from } : {}),
       ...(range.to !== undefined ? { to: range.to } : {}),
-      ...cases.figures(f, scope, utcOffsetMin),
-      ...(groupBy ? { groupBy, groups: cases.groupedFigures(f, scope, groupBy, utcOffsetMin) } : {}),
+      ...overall,
+      ...(groupBy ? { groupBy, groups } : {}),
     };
   });
 };

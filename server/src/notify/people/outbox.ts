@@ -1,20 +1,21 @@
 import type Database from 'better-sqlite3';
 import { severityRank, type Severity } from '#devices';
 import type { Logger } from '../../log.ts';
-import type { PersonChannelName, PersonMessage, PersonTransport, SendResult } from './transport.ts';
+import { isCaseMessage, type OutboxMessage, type PersonChannelName, type PersonTransport, type SendResult } from './transport.ts';
 
 export interface QueuedMessage {
   channel: PersonChannelName;
-  message: PersonMessage;
+  message: OutboxMessage;
 }
 
 export interface PersonOutboxItem {
   id: number;
   key: string;
+  /** the alert's id, or the case's for a case message */
   alertId: string;
   channel: PersonChannelName;
   recipientId: string;
-  message: PersonMessage;
+  message: OutboxMessage;
   /** attempts so far, this one included */
   attempts: number;
   createdAt: number;
@@ -114,13 +115,13 @@ export class PersonOutbox {
     );
     const now = this.clock();
     const added = this.db.transaction(() =>
-      items.filter(({ channel, message: m }) => insert.run(m.key, m.alert.id, channel, m.recipient.id, JSON.stringify(m), severityRank[severity], now, now).changes === 1),
+      items.filter(({ channel, message: m }) => insert.run(m.key, isCaseMessage(m) ? m.case.id : m.alert.id, channel, m.recipient.id, JSON.stringify(m), severityRank[severity], now, now).changes === 1),
     )();
     if (added.length) this.kick();
     return added;
   }
 
-  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel). */
+  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel), or of a case. */
   cancel(alertId: string): number {
     return this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ? WHERE alert_id = ? AND state = 'pending'").run(this.clock(), alertId).changes;
   }
@@ -193,7 +194,9 @@ export class PersonOutbox {
       const timeout = new Promise<SendResult>((resolve) => {
         timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${this.opts.sendTimeoutMs} ms` }), this.opts.sendTimeoutMs);
       });
-      result = await Promise.race([transport.send(item.message), timeout]);
+      const m = item.message;
+      const sending = isCaseMessage(m) ? (transport.sendCase?.(m) ?? Promise.resolve({ ok: false, retry: false, error: `${transport.channel} carries no cases` })) : transport.send(m);
+      result = await Promise.race([sending, timeout]);
     } catch (err) {
       result = { ok: false, error: (err as Error).message };
     } finally {
@@ -270,7 +273,7 @@ function toItem(row: Row): PersonOutboxItem {
     alertId: row.alert_id,
     channel: row.channel,
     recipientId: row.recipient_id,
-    message: JSON.parse(row.message) as PersonMessage,
+    message: JSON.parse(row.message) as OutboxMessage,
     attempts: row.attempts + 1,
     createdAt: row.created_at,
   };
