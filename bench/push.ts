@@ -263,7 +263,9 @@ async function step(rate: number, seconds: number, drainS = DRAIN_S): Promise<Pu
   }
   const timedOut = Symbol('deadline');
   const left = deadline - performance.now();
-  const outcome = answered === total ? undefined : await Promise.race([allAnswered, new Promise((r) => setTimeout(() => r(timedOut), Math.max(0, left)))]);
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = answered === total ? undefined : await Promise.race([allAnswered, new Promise((r) => (timer = setTimeout(() => r(timedOut), Math.max(0, left))))]);
+  clearTimeout(timer);
   const end = performance.now();
   let unanswered = 0;
   if (outcome === timedOut) {
@@ -312,11 +314,20 @@ function clientPct(since: NodeJS.CpuUsage, elapsedS: number): number {
 }
 
 const steps: PushStep[] = [];
+let stopped: string | undefined;
 try {
   log(`== HTTP push ingest: CTWing dataReport → hub (${DEVICES} NB-IoT smoke detectors, ${CONNECTIONS} keep-alive connections)`);
   await step(500, 2); // warm-up: connections, JIT
   for (const rate of RATES) {
-    const s = await step(rate, STEP_S);
+    let s: PushStep;
+    try {
+      s = await step(rate, STEP_S);
+    } catch (err) {
+      // The hub died or stopped accepting connections: report what was measured so far.
+      stopped = `${rate}/s step: ${(err as Error).message}${hub.child.exitCode !== null ? ` (the hub exited with ${hub.child.exitCode})` : ''}`;
+      log(`  stopping the ladder: ${stopped}`);
+      break;
+    }
     steps.push(s);
     log(
       `  ${rate}/s offered: ${s.achievedRate}/s answered 200 (${s.failed} failed, ${s.unanswered} unanswered) in ${s.durationS} s, answer p50 ${s.answerP50Ms} ms p99 ${s.answerP99Ms} ms max ${s.answerMaxMs} ms, ` +
@@ -347,6 +358,7 @@ const result = {
   loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
   floor: FLOOR,
   pass: good.some((s) => s.targetRate >= FLOOR.rate),
+  ...(stopped ? { stopped } : {}),
   steps,
 };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
