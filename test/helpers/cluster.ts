@@ -193,7 +193,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
 }
 
 /** Waits until every community is held, each by a hub in `by`, in a fair share. */
-export async function waitForShare(cluster: Pick<Cluster, 'holders' | 'communities'>, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
+export async function waitForShare(cluster: Pick<Cluster, 'holders' | 'communities'> & Partial<Pick<Cluster, 'sql'>>, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
   return waitFor(
     async () => {
       const holders = await cluster.holders();
@@ -204,7 +204,21 @@ export async function waitForShare(cluster: Pick<Cluster, 'holders' | 'communiti
       return counts.every((c) => c <= fair) ? holders : undefined;
     },
     { timeoutMs, intervalMs: 100, what: `every community held by ${by.join(', ')}` },
-  );
+  ).catch(async (err: unknown) => {
+    throw new Error(`${(err as Error).message}\n${cluster.sql ? await leaseDiagnosis(cluster.sql) : ''}`);
+  });
+}
+
+/** What holds the leases up: the lease rows, the members' heartbeats, and every session's state and locks. */
+async function leaseDiagnosis(sql: Sql): Promise<string> {
+  const [leases, members, sessions] = await Promise.all([
+    sql`SELECT community_id, holder, epoch, round(extract(epoch from expires_at - now()) * 1000) AS expires_in_ms FROM community_leases ORDER BY community_id`,
+    sql`SELECT hub_id, round(extract(epoch from now() - heartbeat_at) * 1000) AS heartbeat_ago_ms FROM hub_members ORDER BY hub_id`,
+    sql`SELECT a.pid, a.state, a.wait_event_type, a.wait_event, round(extract(epoch from now() - a.xact_start) * 1000) AS xact_ms, left(a.query, 120) AS query,
+          (SELECT string_agg(l.locktype || ':' || l.mode || CASE WHEN l.granted THEN '' ELSE '(waiting)' END, ' ') FROM pg_locks l WHERE l.pid = a.pid AND l.locktype IN ('tuple', 'transactionid', 'relation') AND l.relation IS DISTINCT FROM 'pg_locks'::regclass) AS locks
+        FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()`,
+  ]).catch((e: unknown) => [[{ error: (e as Error).message }], [], []]);
+  return `leases ${JSON.stringify(leases)}\nmembers ${JSON.stringify(members)}\nsessions ${JSON.stringify(sessions)}`;
 }
 
 /** A device fleet's alarms: one new smoke detector per alarm, round robin over the communities. */
