@@ -145,6 +145,18 @@ if (parts.has('cases')) {
   log('== case figures: GET /api/stats/cases over 100,000 cases and ~1,000,000 case events, embedded store');
   cases = await childBench('bench/cases.ts', [], (r) => `worst p99 ${r.worstP99Ms} ms (floor ${r.floorP99Ms} ms) over ${r.cases} cases, ${r.events} events`);
 }
+// The city slice (issue 20, docs/scaling.md): 200 communities on three hubs and PostgreSQL, five
+// SIGKILLs. About 10 minutes, so it is not in the default list: run it with BENCH_PARTS=city.
+let city: unknown = null;
+if (parts.has('city')) {
+  log('== city slice: 200 communities (~640,000 devices) on three hubs, PostgreSQL state, failover by SIGKILL');
+  city = await childBench('bench/city.ts', [], (r) => {
+    const a = r.alertLatency as { p50Ms: number; p99Ms: number } | undefined;
+    const f = r.failover as { medianMs: number } | undefined;
+    const n = r.alarms as { lost: number; doubled: number } | undefined;
+    return `alert on another hub p50 ${a?.p50Ms} ms p99 ${a?.p99Ms} ms; failover median ${f?.medianMs} ms; alarms lost ${n?.lost}, doubled ${n?.doubled}`;
+  });
+}
 // Delivery to people (docs/delivery.md): alarm → Web Push at a local push service, and a storm.
 const delivery = parts.has('delivery') ? await deliveryBench({ log }) : null;
 const result = {
@@ -173,6 +185,7 @@ const result = {
   gb28181,
   push,
   cases,
+  city,
   durationS: Math.round((Date.now() - started) / 1000),
 };
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -4,8 +4,11 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+// The hub's patched driver: this pool lives through PostgreSQL restarts too (pg-restart.test.ts).
+import postgres from '../../server/src/state/pg/driver/index.js';
 import type { Alert } from '#devices';
+import { reconnectBackoffS } from '../../server/src/state/pg/connect.ts';
 import { startHubProcess, tempDataDir, type HubProcess } from './hub.ts';
 import { login } from './auth.ts';
 import { waitFor } from './ports.ts';
@@ -40,6 +43,17 @@ export class RobotReceiver {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+
+  /**
+   * Waits until every device named has a message, then a little longer for late doubles, and
+   * returns the devices that did not get exactly one.
+   */
+  async notExactlyOnce(deviceIds: readonly string[], timeoutMs = 30_000): Promise<{ deviceId: string; messages: number }[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && deviceIds.some((d) => this.count(d) === 0)) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1500));
+    return deviceIds.map((deviceId) => ({ deviceId, messages: this.count(deviceId) })).filter((x) => x.messages !== 1);
+  }
 }
 
 /** Telemetry (device, ms) stored in a stopped hub's embedded store. */
@@ -68,6 +82,15 @@ export interface Cluster {
   holders(): Promise<Map<string, string>>;
   /** Every alert in the shared state, as a hub's /api/alerts shows them. */
   alertsVia(hub: HubProcess): Promise<Alert[]>;
+  /** Waits until a hub's /api/alerts lists every device named; throws naming the missing ones. */
+  waitForAlerts(hub: HubProcess, deviceIds: readonly string[], timeoutMs?: number): Promise<Alert[]>;
+  /**
+   * The devices whose alarm did not reach the robot exactly once, waiting for the last ones,
+   * less those in the documented at-least-once window: a message `gone` (a hub killed or paused)
+   * sent and never recorded as sent, so the next holder sent it again. Such a message counts one
+   * claim per send, all but the last by `gone`.
+   */
+  notNotifiedOnce(deviceIds: readonly string[], gone: string): Promise<{ unexplained: { deviceId: string; messages: number; claimedBy: string[] }[]; resent: number }>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +102,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
   const robot = new RobotReceiver();
   await robot.start();
   const stateUrl = await pg.database(name);
-  const sql = postgres(stateUrl, { max: 2, onnotice: () => {} });
+  const sql = postgres(stateUrl, { max: 2, onnotice: () => {}, backoff: reconnectBackoffS });
   const communities = Array.from({ length: n }, (_, i) => `c${i + 1}`);
   const dir = tempDataDir(`${name}-config`);
   const configFile = path.join(dir, 'hub.json');
@@ -129,6 +152,36 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
       if (!res.ok) throw new Error(`GET /api/alerts: HTTP ${res.status}`);
       return ((await res.json()) as { alerts: Alert[] }).alerts;
     },
+    async waitForAlerts(hub, deviceIds, timeoutMs = 30_000) {
+      return waitFor(
+        async () => {
+          const list = await cluster.alertsVia(hub);
+          const seen = new Set(list.map((a) => a.deviceId));
+          return deviceIds.every((d) => seen.has(d)) ? list : undefined;
+        },
+        { timeoutMs, intervalMs: 250, what: `all ${deviceIds.length} alarms in the alert list` },
+      ).catch(async (err: unknown) => {
+        const seen = new Set((await cluster.alertsVia(hub)).map((a) => a.deviceId));
+        const missing = deviceIds.filter((d) => !seen.has(d));
+        const inPg = await sql`SELECT device_id FROM alerts WHERE device_id = ANY(${sql.array(missing)}::text[])`;
+        throw new Error(`${(err as Error).message}; missing ${JSON.stringify(missing)}, in PostgreSQL: ${inPg.length}`);
+      });
+    },
+    async notNotifiedOnce(deviceIds, gone) {
+      const off = await robot.notExactlyOnce(deviceIds);
+      if (off.length === 0) return { unexplained: [], resent: 0 };
+      const rows = await sql<{ device_id: string; claimed_by: string[] }[]>`
+        SELECT a.device_id, o.claimed_by FROM notification_outbox o JOIN alerts a ON a.id = o.alert_id WHERE a.device_id = ANY(${sql.array(off.map((o) => o.deviceId))}::text[])`;
+      const claims = new Map(rows.map((r) => [r.device_id, r.claimed_by]));
+      const inWindow = ({ deviceId, messages }: { deviceId: string; messages: number }) => {
+        const by = claims.get(deviceId) ?? [];
+        return messages > 1 && messages <= by.length && by.slice(0, -1).every((c) => c.startsWith(`${gone}@`)) && !by.at(-1)!.startsWith(`${gone}@`);
+      };
+      return {
+        unexplained: off.filter((o) => !inWindow(o)).map((o) => ({ ...o, claimedBy: claims.get(o.deviceId) ?? [] })),
+        resent: off.filter(inWindow).length,
+      };
+    },
     async stop() {
       await Promise.all(hubs.map((h) => h?.kill('SIGTERM')));
       await sql.end({ timeout: 1 });
@@ -140,7 +193,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
 }
 
 /** Waits until every community is held, each by a hub in `by`, in a fair share. */
-export async function waitForShare(cluster: Cluster, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
+export async function waitForShare(cluster: Pick<Cluster, 'holders' | 'communities'>, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
   return waitFor(
     async () => {
       const holders = await cluster.holders();

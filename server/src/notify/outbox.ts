@@ -36,6 +36,8 @@ export interface SendClaims {
   /** Checked right before the request goes out: the lease may have lapsed since the claim. */
   stillHeld(item: OutboxItem): boolean;
   sent(item: OutboxItem): Promise<void>;
+  /** The attempt failed: the item may be claimed again. */
+  failed?(item: OutboxItem): void;
 }
 
 const MAX_IN_FLIGHT = 50;
@@ -158,6 +160,7 @@ export class WebhookOutbox {
       this.db.prepare('DELETE FROM webhook_outbox WHERE id = ?').run(item.id);
       await this.claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent notification failed'));
     } else {
+      this.claims?.failed?.(item);
       const attempts = item.attempts + 1;
       const backoff = Math.min(1000 * 2 ** Math.min(attempts - 1, 20), this.opts.maxBackoffMs);
       this.db

@@ -43,4 +43,12 @@ export const SHARED_PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX IF NOT EXISTS alerts_by_updated ON alerts (updated_at);
       CREATE INDEX IF NOT EXISTS alerts_by_state_opened ON alerts (state, opened_at);`),
   },
+  {
+    version: 22,
+    // Written by the community's holder (server/src/cluster/presence.ts), read by every other hub.
+    description: 'device online state, as the holder of its community last saw it',
+    up: (tx) =>
+      tx.unsafe(`
+      CREATE TABLE device_presence (device_id text PRIMARY KEY, community_id text NOT NULL, online boolean NOT NULL, at bigint NOT NULL, hub text NOT NULL);`),
+  },
 ];
