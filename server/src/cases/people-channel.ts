@@ -49,25 +49,32 @@ export class CasePeopleChannel {
     this.unsubscribe = undefined;
   }
 
-  private deliver(change: CaseChange): void {
+  /** One case change (public so a replay can be shown to be a no-op). */
+  deliver(change: CaseChange): void {
     const c = change.case;
     if (change.type === 'created') return;
     if (change.type === 'action') {
-      if (MOVES_ON.has(change.action)) this.d.outbox.cancel(c.id);
       // A dispatch, or a failed check sending it back (返工): the assignee has it to dispose of.
       const back = change.action === 'verify' && c.stage === 'dispatched';
-      if ((change.action === 'dispatch' || back) && c.assignee) {
-        const person = this.d.grid.person(c.assignee);
-        if (person) this.fanOut(c, 'dispatched', 'disposed', 0, [person], `@${c.stageAt.dispatched ?? c.updatedAt}`);
-      }
+      const person = (change.action === 'dispatch' || back) && c.assignee ? this.d.grid.person(c.assignee) : undefined;
+      const items = person ? this.messages(c, 'dispatched', 'disposed', 0, [person], `@${c.stageAt.dispatched ?? c.updatedAt}`) : [];
+      // What is still queued for the case is no longer news, but this very message (a replay).
+      if (MOVES_ON.has(change.action)) this.d.outbox.cancel(c.id, items.map((i) => i.message.key));
+      this.enqueue(c, 'dispatched', items);
       return;
     }
     const entry = c.history.at(-1);
     const level = change.type === 'escalated' ? Number(entry?.detail?.level ?? 1) : 0;
-    this.fanOut(c, change.type, change.stage, level, change.recipients, `@${c.deadlines[change.stage] ?? ''}`);
+    this.enqueue(c, change.type, this.messages(c, change.type, change.stage, level, change.recipients, `@${c.deadlines[change.stage] ?? ''}`));
   }
 
-  private fanOut(c: Case, type: CaseMessage['change'], stage: CaseStage, level: number, people: readonly Person[], occurrence: string): void {
+  private enqueue(c: Case, type: CaseMessage['change'], items: QueuedMessage[]): void {
+    if (!items.length) return;
+    const added = this.d.outbox.enqueue(items, SEVERITY);
+    if (added.length) this.d.log.info({ caseId: c.id, code: c.code, change: type, queued: added.length }, 'case queued for people');
+  }
+
+  private messages(c: Case, type: CaseMessage['change'], stage: CaseStage, level: number, people: readonly Person[], occurrence: string): QueuedMessage[] {
     const base = this.d.publicUrl().replace(/\/$/, '');
     const deadline = c.deadlines[stage] ?? null;
     const category = this.d.cases.deadlines.categories().find((k) => k.id === c.category)?.name ?? { zh: c.category, en: c.category };
@@ -104,8 +111,7 @@ export class CasePeopleChannel {
         });
       }
     }
-    const added = this.d.outbox.enqueue(items, SEVERITY);
-    if (added.length) this.d.log.info({ caseId: c.id, code: c.code, change: type, stage, level, queued: added.length }, 'case queued for people');
+    return items;
   }
 
   /** The community and cell by name, and the place the reporter wrote. */

@@ -124,8 +124,13 @@ export class PersonOutbox {
     return added;
   }
 
-  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel), or of a case. */
-  cancel(alertId: string): number {
+  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel), or of a case, but those keyed `keep`. */
+  cancel(alertId: string, keep: readonly string[] = []): number {
+    if (keep.length) {
+      return this.db
+        .prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ? WHERE alert_id = ? AND state = 'pending' AND key NOT IN (SELECT value FROM json_each(?))")
+        .run(this.clock(), alertId, JSON.stringify(keep)).changes;
+    }
     return this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ? WHERE alert_id = ? AND state = 'pending'").run(this.clock(), alertId).changes;
   }
 
