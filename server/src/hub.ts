@@ -459,6 +459,8 @@ export class Hub {
       sql: this.pg!,
       hubId: this.config.hubId,
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
+      liveMs: this.config.hubLeaseTtlMs,
+      log: this.log.child({ component: 'cluster' }),
     });
     await this.cluster.start();
   }
