@@ -489,6 +489,8 @@ export class Hub {
       sql: this.pg!,
       hubId: this.config.hubId,
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
+      liveMs: this.config.hubLeaseTtlMs,
+      log: this.log.child({ component: 'cluster' }),
     });
     this.people.outbox.claims = new PersonClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id) });
     await this.alertCommands?.start();

@@ -11,7 +11,7 @@ describe('cluster failover: a hub killed under load', () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster('failover');
-    // One after the other: three TypeScript hubs compiling at once starve two cores.
+    // One after the other: three hubs starting at once starve two cores.
     for (const i of [0, 1, 2]) await cluster.startHub(i);
   }, 180_000);
   afterAll(async () => {

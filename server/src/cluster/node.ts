@@ -78,6 +78,11 @@ export class ClusterNode {
   private async acquire(community: string, epoch: number): Promise<void> {
     const startedAt = Date.now();
     const { alerts, rules, writer, unsent } = await this.o.store.open(community, epoch, (c) => void this.leases.release(c));
+    // The lease may have gone while the state loaded (takeovers run beside the renewals).
+    if (this.leases.epoch(community) !== epoch) {
+      if (this.o.store.writer(community) === writer) this.o.store.close(community);
+      return;
+    }
     this.o.alerts.adopt(alerts);
     this.o.rules.adopt(rules);
     this.resumed.set(community, epoch);

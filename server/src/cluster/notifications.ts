@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import type { Severity } from '#devices';
+import type { Logger } from '../log.ts';
 import type { OutboxItem, SendClaims } from '../notify/outbox.ts';
 import type { WebhookMessage } from '../notify/webhook-channel.ts';
 import { fenced, LeaseLost } from './leases.ts';
@@ -42,7 +43,17 @@ export interface NotificationClaimsDeps {
   epochOf: (community: string) => number | undefined;
   /** Pause between attempts to record a sent message while PostgreSQL is unreachable. */
   retryMs?: number;
+  /** A hub whose heartbeat is younger than this is alive (the lease ttl). */
+  liveMs?: number;
+  log?: Logger;
 }
+
+/**
+ * How long a new holder waits before sending again a message another hub, still alive, claimed
+ * and never recorded: that hub may have sent it and be recording it now (it could not while
+ * PostgreSQL was away). A dead hub's (no heartbeat) is sent at once.
+ */
+const LIVE_CLAIMANT_GRACE_MS = 5000;
 
 /**
  * Exactly-once robot notifications across hubs: before an attempt, the message's outbox row
@@ -55,6 +66,8 @@ export class NotificationClaims implements SendClaims {
   private readonly claimed = new Map<number, { community: string; epoch: number }>();
   /** Messages with an attempt in flight, or sent and not yet recorded. */
   private readonly busy = new Set<string>();
+  /** When this hub first found a message claimed by another live hub, by message. */
+  private readonly deferredSince = new Map<string, number>();
 
   constructor(private readonly d: NotificationClaimsDeps) {}
 
@@ -65,24 +78,40 @@ export class NotificationClaims implements SendClaims {
     const { sql, hubId } = this.d;
     const channel = channelKey(item.format, item.body);
     try {
-      const got = await sql.begin(async (tx) => {
-        const [row] = await tx<{ community_id: string }[]>`SELECT community_id FROM notification_outbox
-          WHERE alert_id = ${item.alertId} AND recipient = ${item.url} AND channel = ${channel} AND sent_at IS NULL LIMIT 1`;
+      const got = await deadline(sql.begin(async (tx) => {
+        const [row] = await tx<{ community_id: string; claimant_live: boolean }[]>`
+          SELECT o.community_id, EXISTS (SELECT 1 FROM hub_members m
+            WHERE m.hub_id = regexp_replace(o.claimed_by[cardinality(o.claimed_by)], '@[0-9]+$', '') AND m.hub_id <> ${hubId}
+              AND m.heartbeat_at > now() - ${`${this.d.liveMs ?? 10_000} milliseconds`}::interval) AS claimant_live
+          FROM notification_outbox o
+          WHERE o.alert_id = ${item.alertId} AND o.recipient = ${item.url} AND o.channel = ${channel} AND o.sent_at IS NULL LIMIT 1`;
         const epoch = row && this.d.epochOf(row.community_id);
         if (!row || epoch === undefined) return undefined;
+        if (row.claimant_live) {
+          const since = this.deferredSince.get(key) ?? Date.now();
+          this.deferredSince.set(key, since);
+          if (Date.now() - since < LIVE_CLAIMANT_GRACE_MS) return 'later' as const;
+        }
+        this.deferredSince.delete(key);
         await fenced(tx, hubId, row.community_id, epoch);
         const claimed = await tx`UPDATE notification_outbox SET epoch = ${epoch}, claimed_by = array_append(claimed_by, ${`${hubId}@${epoch}`})
           WHERE alert_id = ${item.alertId} AND recipient = ${item.url} AND channel = ${channel} AND sent_at IS NULL RETURNING id`;
         return claimed.length > 0 ? { community: row.community_id, epoch } : undefined;
-      });
+      }), CLAIM_DEADLINE_MS);
+      if (got === 'later') {
+        this.busy.delete(key);
+        return 'later';
+      }
       if (!got) {
         this.busy.delete(key);
+        this.deferredSince.delete(key);
         return 'drop';
       }
       this.claimed.set(item.id, got);
       return 'send';
     } catch (err) {
       this.busy.delete(key);
+      if (err instanceof ClaimTimedOut) this.d.log?.warn({ alertId: item.alertId }, 'claiming a robot message got no answer from PostgreSQL; trying again');
       return err instanceof LeaseLost ? 'drop' : 'later';
     }
   }
@@ -108,17 +137,28 @@ export class NotificationClaims implements SendClaims {
 
   private async record(item: OutboxItem, epoch: number | null, sentAt: number): Promise<void> {
     const channel = channelKey(item.format, item.body);
-    for (let attempt = 0; ; attempt++) {
+    // Retried often, not backing off: another holder waits only LIVE_CLAIMANT_GRACE_MS for it.
+    for (;;) {
       try {
         await this.d.sql`UPDATE notification_outbox SET sent_at = ${sentAt}, sent_epoch = ${epoch}
           WHERE alert_id = ${item.alertId} AND recipient = ${item.url} AND channel = ${channel} AND sent_at IS NULL`;
         break;
       } catch {
-        await new Promise((r) => setTimeout(r, Math.min((this.d.retryMs ?? 500) * 2 ** Math.min(attempt, 4), 5000)));
+        await new Promise((r) => setTimeout(r, this.d.retryMs ?? 250));
       }
     }
     this.busy.delete(busyKey(item));
   }
+}
+
+/** A claim is three short statements; one not done by then is tried again (it may hold a robot's delivery slot). */
+const CLAIM_DEADLINE_MS = 5000;
+
+class ClaimTimedOut extends Error {}
+
+function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ClaimTimedOut(`no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** The robot format and the message itself: a reminder is a new message, a replayed one is not. */

@@ -115,6 +115,8 @@ export class WebhookOutbox {
           const left = (this.perUrl.get(item.url) ?? 1) - 1;
           if (left > 0) this.perUrl.set(item.url, left);
           else this.perUrl.delete(item.url);
+          // A freed slot takes the next due item now: a backlog drained at MAX_PER_URL a poll (8/s).
+          void this.deliverDue();
         }),
       );
     }
