@@ -6,7 +6,7 @@ import { startPostgres, type PostgresService } from '../helpers/services.ts';
 import { waitFor } from '../helpers/ports.ts';
 
 /**
- * The hub's PostgreSQL client (server/src/state/pg/driver) under the server going away: many
+ * The hub's PostgreSQL client (the `postgres` package with patches/postgres+3.4.9.patch) under the server going away: many
  * transactions at once, pipelined statements in flight, sessions terminated, then a fast
  * shutdown and a start. The unpatched client threw an uncaught TypeError from `nextWrite` here,
  * let the startup's type query reject unhandled, and kept transactions waiting up to 20 s.

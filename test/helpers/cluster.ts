@@ -5,9 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Sql } from 'postgres';
-// The hub's patched driver: this pool lives through PostgreSQL restarts too (pg-restart.test.ts).
-import postgres from '../../server/src/state/pg/driver/index.js';
+import postgres, { type Sql } from 'postgres';
 import type { Alert } from '#devices';
 import { reconnectBackoffS } from '../../server/src/state/pg/connect.ts';
 import { startHubProcess, tempDataDir, type HubProcess } from './hub.ts';

@@ -1,5 +1,4 @@
-import type { Sql } from 'postgres';
-import postgres from './driver/index.js';
+import postgres, { type Sql } from 'postgres';
 import type { Logger } from '../../log.ts';
 import { StartupError } from '../../startup-error.ts';
 import { migratePg, NewerPgSchemaError } from './migrations.ts';
