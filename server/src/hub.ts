@@ -283,6 +283,7 @@ export class Hub {
           queue: (messages) => {
             for (const m of messages) outbox.enqueue(m.alertId, m.url, m.format, m.body, m.severity);
           },
+          people: { messages: (change) => people.channel.messages(change), queue: (m) => people.channel.queue(m) },
         })
       : undefined;
     const alerts = new AlertService({
@@ -320,7 +321,7 @@ export class Hub {
       this.presence = new DevicePresence({ sql: this.pg!, hubId: config.hubId, bus, registry, epochOf: (c) => this.actingEpoch(c), log: log.child({ component: 'presence' }) });
     }
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
-    const people = new PeopleDelivery({
+    const people: PeopleDelivery = new PeopleDelivery({
       db,
       dataDir: config.dataDir,
       file,
@@ -333,6 +334,7 @@ export class Hub {
       log: log.child({ component: 'delivery' }),
       clock,
       hubUrl: () => this.httpUrl,
+      durable: clusterStore !== undefined,
       ...(this.alertCommands ? { act: (alert: Alert, actor: string, cmd: AlertCommand) => this.alertCommands!.run(alert, actor, cmd) } : {}),
       ...this.deliveryOverrides,
     });
@@ -492,7 +494,7 @@ export class Hub {
       liveMs: this.config.hubLeaseTtlMs,
       log: this.log.child({ component: 'cluster' }),
     });
-    this.people.outbox.claims = new PersonClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id) });
+    this.people.outbox.claims = new PersonClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id), liveMs: this.config.hubLeaseTtlMs, log: this.log.child({ component: 'cluster' }) });
     await this.alertCommands?.start();
     await this.presence?.start();
     await this.cluster.start();

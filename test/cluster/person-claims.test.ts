@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '#devices';
+import { ClusterAlertStore } from '../../server/src/cluster/alert-store.ts';
 import { PersonClaims } from '../../server/src/cluster/person-claims.ts';
 import { LeaseManager } from '../../server/src/cluster/leases.ts';
 import { createLogger } from '../../server/src/log.ts';
 import { PersonOutbox } from '../../server/src/notify/people/outbox.ts';
+import type { PeopleMessages } from '../../server/src/notify/people/people-channel.ts';
 import type { PersonMessage } from '../../server/src/notify/people/transport.ts';
 import { openPg, type PgSql } from '../../server/src/state/pg/connect.ts';
 import { alert } from '../dashboard/fixtures.ts';
@@ -28,13 +30,65 @@ describe("the people outbox's claims across hubs", () => {
   });
 
   /** One hub's people outbox (its own SQLite), claiming in the shared state under its leases. */
-  function hubOutbox(leases: LeaseManager, a: Alert) {
+  function hubOutbox(leases: LeaseManager, a: Alert, { start = true } = {}) {
     const outbox = new PersonOutbox(memoryStateDb(), log, Date.now, { pollMs: 20 });
     const wecom = new RecordingTransport('wecom', (r) => r.accounts?.wecom);
     outbox.register(wecom);
     outbox.claims = new PersonClaims({ sql, hubId: leases.hubId, epochOf: (c) => leases.epoch(c), alertOf: (id) => (id === a.id ? a : undefined) });
-    outbox.start();
+    if (start) outbox.start();
     return { outbox, wecom };
+  }
+
+  /**
+   * One hub's cluster alert store, writing each change's message to the worker in the change's
+   * own transaction and queueing it in the hub's outbox once committed (as hub.ts wires PeopleChannel).
+   */
+  async function hubStore(hubId: string, outbox: PersonOutbox) {
+    const store = new ClusterAlertStore({
+      hubId,
+      log,
+      people: {
+        messages: (change): PeopleMessages => ({ items: [{ channel: 'wecom', message: message(change.alert, 'opened', 0) }] }),
+        queue: (m) => void outbox.enqueue(m.items, 'critical', { requeue: true }),
+      },
+    });
+    await store.start(sql);
+    return store;
+  }
+
+  /** hub-a holds the community and commits an alarm; it dies (no release) before or after sending, and hub-b takes over. */
+  async function alarmThenTakeover(community: string, a: Alert, { sendFirst }: { sendFirst: boolean }) {
+    const leasesA = new LeaseManager({ sql, hubId: `${community}-a`, communities: [community], ttlMs: 900, log });
+    await leasesA.start();
+    await waitFor(() => leasesA.epoch(community), { what: 'hub-a to hold the community' });
+    const hubA = hubOutbox(leasesA, a, { start: sendFirst });
+    const storeA = await hubStore(leasesA.hubId, hubA.outbox);
+    const { writer } = await storeA.open(community, leasesA.epoch(community)!);
+    storeA.saveChange({ type: 'opened', alert: a, grouped: false, recipients: [], controlRoom: true, level: 0 });
+    await writer.committed();
+    // The intent is as durable as the alarm: committed together.
+    const [row] = await sql<{ sent_at: number | null; message: { key: string } }[]>`SELECT sent_at, message FROM person_deliveries WHERE alert_id = ${a.id}`;
+    expect(row!.message.key).toBe(message(a, 'opened', 0).key);
+    if (sendFirst) {
+      await waitFor(() => hubA.wecom.sent.length === 1, { timeoutMs: 5000, what: 'hub-a to send it' });
+      await waitFor(async () => (await sql`SELECT 1 FROM person_deliveries WHERE alert_id = ${a.id} AND sent_at IS NOT NULL`).length === 1, { timeoutMs: 5000, what: 'the send recorded' });
+    } else {
+      expect(row!.sent_at).toBeNull();
+      expect(hubA.outbox.pending()).toBe(1);
+    }
+    // hub-a dies: nothing released, its lease lapses.
+    await leasesA.stop({ release: false });
+    await storeA.stop();
+    hubA.outbox.stop();
+
+    const leasesB = new LeaseManager({ sql, hubId: `${community}-b`, communities: [community], ttlMs: 900, log });
+    await leasesB.start();
+    await waitFor(async () => (await leasesB.tick(), leasesB.epoch(community)), { timeoutMs: 5000, what: 'hub-b to take the community over' });
+    const hubB = hubOutbox(leasesB, a);
+    const storeB = await hubStore(leasesB.hubId, hubB.outbox);
+    const { unsentPeople } = await storeB.open(community, leasesB.epoch(community)!);
+    storeB.resend([], unsentPeople);
+    return { hubA, hubB, unsentPeople, cleanup: async () => (hubB.outbox.stop(), await storeB.stop(), await leasesB.stop()) };
   }
 
   const message = (a: Alert, change: PersonMessage['change'], level: number): PersonMessage => ({
@@ -75,5 +129,34 @@ describe("the people outbox's claims across hubs", () => {
     hubA.outbox.stop();
     hubB.outbox.stop();
     await leasesB.stop();
+  }, 60_000);
+
+  it('a message to a person committed with its alarm by a holder that died before sending is sent by the next holder, once', async () => {
+    const a = alert({ id: 'a-people-2', communityId: 'p1', deviceId: 'pd2', severity: 'critical' });
+    const { hubA, hubB, unsentPeople, cleanup } = await alarmThenTakeover('p1', a, { sendFirst: false });
+    expect(unsentPeople.map((m) => m.message.key)).toEqual([message(a, 'opened', 0).key]);
+    await waitFor(() => hubB.wecom.sent.length === 1, { timeoutMs: 5000, what: 'hub-b to send the worker the alarm' });
+    await waitFor(async () => (await sql`SELECT 1 FROM person_deliveries WHERE alert_id = ${a.id} AND sent_at IS NOT NULL`).length === 1, { timeoutMs: 5000, what: 'the send recorded' });
+    // A copy queued again (the change replayed, or hub-a's queue coming back) is not sent again.
+    hubB.outbox.enqueue([{ channel: 'wecom', message: message(a, 'opened', 0) }], 'critical', { requeue: true });
+    await waitFor(() => hubB.outbox.pending() === 0, { timeoutMs: 5000, what: "hub-b's outbox settled" });
+    expect(hubA.wecom.sent).toEqual([]);
+    expect(hubB.wecom.sent.map((m) => m.key)).toEqual([message(a, 'opened', 0).key]);
+    const [row] = await sql<{ claimed_by: string[]; sent_epoch: number }[]>`SELECT claimed_by, sent_epoch FROM person_deliveries WHERE alert_id = ${a.id}`;
+    expect(row!.claimed_by).toHaveLength(1);
+    expect(row!.claimed_by[0]).toMatch(/^p1-b@/);
+    await cleanup();
+  }, 60_000);
+
+  it('a message the dead holder did send is not sent again by the next holder', async () => {
+    const a = alert({ id: 'a-people-3', communityId: 'p2', deviceId: 'pd3', severity: 'critical' });
+    const { hubA, hubB, unsentPeople, cleanup } = await alarmThenTakeover('p2', a, { sendFirst: true });
+    expect(unsentPeople).toEqual([]);
+    // The change replayed on the new holder (its events were not all acknowledged): dropped at the claim.
+    hubB.outbox.enqueue([{ channel: 'wecom', message: message(a, 'opened', 0) }], 'critical', { requeue: true });
+    await waitFor(() => hubB.outbox.pending() === 0, { timeoutMs: 5000, what: "hub-b's outbox settled" });
+    expect(hubA.wecom.sent).toHaveLength(1);
+    expect(hubB.wecom.sent).toEqual([]);
+    await cleanup();
   }, 60_000);
 });

@@ -7,6 +7,10 @@ import type { DeviceRuleState } from '../rules/types.ts';
 import type { WebhookMessage } from '../notify/webhook-channel.ts';
 import { fenced, LeaseLost } from './leases.ts';
 import { insertMessage, unsentMessages } from './notifications.ts';
+import { insertPersonMessage, unsentPersonMessages } from './person-claims.ts';
+import type { QueuedMessage } from '../notify/people/outbox.ts';
+import type { PeopleMessages } from '../notify/people/people-channel.ts';
+import type { PersonMessage } from '../notify/people/transport.ts';
 import { ALERT_CHANGE_CHANNEL, type AlertChangeNotice } from '../state/pg/alert-feed.ts';
 import { PgAlertReads } from '../state/pg/alert-reads.ts';
 
@@ -22,6 +26,14 @@ export interface ClusterAlertStoreOptions {
   messages?: (change: AlertChange) => WebhookMessage[];
   /** Hands messages to the sender: once their change is committed, and on takeover the unsent ones. */
   queue?: (messages: WebhookMessage[]) => void;
+  /** The same for the messages to people (PeopleChannel.messages and .queue). */
+  people?: { messages: (change: AlertChange) => PeopleMessages; queue: (messages: PeopleMessages) => void };
+}
+
+/** What a change sends, written in its transaction: robot messages and messages to people. */
+interface ChangeMessages {
+  robots: readonly WebhookMessage[];
+  people?: PeopleMessages;
 }
 
 interface Batch {
@@ -29,16 +41,18 @@ interface Batch {
   rules: Map<string, DeviceRuleState>;
   notices: AlertChangeNotice[];
   messages: WebhookMessage[];
+  people: PeopleMessages[];
   committed: (() => void)[];
   seq: number;
 }
 
-const emptyBatch = (seq: number): Batch => ({ alerts: new Map(), rules: new Map(), notices: [], messages: [], committed: [], seq });
+const emptyBatch = (seq: number): Batch => ({ alerts: new Map(), rules: new Map(), notices: [], messages: [], people: [], committed: [], seq });
 
 /**
  * One leased community's writes, in commit order: what the hub changes in memory is gathered
  * and committed in one fenced transaction at a time (with its pg_notify and the robot messages
- * the changes send, unsent, so a holder that dies leaves them to the next one), and `committed()`
+ * and messages to people the changes send, unsent, so a holder that dies leaves them to the
+ * next one), and `committed()`
  * says when everything so far is in PostgreSQL (the events lane's PUBACKs wait for it). While
  * PostgreSQL is unreachable the batch is retried; a lost lease drops it (nothing is acked, so
  * the broker gives the messages to the next holder).
@@ -60,15 +74,17 @@ export class CommunityWriter {
     private readonly retryMs: number,
     private readonly onBroken?: (community: string) => void,
     private readonly queue?: (messages: WebhookMessage[]) => void,
+    private readonly queuePeople?: (messages: PeopleMessages) => void,
   ) {
     this.pending = emptyBatch(0);
   }
 
-  saveAlert(alert: Alert, change: string, committed?: () => void, messages: readonly WebhookMessage[] = []): void {
+  saveAlert(alert: Alert, change: string, committed?: () => void, messages: ChangeMessages = { robots: [] }): void {
     if (this.closed) return;
     this.pending.alerts.set(alert.id, alert);
     this.pending.notices.push({ id: alert.id, communityId: alert.communityId, type: change, hub: this.hubId });
-    this.pending.messages.push(...messages);
+    this.pending.messages.push(...messages.robots);
+    if (messages.people && (messages.people.items.length > 0 || messages.people.unreachable)) this.pending.people.push(messages.people);
     if (committed) this.pending.committed.push(committed);
     this.touch();
   }
@@ -128,6 +144,7 @@ export class CommunityWriter {
       }
       this.committedSeq = batch.seq;
       if (batch.messages.length > 0) this.queue?.(batch.messages);
+      for (const m of batch.people) this.queuePeople?.(m);
       for (const emit of batch.committed) emit();
       for (let i = this.waiters.length - 1; i >= 0; i--) {
         const w = this.waiters[i]!;
@@ -156,6 +173,7 @@ export class CommunityWriter {
             ON CONFLICT (device_id) DO UPDATE SET community_id = excluded.community_id, epoch = excluded.epoch, state = excluded.state`,
         ),
         ...batch.messages.map((m) => insertMessage(tx, community, epoch, m, now)),
+        ...batch.people.flatMap((m) => m.items.map((item) => insertPersonMessage(tx, community, epoch, item, now))),
       ]);
       // Delivered to the listeners on commit, never for a rolled-back write.
       for (const n of batch.notices) await tx`SELECT pg_notify(${ALERT_CHANGE_CHANNEL}, ${JSON.stringify(n)})`;
@@ -172,6 +190,7 @@ function merge(older: Batch, newer: Batch): Batch {
     rules: new Map([...older.rules, ...newer.rules]),
     notices: [...older.notices, ...newer.notices],
     messages: [...older.messages, ...newer.messages],
+    people: [...older.people, ...newer.people],
     committed: [...older.committed, ...newer.committed],
     seq: Math.max(older.seq, newer.seq),
   };
@@ -217,23 +236,30 @@ export class ClusterAlertStore implements AlertStore {
 
   /**
    * Starts writing for a community taken over; returns what the hub resumes from, with the robot
-   * messages committed by an earlier holder and never recorded sent (for `resend`).
+   * messages and the messages to people committed by an earlier holder and never recorded sent
+   * (for `resend`).
    */
-  async open(community: string, epoch: number, onBroken?: (community: string) => void): Promise<{ writer: CommunityWriter; alerts: Alert[]; rules: Map<string, DeviceRuleState>; unsent: WebhookMessage[] }> {
+  async open(
+    community: string,
+    epoch: number,
+    onBroken?: (community: string) => void,
+  ): Promise<{ writer: CommunityWriter; alerts: Alert[]; rules: Map<string, DeviceRuleState>; unsent: WebhookMessage[]; unsentPeople: QueuedMessage<PersonMessage>[] }> {
     this.writers.get(community)?.close();
-    const writer = new CommunityWriter(this.db, this.o.hubId, community, epoch, this.rlog, this.o.retryMs ?? 500, onBroken, this.o.queue);
+    const writer = new CommunityWriter(this.db, this.o.hubId, community, epoch, this.rlog, this.o.retryMs ?? 500, onBroken, this.o.queue, this.o.people?.queue);
     this.writers.set(community, writer);
-    const [alerts, rules, unsent] = await Promise.all([
+    const [alerts, rules, unsent, unsentPeople] = await Promise.all([
       this.db<{ data: Alert }[]>`SELECT data FROM alerts WHERE community_id = ${community} AND state <> 'resolved'`,
       this.db<{ device_id: string; state: DeviceRuleState }[]>`SELECT device_id, state FROM rule_memory WHERE community_id = ${community}`,
       unsentMessages(this.db, community),
+      unsentPersonMessages(this.db, community),
     ]);
-    return { writer, alerts: alerts.map((r) => r.data), rules: new Map(rules.map((r) => [r.device_id, r.state])), unsent };
+    return { writer, alerts: alerts.map((r) => r.data), rules: new Map(rules.map((r) => [r.device_id, r.state])), unsent, unsentPeople };
   }
 
   /** Queues messages loaded on takeover, once the hub acts for their community (claims check it). */
-  resend(messages: WebhookMessage[]): void {
+  resend(messages: WebhookMessage[], people: QueuedMessage<PersonMessage>[] = []): void {
     if (messages.length > 0) this.o.queue?.(messages);
+    if (people.length > 0) this.o.people?.queue({ items: people });
   }
 
   /** The lease is gone: pending writes are dropped, nothing more is written. */
@@ -252,10 +278,10 @@ export class ClusterAlertStore implements AlertStore {
 
   saveChange(change: AlertChange, committed?: () => void): void {
     // The messages are made now, from the alert as this change left it.
-    this.put(change.alert, change.type, committed, () => this.o.messages?.(change) ?? []);
+    this.put(change.alert, change.type, committed, () => ({ robots: this.o.messages?.(change) ?? [], ...(this.o.people ? { people: this.o.people.messages(change) } : {}) }));
   }
 
-  private put(alert: Alert, change: string, committed?: () => void, messages?: () => WebhookMessage[]): void {
+  private put(alert: Alert, change: string, committed?: () => void, messages?: () => ChangeMessages): void {
     const writer = this.writers.get(alert.communityId);
     if (!writer) {
       this.rlog.warn('not_owned', { community: alert.communityId, alertId: alert.id }, 'an alert change for a community this hub does not hold was dropped');

@@ -40,6 +40,8 @@ export interface PeopleDeliveryDeps {
   hubUrl: () => string;
   /** Cluster mode: an action on an alert, run by its community's holder (cluster/commands.ts); this hub's AlertService otherwise. */
   act?: (alert: Alert, actor: string, cmd: AlertCommand) => Promise<Alert>;
+  /** Cluster mode: an alert change's messages are queued by the cluster's alert writer (PeopleChannelDeps.durable). */
+  durable?: boolean;
   /** tests: the outbox's timings, and an agent that trusts a local push service */
   outbox?: Partial<PersonOutboxOptions>;
   pushAgent?: https.Agent;
@@ -104,6 +106,7 @@ export class PeopleDelivery {
       publicUrl: () => this.publicUrl(),
       annotate: (alertId, annotation) => d.alerts.annotate(alertId, annotation),
       log: d.log,
+      durable: d.durable ?? false,
       observe: ({ item, outcome }) => {
         this.m.outcomes.inc({ channel: item.channel, outcome });
         if (outcome === 'sent') this.m.latency.observe({ channel: item.channel }, Math.max(0, d.clock() - item.createdAt) / 1000);

@@ -4,9 +4,9 @@ import type { Logger } from '../../log.ts';
 import type { SendClaims } from '../outbox.ts';
 import { isCaseMessage, type OutboxMessage, type PersonChannelName, type PersonTransport, type SendResult } from './transport.ts';
 
-export interface QueuedMessage {
+export interface QueuedMessage<M extends OutboxMessage = OutboxMessage> {
   channel: PersonChannelName;
-  message: OutboxMessage;
+  message: M;
 }
 
 export interface PersonOutboxItem {
@@ -62,6 +62,9 @@ export interface PersonOutboxOptions {
   keepDoneMs: number;
 }
 
+/** A message dropped because its alert's community is (or was sent by) another holder's. */
+const CLAIMED_ELSEWHERE = 'claimed elsewhere';
+
 const DEFAULTS: PersonOutboxOptions = { pollMs: 500, maxBackoffMs: 5 * 60_000, sendTimeoutMs: 15_000, maxAttempts: 16, keepDoneMs: 7 * 86400_000 };
 /** Sends in flight at once per channel: push services take many, app and SMS providers fewer. */
 const IN_FLIGHT: Record<PersonChannelName, number> = { webpush: 64, wecom: 8, dingtalk: 8, sms: 4, voice: 2 };
@@ -111,10 +114,15 @@ export class PersonOutbox {
     return [...this.transports.keys()];
   }
 
-  /** Stores the messages (in one transaction); returns those that were new (not already queued under their key). */
-  enqueue(items: readonly QueuedMessage[], severity: Severity): QueuedMessage[] {
+  /**
+   * Stores the messages (in one transaction); returns those that were new (not already queued under their key).
+   * `requeue` (cluster mode): a key this hub dropped as another holder's is queued again, the
+   * community being this hub's once more (its claim sends it only if nobody did).
+   */
+  enqueue<M extends OutboxMessage>(items: readonly QueuedMessage<M>[], severity: Severity, { requeue = false } = {}): QueuedMessage<M>[] {
     const insert = this.db.prepare(
-      'INSERT OR IGNORE INTO people_outbox (key, alert_id, channel, recipient_id, message, priority, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO people_outbox (key, alert_id, channel, recipient_id, message, priority, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO ${requeue ? `UPDATE SET state = 'pending', next_attempt_at = excluded.next_attempt_at, done_at = NULL, last_error = NULL WHERE people_outbox.state = 'cancelled' AND people_outbox.last_error = '${CLAIMED_ELSEWHERE}'` : 'NOTHING'}`,
     );
     const now = this.clock();
     const added = this.db.transaction(() =>
@@ -206,7 +214,7 @@ export class PersonOutbox {
       }
       if (verdict === 'drop' || !claims.stillHeld(item)) {
         // Sent already (by this community's previous holder), or no longer this hub's to send.
-        this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ?, last_error = 'claimed elsewhere' WHERE id = ? AND state = 'pending'").run(this.clock(), item.id);
+        this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ?, last_error = ? WHERE id = ? AND state = 'pending'").run(this.clock(), CLAIMED_ELSEWHERE, item.id);
         return;
       }
     }

@@ -8,7 +8,7 @@ import { DeliveryAnnotations } from './annotations.ts';
 import type { DeliveryLadder } from './ladder.ts';
 import type { PersonDeliveryOutcome, PersonOutbox, QueuedMessage } from './outbox.ts';
 import { alertPlace } from './place.ts';
-import { isCaseMessage, type PersonChannelName, type PersonRecipient } from './transport.ts';
+import { isCaseMessage, type PersonChannelName, type PersonMessage, type PersonRecipient } from './transport.ts';
 
 export interface PeopleChannelDeps {
   outbox: PersonOutbox;
@@ -23,6 +23,18 @@ export interface PeopleChannelDeps {
   log: Logger;
   /** sees every outcome (metrics) */
   observe?: (o: PersonDeliveryOutcome) => void;
+  /**
+   * Cluster mode: an alert change's messages are written with the change, in its fenced
+   * transaction (server/src/cluster/alert-store.ts), and queued from there once committed.
+   */
+  durable?: boolean;
+}
+
+/** The messages to people one alert change sends (and who it could not reach). */
+export interface PeopleMessages {
+  items: QueuedMessage<PersonMessage>[];
+  /** the recipients no channel reaches, by name, of the change */
+  unreachable?: { alertId: string; change: PersonMessage['change']; level: number; names: string[] };
 }
 
 const MAX_NAMES = 20;
@@ -61,18 +73,23 @@ export class PeopleChannel implements NotificationChannel {
       if (change.type === 'acknowledged') this.tellTransports(change.alert.id, change.actor);
       return;
     }
-    const addressed = addressedChange(change);
-    if (addressed) this.fanOut(addressed);
+    if (!this.d.durable) this.queue(this.messages(change));
   }
 
-  private fanOut(change: AddressedChange): void {
+  /** One message per recipient and channel the ladder names at the alert's level, made now from the alert as the change left it. */
+  messages(change: AlertChange): PeopleMessages {
+    const addressed = addressedChange(change);
+    return addressed ? this.fanOut(addressed) : { items: [] };
+  }
+
+  private fanOut(change: AddressedChange): PeopleMessages {
     const { alert, level } = change;
-    if (alert.state !== 'open') return;
+    const items: QueuedMessage<PersonMessage>[] = [];
+    const unreachable: string[] = [];
+    if (alert.state !== 'open') return { items };
     const place = alertPlace(this.d.grid, this.d.registry, alert);
     // A reminder repeats the same change at the same level: its time tells one from the next.
     const occurrence = change.type === 'reminded' ? `${change.type}@${alert.history.at(-1)?.at ?? alert.lastSeenAt}` : change.type;
-    const items: QueuedMessage[] = [];
-    const unreachable: string[] = [];
     const base = this.d.publicUrl();
     for (const person of change.recipients) {
       const recipient: PersonRecipient = { ...person, ...(this.accounts.has(person.id) ? { accounts: this.accounts.get(person.id) } : {}) };
@@ -96,7 +113,32 @@ export class PeopleChannel implements NotificationChannel {
       }
       if (!reached) unreachable.push(person.name);
     }
-    const added = this.d.outbox.enqueue(items, alert.severity);
+    return { items, ...(unreachable.length ? { unreachable: { alertId: alert.id, change: change.type, level, names: unreachable } } : {}) };
+  }
+
+  /**
+   * Stores the messages in this hub's outbox (a key already there is not queued again) and says
+   * so in each alert's history. Cluster mode: those committed with their change, or left unsent
+   * by a community's earlier holder (the claims send each key once).
+   */
+  queue({ items, unreachable }: PeopleMessages): void {
+    const byChange = new Map<string, QueuedMessage<PersonMessage>[]>();
+    for (const item of items) {
+      const { alert, change, level } = item.message;
+      const k = `${alert.id}|${change}|${level}`;
+      const group = byChange.get(k);
+      if (group) group.push(item);
+      else byChange.set(k, [item]);
+    }
+    for (const group of byChange.values()) {
+      const { alert, change, level } = group[0]!.message;
+      const added = this.d.outbox.enqueue(group, alert.severity, { requeue: this.d.durable ?? false });
+      this.queued(alert.id, change, level, added, unreachable?.alertId === alert.id && unreachable.change === change && unreachable.level === level ? unreachable.names : []);
+    }
+    if (byChange.size === 0 && unreachable) this.queued(unreachable.alertId, unreachable.change, unreachable.level, [], unreachable.names);
+  }
+
+  private queued(alertId: string, change: PersonMessage['change'], level: number, added: readonly QueuedMessage[], unreachable: readonly string[]): void {
     if (!added.length && !unreachable.length) return;
     const byChannel: Partial<Record<PersonChannelName, string[]>> = {};
     for (const { channel, message } of added) {
@@ -105,10 +147,10 @@ export class PeopleChannel implements NotificationChannel {
     }
     // After the change has gone round every channel: an annotation is itself a change.
     setImmediate(() =>
-      this.d.annotate(alert.id, {
+      this.d.annotate(alertId, {
         action: 'delivery_queued',
         by: 'system',
-        detail: { change: change.type, level, count: added.length, channels: byChannel, ...(unreachable.length ? { unreachable: unreachable.slice(0, MAX_NAMES) } : {}) },
+        detail: { change, level, count: added.length, channels: byChannel, ...(unreachable.length ? { unreachable: unreachable.slice(0, MAX_NAMES) } : {}) },
       }),
     );
   }

@@ -61,4 +61,14 @@ export const SHARED_PG_MIGRATIONS: readonly PgMigration[] = [
         key text PRIMARY KEY, community_id text NOT NULL, alert_id text NOT NULL, channel text NOT NULL, recipient_id text NOT NULL,
         epoch bigint NOT NULL, claimed_by text[] NOT NULL DEFAULT '{}', created_at bigint NOT NULL, sent_at bigint, sent_epoch bigint);`),
   },
+  {
+    version: 24,
+    // Written unsent with the alert change that sends it (the transactional outbox), so the
+    // community's next holder sends what a holder that died left unsent.
+    description: 'messages to people written with their alert change, and the index a takeover loads them by',
+    up: (tx) =>
+      tx.unsafe(`
+      ALTER TABLE person_deliveries ADD COLUMN message jsonb;
+      CREATE INDEX person_deliveries_unsent ON person_deliveries (community_id, created_at) WHERE sent_at IS NULL;`),
+  },
 ];
