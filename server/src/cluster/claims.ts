@@ -70,7 +70,7 @@ export abstract class FencedClaims<I extends { id: number }> implements SendClai
         const row = await this.unsent(tx, item);
         const epoch = row && this.d.epochOf(row.community);
         if (!row || epoch === undefined) return undefined;
-        if (row.lastClaimant && (await this.claimantLive(tx, row.lastClaimant))) {
+        if (row.lastClaimant && !row.lastClaimant.startsWith(`${hubId}@`) && (await this.claimantLive(tx, row.lastClaimant))) {
           const since = this.deferredSince.get(key) ?? Date.now();
           this.deferredSince.set(key, since);
           if (Date.now() - since < LIVE_CLAIMANT_GRACE_MS) return 'later' as const;
