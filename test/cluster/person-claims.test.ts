@@ -159,4 +159,32 @@ describe("the people outbox's claims across hubs", () => {
     expect(hubB.wecom.sent).toEqual([]);
     await cleanup();
   }, 60_000);
+
+  it('a hub that dropped a message as another holder\'s sends it when the community comes back to it unsent', async () => {
+    const a = alert({ id: 'a-people-4', communityId: 'p3', deviceId: 'pd4', severity: 'critical' });
+    const leases = new LeaseManager({ sql, hubId: 'p3-a', communities: ['p3'], ttlMs: 3000, log });
+    await leases.start();
+    await waitFor(() => leases.epoch('p3'), { what: 'p3-a to hold p3' });
+    const hub = hubOutbox(leases, a, { start: false });
+    const store = await hubStore(leases.hubId, hub.outbox);
+    const first = await store.open('p3', leases.epoch('p3')!);
+    store.saveChange({ type: 'opened', alert: a, grouped: false, recipients: [], controlRoom: true, level: 0 });
+    await first.writer.committed();
+    // The lease goes before the attempt: the copy here is dropped, the row stays unsent.
+    await leases.stop();
+    store.close('p3');
+    hub.outbox.start();
+    await waitFor(() => hub.outbox.pending() === 0, { timeoutMs: 5000, what: 'the copy dropped' });
+    expect(hub.wecom.sent).toEqual([]);
+    // The community comes back to this hub: its takeover queues the unsent message again.
+    await leases.start();
+    await waitFor(() => leases.epoch('p3'), { timeoutMs: 10_000, what: 'p3-a to hold p3 again' });
+    const again = await store.open('p3', leases.epoch('p3')!);
+    expect(again.unsentPeople).toHaveLength(1);
+    store.resend([], again.unsentPeople);
+    await waitFor(() => hub.wecom.sent.length === 1, { timeoutMs: 5000, what: 'the message sent on retaking p3' });
+    hub.outbox.stop();
+    await store.stop();
+    await leases.stop();
+  }, 60_000);
 });
