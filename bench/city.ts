@@ -68,14 +68,15 @@ const quantile = (values: number[], q: number) => {
 };
 const median = (values: number[]) => quantile(values, 0.5);
 
+const procPids = () => fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+
 /** Every process of one PostgreSQL instance: the postmaster and its children (backends, walwriter, …). */
 function postgresPids(postmaster: number): number[] {
   const pids = [postmaster];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const pid of procPids()) {
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(name));
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(pid);
     } catch {
       // gone meanwhile
     }
@@ -128,6 +129,17 @@ function hubFigures(hub: HubProcess, from: ProcSample | undefined) {
   return { cpuPct: cpuPct(from, to), rssMiB: to ? Math.round(to.rssMiB) : null };
 }
 
+/** SIGKILLs the hub processes of this bench running on `dataDir` (found by their environment). */
+function killStray(dataDir: string): void {
+  for (const pid of procPids()) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+}
+
 interface CityCluster extends Cluster {
   influx: Service | undefined;
   pg: PostgresService;
@@ -170,6 +182,10 @@ async function startCityCluster(o: CityOptions, configFor: (robotUrl: string) =>
         DATA_DIR: dataDirs[i]!,
         ...(influx ? { INFLUX_URL: influx.url } : {}),
         ...(o.ttlMs !== undefined ? { HUB_LEASE_TTL_MS: String(o.ttlMs) } : {}),
+      }).catch((err: unknown) => {
+        // A start that timed out leaves its process running, unknown to anyone: end it.
+        killStray(dataDirs[i]!);
+        throw err;
       });
       hubs[i] = hub;
       tokens.delete(hub.httpUrl);
@@ -505,6 +521,7 @@ export async function cityBench(o: CityOptions) {
         redeliveredAsRepeat: rows.filter((r) => r.repeats > 1).length,
         robotNotifiedTwice: robotTwice.length,
         robotNotNotified: acked.filter((d) => !robotCounts.has(d)).length,
+        robotTwiceSample: robotTwice.slice(0, 3).map((d) => ({ deviceId: d, published: published.find((p) => p.deviceId === d)?.phase, bodies: cluster.robot.bodies.filter((b) => b.includes(d)).map((b) => b.slice(0, 400)) })),
         lostSample: lost.slice(0, 10),
         doubledSample: [...doubledRows, ...doubledWs].slice(0, 10),
       },
