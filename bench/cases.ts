@@ -108,12 +108,13 @@ function hubConfig(): object {
   };
 }
 
-async function timeRoute(url: string, headers: Record<string, string>): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; total: number }> {
+/** `cold`: every request asks something new (from=<i> ms, before every case), so no answer is reused: what a request costs after a case event. */
+async function timeRoute(url: string, headers: Record<string, string>, cold = false): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; total: number }> {
   const ms: number[] = [];
   let total = 0;
   for (let i = 0; i < nRequests + 3; i++) {
     const s = performance.now();
-    const res = await fetch(url, { headers });
+    const res = await fetch(cold ? `${url}${url.includes('?') ? '&' : '?'}from=${i + 1}` : url, { headers });
     if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
     total = ((await res.json()) as { total: number }).total;
     // The first few warm the statement cache and SQLite's page cache.
@@ -151,6 +152,11 @@ async function main() {
       allScopeByMonth: await timeRoute(`${base}?groupBy=month`, all),
       allScopeByWorker: await timeRoute(`${base}?groupBy=worker`, all),
       oneCommunityByDay: await timeRoute(`${base}?groupBy=day`, mine),
+      allScopeCold: await timeRoute(base, all, true),
+      allScopeByCommunityCold: await timeRoute(`${base}?groupBy=community`, all, true),
+      allScopeByMonthCold: await timeRoute(`${base}?groupBy=month`, all, true),
+      allScopeByWorkerCold: await timeRoute(`${base}?groupBy=worker`, all, true),
+      oneCommunityByDayCold: await timeRoute(`${base}?groupBy=day`, mine, true),
     };
     const worst = Math.max(...Object.values(routes).map((r) => r.p99Ms));
     console.log(

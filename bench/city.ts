@@ -140,7 +140,7 @@ function killStray(dataDir: string): void {
   }
 }
 
-interface CityCluster extends Cluster {
+interface CityCluster extends Omit<Cluster, 'waitForAlerts' | 'notNotifiedOnce'> {
   influx: Service | undefined;
   pg: PostgresService;
 }

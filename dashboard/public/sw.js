@@ -14,7 +14,7 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 self.addEventListener('push', (event) => event.waitUntil(onPush(event.data)));
 self.addEventListener('notificationclick', (event) => event.waitUntil(onNotificationClick(event)));
 
-/** A push message's body: the hub's JSON ({ type: "alert", change, alert, ackUrl, notification }). */
+/** A push message's body: the hub's JSON ({ type: "alert", change, alert, ackUrl, notification }, or { type: "case", change, case, notification }). */
 async function onPush(data) {
   let msg;
   try {
@@ -22,26 +22,38 @@ async function onPush(data) {
   } catch {
     msg = null;
   }
+  if (msg && msg.type === 'case' && msg.notification) return showCase(msg);
   if (!msg || msg.type !== 'alert' || !msg.notification) {
     // A push must show something (userVisibleOnly): say there is news, without details we cannot read.
     return self.registration.showNotification('社区安全中枢 Community safety hub', { body: '有新消息 New message', icon: ICON, badge: BADGE });
   }
-  const n = msg.notification;
   const critical = msg.alert.severity === 'critical';
-  await self.registration.showNotification(n.title, {
+  await showPushed(msg.notification, critical ? [400, 150, 400, 150, 400] : [300], { alertId: msg.alert.id, ackUrl: msg.ackUrl, openUrl: msg.notification.openUrl, change: msg.change, level: msg.alert.escalationLevel }, ACTIONS);
+  // Open pages re-alert too (sound), and fetch the alert's newest state.
+  for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) client.postMessage({ type: 'push', change: msg.change, alertId: msg.alert.id });
+}
+
+/** One notification a subject (tag), renewed with sound on every change. */
+function showPushed(n, vibrate, data, actions) {
+  return self.registration.showNotification(n.title, {
     body: n.body,
     tag: n.tag,
     renotify: true,
     requireInteraction: Boolean(n.requireInteraction),
     icon: ICON,
     badge: BADGE,
-    vibrate: critical ? [400, 150, 400, 150, 400] : [300],
+    vibrate,
     timestamp: Date.now(),
-    data: { alertId: msg.alert.id, ackUrl: msg.ackUrl, openUrl: n.openUrl, change: msg.change, level: msg.alert.escalationLevel },
-    actions: ACTIONS,
+    data,
+    actions,
   });
-  // Open pages re-alert too (sound), and fetch the alert's newest state.
-  for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) client.postMessage({ type: 'push', change: msg.change, alertId: msg.alert.id });
+}
+
+/** A case (dispatched to one, due soon, overdue, escalated): nothing to acknowledge, one opens it on /worker. */
+async function showCase(msg) {
+  const late = msg.change === 'overdue' || msg.change === 'escalated';
+  await showPushed(msg.notification, late ? [400, 150, 400] : [300], { caseId: msg.case.id, openUrl: msg.notification.openUrl, change: msg.change }, [{ action: 'open', title: '查看 Open' }]);
+  for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) client.postMessage({ type: 'case-push', change: msg.change, caseId: msg.case.id });
 }
 
 async function onNotificationClick(event) {

@@ -91,3 +91,21 @@ export function receivedSinceDispatch(c: Pick<Case, 'history'>): boolean {
   }
   return false;
 }
+
+/** The assessment figures' counts (GET /api/stats/cases; docs/cases.md defines each one). */
+export interface CaseFigureCounts {
+  total: number;
+  /** reached 处置 at least once */
+  disposed: number;
+  closed: number;
+  closedOnTime: number;
+  disposedOnTime: number;
+  reworked: number;
+  extended: number;
+  firstTimeDone: number;
+  revisited: number;
+  satisfied: number;
+  overdue: number;
+}
+
+export type CaseRateKey = 'closure' | 'onTimeClosure' | 'onTimeDisposal' | 'rework' | 'extension' | 'firstTime' | 'satisfaction';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type Database from 'better-sqlite3';
+import type { Alert } from '#devices';
 import type { HubConfig } from './config.ts';
 import { openStateDb } from './db.ts';
 import { EventBus } from './events.ts';
@@ -31,6 +32,7 @@ import { GridModel } from './grid/model.ts';
 import { RuleEngine } from './rules/engine.ts';
 import { LiveHub } from './notify/live.ts';
 import { WebhookOutbox } from './notify/outbox.ts';
+import { webhookMessages } from './notify/webhook-channel.ts';
 import { AlertDispatcher } from './notify/dispatcher.ts';
 import { notificationChannels } from './notify/channels.ts';
 import { HubSecurity } from './auth/hub-security.ts';
@@ -52,15 +54,20 @@ import { GbService } from './gb28181/service.ts';
 import { CasePhotoRetention } from './cases/photo-retention.ts';
 import { CaseDeadlineMonitor } from './cases/monitor.ts';
 import { AccessControllers } from './ingest/adapters/isapi.ts';
+import { CasePeopleChannel } from './cases/people-channel.ts';
 import { CaseWebhookChannel } from './cases/webhook-channel.ts';
 import { IdempotencyStore } from './cases/idempotency.ts';
 import { openPg, type PgSql } from './state/pg/connect.ts';
 import { pgAuthStores } from './state/pg/auth-stores.ts';
 import { PgAlertFeed } from './state/pg/alert-feed.ts';
 import { PgAlertReads } from './state/pg/alert-reads.ts';
+import { PgAlertSearch } from './state/pg/alert-search.ts';
 import { ClusterAlertStore } from './cluster/alert-store.ts';
 import { ClusterNode } from './cluster/node.ts';
 import { NotificationClaims } from './cluster/notifications.ts';
+import { AlertCommands, type AlertCommand } from './cluster/commands.ts';
+import { DevicePresence } from './cluster/presence.ts';
+import { PersonClaims } from './cluster/person-claims.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface HubDeps {
@@ -100,6 +107,7 @@ interface HubParts {
   caseMonitor: CaseDeadlineMonitor;
   casePhotos: CasePhotoRetention | undefined;
   caseWebhooks: CaseWebhookChannel;
+  casePeople: CasePeopleChannel;
   /** Cluster mode (STATE_URL): the alerts on PostgreSQL. */
   clusterStore: ClusterAlertStore | undefined;
 }
@@ -127,6 +135,10 @@ export class Hub {
   private alertFeed: PgAlertFeed | undefined;
   /** Cluster mode: the lease holder (set by start()). */
   cluster: ClusterNode | undefined;
+  /** Cluster mode: alert commands forwarded to, or from, the community's holder. */
+  alertCommands: AlertCommands | undefined;
+  /** Cluster mode: devices' online state, from their community's holder to every hub. */
+  presence: DevicePresence | undefined;
 
   constructor(
     readonly config: HubConfig,
@@ -263,7 +275,16 @@ export class Hub {
     const broker = config.mqttUrl
       ? undefined
       : new EmbeddedBroker({ host: config.host, port: config.mqttPort, ...security.brokerOptions(), onPublish: (packet, done) => spoolFlow.onEmbeddedPublish(packet, done) });
-    const clusterStore = config.stateUrl ? new ClusterAlertStore({ hubId: config.hubId, log: log.child({ component: 'cluster' }) }) : undefined;
+    const clusterStore = config.stateUrl
+      ? new ClusterAlertStore({
+          hubId: config.hubId,
+          log: log.child({ component: 'cluster' }),
+          messages: (change) => webhookMessages(grid, change),
+          queue: (messages) => {
+            for (const m of messages) outbox.enqueue(m.alertId, m.url, m.format, m.body, m.severity);
+          },
+        })
+      : undefined;
     const alerts = new AlertService({
       repo: clusterStore ?? new AlertRepository(db),
       ...(clusterStore ? { owns: (community: string) => this.cluster?.owns(community) ?? false } : {}),
@@ -279,9 +300,25 @@ export class Hub {
     const rules = new RuleEngine({
       bus, registry, grid, alerts, clock, log: log.child({ component: 'rules' }), cameraCoverage: coverage,
       ...(clusterStore ? { onMemory: (device, state) => clusterStore.writer(device.communityId)?.saveRules(device.id, state) } : {}),
+      ...(clusterStore ? { owns: (community: string) => this.actingEpoch(community) !== undefined } : {}),
     });
     const live = new LiveHub();
-    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => live.broadcast({ type: 'alert', alert }), log: log.child({ component: 'alert-feed' }) });
+    if (this.pg) this.alertFeed = new PgAlertFeed({ sql: this.pg, hubId: config.hubId, onAlert: (alert) => {
+          live.broadcast({ type: 'alert', alert });
+          clusterStore?.heard(alert);
+        }, log: log.child({ component: 'alert-feed' }) });
+    if (clusterStore) {
+      this.alertCommands = new AlertCommands({
+        sql: this.pg!,
+        hubId: config.hubId,
+        alerts,
+        epochOf: (c) => this.actingEpoch(c),
+        held: () => [...(this.cluster?.leases.holdings().keys() ?? [])].filter((c) => this.actingEpoch(c) !== undefined),
+        committed: (c) => clusterStore.writer(c)?.committed() ?? Promise.reject(new Error(`community ${c} is not held`)),
+        log: log.child({ component: 'alert-commands' }),
+      });
+      this.presence = new DevicePresence({ sql: this.pg!, hubId: config.hubId, bus, registry, epochOf: (c) => this.actingEpoch(c), log: log.child({ component: 'presence' }) });
+    }
     const outbox = new WebhookOutbox(db, log.child({ component: 'webhooks' }), clock);
     const people = new PeopleDelivery({
       db,
@@ -296,6 +333,7 @@ export class Hub {
       log: log.child({ component: 'delivery' }),
       clock,
       hubUrl: () => this.httpUrl,
+      ...(this.alertCommands ? { act: (alert: Alert, actor: string, cmd: AlertCommand) => this.alertCommands!.run(alert, actor, cmd) } : {}),
       ...this.deliveryOverrides,
     });
     const cases = new CaseService({ repo: new CaseRepository(db), deadlines: new CaseDeadlines(file.cases), grid, clock, log: log.child({ component: 'cases' }), idempotency: new IdempotencyStore(db, clock), ...(file.cases ? { config: file.cases } : {}) });
@@ -303,12 +341,13 @@ export class Hub {
     const casePhotos = file.cases?.photoRetentionDays ? new CasePhotoRetention(cases, file.cases.photoRetentionDays, clock, log.child({ component: 'case-photos' })) : undefined;
     const caseMonitor = new CaseDeadlineMonitor({ cases, grid, clock, ...(file.cases?.remindAtFraction ? { remindAtFraction: file.cases.remindAtFraction } : {}) });
     const caseWebhooks = new CaseWebhookChannel(cases, grid, outbox, file.cases?.utcOffsetMin ?? 480);
+    const casePeople = new CasePeopleChannel({ cases, grid, outbox: people.outbox, ladder: people.ladder, publicUrl: () => people.publicUrl(), utcOffsetMin: file.cases?.utcOffsetMin ?? 480, log: log.child({ component: 'cases' }) });
     const residentGuard = new ResidentReportGuard({ perCommunityPerHour: file.cases?.residentReportsPerHour ?? 60, clock, log: log.child({ component: 'cases' }) });
     const dispatcher = new AlertDispatcher({
       alerts,
       log: log.child({ component: 'notify' }),
       channels: [
-        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel }),
+        ...notificationChannels({ alerts, grid, live, outbox, publish: (topic, payload, qos) => this.mqtt?.publish(topic, payload, qos), people: people.channel, durableWebhooks: clusterStore !== undefined }),
         new CaseFromAlertChannel(cases, file.cases?.autoFromAlerts ?? DEFAULT_AUTO_CASE_ALERTS, log.child({ component: 'cases' })),
       ],
     });
@@ -332,7 +371,7 @@ export class Hub {
       const device = registry.get(deviceId);
       if (device) live.broadcast({ type: 'device', device });
     });
-    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePhotos, clusterStore };
+    return { metrics, bus, db, registry, journal, store, writer, rejects, pipeline, spoolFlow, broker, grid, alerts, rules, live, outbox, dispatcher, security, snapshots, health, pushAdapters: adapters, people, cases, caseLive, residentGuard, caseMonitor, caseWebhooks, casePeople, casePhotos, clusterStore };
   }
 
   private async startParts(): Promise<void> {
@@ -345,6 +384,7 @@ export class Hub {
     this.p.caseLive.start();
     this.p.caseMonitor.start();
     this.p.caseWebhooks.start();
+    this.p.casePeople.start();
     dispatcher.start();
     rules.start();
     this.tickTimer = setInterval(() => {
@@ -368,7 +408,7 @@ export class Hub {
     this.pushAdapters.ingest.start();
     await security.start();
     await this.alertFeed?.start();
-    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, cameras: () => this.cameras });
+    this.app = await buildApp({ ctx: this.context(), log: this.log, dashboardDir: this.config.dashboardDir, security: security.http, tls: security.tls, snapshots: this.snapshots, pushAdapters: this.pushAdapters, delivery: this.p.people, cases: { service: this.cases, guard: this.p.residentGuard, utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, wecomCallback: wecomCallbackOf(this.p.people.outbox.transport('wecom')), alertSearch: { search: this.pg ? new PgAlertSearch(this.pg) : new AlertSearch(this.p.db), utcOffsetMin: this.configFile.cases?.utcOffsetMin ?? 480 }, cameras: () => this.cameras });
     await this.app.listen({ port: this.config.port, host: this.config.host });
     this.mqtt = new MqttAdapter({
       url: this.mqttUrl,
@@ -449,9 +489,18 @@ export class Hub {
       sql: this.pg!,
       hubId: this.config.hubId,
       epochOf: (community) => (cluster.owns(community) ? cluster.leases.epoch(community) : undefined),
-      alertOf: (id) => this.alerts.get(id),
+      liveMs: this.config.hubLeaseTtlMs,
+      log: this.log.child({ component: 'cluster' }),
     });
+    this.people.outbox.claims = new PersonClaims({ sql: this.pg!, hubId: this.config.hubId, epochOf: (c) => this.actingEpoch(c), alertOf: (id) => this.alerts.get(id) });
+    await this.alertCommands?.start();
+    await this.presence?.start();
     await this.cluster.start();
+  }
+
+  /** Cluster mode: the epoch this hub acts for the community under (held and resumed), if any. */
+  private actingEpoch(community: string): number | undefined {
+    return this.cluster?.owns(community) ? this.cluster.leases.epoch(community) : undefined;
   }
 
   /**
@@ -463,6 +512,8 @@ export class Hub {
     clearInterval(this.tickTimer);
     const parts = this.parts;
     await this.alertFeed?.stop();
+    await this.alertCommands?.stop();
+    await this.presence?.stop();
     if (!parts) return this.closePg();
     parts.rules.stop();
     // The webhook channel stops the outbox.
@@ -471,6 +522,7 @@ export class Hub {
     parts.caseLive.stop();
     parts.caseMonitor.stop();
     parts.caseWebhooks.stop();
+    parts.casePeople.stop();
     parts.live.closeAll();
     await this.cameras?.stop();
     await this.gb28181?.stop();
@@ -505,6 +557,7 @@ export class Hub {
   }
 
   private context(): HubContext {
+    const alertReads = this.pg ? new PgAlertReads(this.pg) : undefined;
     return {
       registry: this.registry,
       store: this.store,
@@ -515,7 +568,7 @@ export class Hub {
       live: this.live,
       health: () => this.health(),
       clock: this.clock,
-      ...requestAuthorization(this.alerts, this.security.auth),
+      ...requestAuthorization(alertReads ?? this.alerts, this.security.auth),
       auth: this.security.auth,
       credentials: this.security.credentials,
       provisionDevice: (input) => {
@@ -526,7 +579,8 @@ export class Hub {
         return device;
       },
       mosquittoFiles: () => this.security.mosquittoFiles(),
-      ...(this.pg ? { alertReads: new PgAlertReads(this.pg) } : {}),
+      ...(alertReads ? { alertReads } : {}),
+      ...(this.alertCommands ? { alertCommands: this.alertCommands } : {}),
     };
   }
 

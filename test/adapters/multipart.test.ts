@@ -33,6 +33,18 @@ describe('multipart/mixed stream reader', () => {
     expect(cut.ended).toBe(false);
   });
 
+  it('reads parts opened by the boundary as the Content-Type gives it, leading dashes included, or with two more (RFC 2046)', () => {
+    const read = (boundary: string, bytes: string) => {
+      const parts: MultipartPart[] = [];
+      const r = new MultipartReader(boundary, (p) => parts.push(p));
+      for (const c of Buffer.from(bytes)) r.write(Buffer.from([c]));
+      return parts.map((p) => p.body.toString());
+    };
+    // boundary=--myboundary, parts opened by --myboundary (x-mixed-replace cameras and door stations)
+    expect(read('--myboundary', '--myboundary\r\nContent-Type: text/plain\r\n\r\nCode=A\r\n--myboundary\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nCode=B\r\n--myboundary\r\n')).toEqual(['Code=A', 'Code=B']);
+    expect(read('--myboundary', '----myboundary\r\nContent-Type: text/plain\r\n\r\nCode=A\r\n----myboundary\r\n')).toEqual(['Code=A']);
+  });
+
   it('reads the boundary from the Content-Type, quoted or not', () => {
     expect(MultipartReader.boundaryOf('multipart/mixed; boundary=MIME_boundary')).toBe('MIME_boundary');
     expect(MultipartReader.boundaryOf('multipart/mixed;boundary="a b"')).toBe('a b');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { hasChromium, launchChromium, waitFor } from '../dashboard/browser.ts';
 import { ensureDashboardBuilt } from '../dashboard/build.ts';
+import { openLoggedIn } from '../dashboard/login-page.ts';
 import { CASE_PASSWORD, startCaseHub, type CaseHub } from './case-hub.ts';
 
 describe.skipIf(!hasChromium)('case board in the browser', () => {
@@ -22,21 +23,9 @@ describe.skipIf(!hasChromium)('case board in the browser', () => {
   it('shows the case in its column with its rates, and accepts it from the detail', async () => {
     const made = await h.as('zhang')({ method: 'POST', url: '/api/cases', payload: { title: '楼道堆物', category: 'hazard', communityId: 'hx', gridCellId: 'g1', description: '3 楼纸箱', source: 'patrol' } });
     const { id, code } = made.body.case as { id: string; code: string };
-    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
-    await ctx.addInitScript(() => {
-      localStorage.setItem('hub.locale', 'en');
-      localStorage.setItem('hub.muted', '1');
-    });
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(30_000);
     const errors: string[] = [];
-    p.on('pageerror', (e) => errors.push(e.message));
-    await p.goto(`${h.hub.httpUrl}/`);
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', 'op');
-    await p.fill('input[name=password]', CASE_PASSWORD);
-    await p.click('button[type=submit]');
-    await p.waitForSelector('[data-testid=control-room]', { timeout: 60_000 });
+    const p = await openLoggedIn(browser, `${h.hub.httpUrl}/`, { username: 'op', password: CASE_PASSWORD }, { locale: 'en', errors });
+    const ctx = p.context();
     await p.click('[data-testid=tab-figures]');
     await p.waitForSelector('[data-testid=case-board]');
     const card = p.locator('.col[data-stage=reported] .card', { hasText: code });

@@ -64,6 +64,9 @@ describe('the figures in SQL equal the figures in JavaScript', () => {
     // At another offset the day boundaries move.
     expect(repo.figures.grouped({}, all, 'day', 0)).toEqual(groupedFigures(inJs(() => true), 'day', 0));
     expect(repo.figures.grouped({}, all, 'week', -300)).toEqual(groupedFigures(inJs(() => true), 'week', -300));
+    // The route's one pass: the overall figures merged from the groups are the ungrouped ones.
+    for (const by of GROUP_BYS) expect(repo.figures.withGroups({}, all, by, 480).overall, by).toEqual(caseFigures(inJs(() => true)));
+    expect(repo.figures.withGroups({ category: 'hazard' }, { communities: new Set(['hx']), cells: null }, 'cell', 480).overall).toEqual(caseFigures(inJs((c) => c.category === 'hazard' && c.communityId === 'hx')));
   });
 
   it('with filters and a caller’s scope (communities, then cells: a case with no cell is outside a cell scope)', () => {
@@ -77,6 +80,20 @@ describe('the figures in SQL equal the figures in JavaScript', () => {
     const nobody: FiguresScope = { communities: new Set(), cells: null };
     expect(repo.figures.figures({}, nobody, 480)).toEqual(caseFigures([]));
     expect(repo.figures.grouped({}, nobody, 'day', 480)).toEqual([]);
+  });
+
+  it('a kept answer is never stale: a case written here or by another connection recomputes it', () => {
+    const before = repo.figures.figures({ communityId: 'hx' }, all, 480);
+    const answer = repo.figures.figures({ communityId: 'hx' }, all, 480);
+    answer.total = -1; // a caller changing its copy changes nothing kept
+    expect(repo.figures.figures({ communityId: 'hx' }, all, 480)).toEqual(before);
+    const extra = { ...cases.find((c) => c.communityId === 'hx')!, id: 'extra-1', code: 'C-extra-1' };
+    repo.save(extra);
+    expect(repo.figures.figures({ communityId: 'hx' }, all, 480).total).toBe(before.total + 1);
+    const other = openStateDb(dir);
+    other.prepare('DELETE FROM cases WHERE id = ?').run('extra-1');
+    other.close();
+    expect(repo.figures.figures({ communityId: 'hx' }, all, 480)).toEqual(before);
   });
 
   it('the nearest rank: ⌈p·n⌉, at least 1', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { artifactPath, hasChromium, launchChromium, waitFor } from '../dashboard/browser.ts';
 import { ensureDashboardBuilt } from '../dashboard/build.ts';
+import { openLoggedIn } from '../dashboard/login-page.ts';
 import { keepShot } from '../dashboard/configured-hub.ts';
 import { CASE_PASSWORD, startCaseHub, type CaseHub } from './case-hub.ts';
 
@@ -43,22 +44,9 @@ describe.skipIf(!hasChromium)('the worker’s phone: my cases and the offline ou
   });
 
   async function phone(lang: 'en' | 'zh-CN'): Promise<{ ctx: BrowserContext; p: Page; errors: string[] }> {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    await ctx.addInitScript((l) => {
-      localStorage.setItem('hub.locale', l);
-      localStorage.setItem('hub.muted', '1');
-    }, lang);
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(30_000);
     const errors: string[] = [];
-    p.on('pageerror', (e) => errors.push(e.message));
-    await p.goto(`${h.hub.httpUrl}/worker`);
-    await p.waitForSelector('[data-testid=login-form]', { timeout: 60_000 });
-    await p.fill('input[name=username]', 'zhang');
-    await p.fill('input[name=password]', CASE_PASSWORD);
-    await p.click('button[type=submit]');
-    await p.waitForSelector('[data-testid=worker-view]', { timeout: 60_000 });
-    return { ctx, p, errors };
+    const p = await openLoggedIn(browser, `${h.hub.httpUrl}/worker`, { username: 'zhang', password: CASE_PASSWORD }, { viewport: { width: 390, height: 844 }, phone: true, locale: lang, errors, ready: '[data-testid=worker-view]' });
+    return { ctx: p.context(), p, errors };
   }
 
   const dispatched = async (title: string) => {

@@ -19,11 +19,20 @@ export interface OpenOptions {
   /** set the locale only when the page has none yet (a reload keeps the user's choice) */
   keepLocale?: boolean;
   acceptDownloads?: boolean;
+  /** a phone: its pixel ratio, mobile viewport and touch */
+  phone?: boolean;
+  /** collects the page's uncaught errors, for a test to expect none */
+  errors?: string[];
 }
 
 /** A new context and page, not logged in yet; axe-core can be injected (bypassCSP). */
 export async function newPage(browser: Browser, o: OpenOptions = {}): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: o.viewport ?? { width: 1920, height: 1080 }, bypassCSP: true, ...(o.acceptDownloads ? { acceptDownloads: true } : {}) });
+  const ctx = await browser.newContext({
+    viewport: o.viewport ?? { width: 1920, height: 1080 },
+    bypassCSP: true,
+    ...(o.acceptDownloads ? { acceptDownloads: true } : {}),
+    ...(o.phone ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
+  });
   await ctx.addInitScript(
     ([l, m, keep]) => {
       if (keep !== '1' || !localStorage.getItem('hub.locale')) localStorage.setItem('hub.locale', l!);
@@ -33,7 +42,7 @@ export async function newPage(browser: Browser, o: OpenOptions = {}): Promise<Pa
   );
   const p = await ctx.newPage();
   p.setDefaultTimeout(30_000);
-  p.on('pageerror', (e) => console.error('pageerror', e.message));
+  p.on('pageerror', (e) => (o.errors ? o.errors.push(e.message) : console.error('pageerror', e.message)));
   p.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
   return p;
 }

@@ -1,11 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+// The hub's patched driver: this pool lives through PostgreSQL restarts too (pg-restart.test.ts).
+import postgres from '../../server/src/state/pg/driver/index.js';
 import type { Alert } from '#devices';
+import { reconnectBackoffS } from '../../server/src/state/pg/connect.ts';
 import { startHubProcess, tempDataDir, type HubProcess } from './hub.ts';
 import { login } from './auth.ts';
 import { waitFor } from './ports.ts';
@@ -40,6 +44,17 @@ export class RobotReceiver {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+
+  /**
+   * Waits until every device named has a message, then a little longer for late doubles, and
+   * returns the devices that did not get exactly one.
+   */
+  async notExactlyOnce(deviceIds: readonly string[], timeoutMs = 30_000): Promise<{ deviceId: string; messages: number }[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && deviceIds.some((d) => this.count(d) === 0)) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1500));
+    return deviceIds.map((deviceId) => ({ deviceId, messages: this.count(deviceId) })).filter((x) => x.messages !== 1);
+  }
 }
 
 /** Telemetry (device, ms) stored in a stopped hub's embedded store. */
@@ -68,10 +83,32 @@ export interface Cluster {
   holders(): Promise<Map<string, string>>;
   /** Every alert in the shared state, as a hub's /api/alerts shows them. */
   alertsVia(hub: HubProcess): Promise<Alert[]>;
+  /** Waits until a hub's /api/alerts lists every device named; throws naming the missing ones. */
+  waitForAlerts(hub: HubProcess, deviceIds: readonly string[], timeoutMs?: number): Promise<Alert[]>;
+  /**
+   * The devices whose alarm did not reach the robot exactly once, waiting for the last ones,
+   * less those in the documented at-least-once window: a message `gone` (a hub killed or paused)
+   * sent and never recorded as sent, so the next holder sent it again. Such a message counts one
+   * claim per send, all but the last by `gone`.
+   */
+  notNotifiedOnce(deviceIds: readonly string[], gone: string): Promise<{ unexplained: { deviceId: string; messages: number; claimedBy: string[]; outbox: string | null }[]; resent: number }>;
   stop(): Promise<void>;
 }
 
 export const LEASE_TTL_MS = 4000;
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+let bundled = false;
+
+/**
+ * The hubs run as `npm start` runs them, from the esbuild bundle (built once, when the sources
+ * are newer): each starts in a second or two instead of loading the sources through tsx (~8 s).
+ */
+function bundleHub(): void {
+  if (bundled) return;
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-server.mjs'), '--if-stale'], { cwd: repoRoot, stdio: 'ignore' });
+  bundled = true;
+}
 
 /** PostgreSQL, Mosquitto, a robot receiver and a config file with `n` communities, for up to three hubs. */
 export async function startCluster(name: string, n = 6): Promise<Cluster> {
@@ -79,7 +116,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
   const robot = new RobotReceiver();
   await robot.start();
   const stateUrl = await pg.database(name);
-  const sql = postgres(stateUrl, { max: 2, onnotice: () => {} });
+  const sql = postgres(stateUrl, { max: 2, onnotice: () => {}, backoff: reconnectBackoffS });
   const communities = Array.from({ length: n }, (_, i) => `c${i + 1}`);
   const dir = tempDataDir(`${name}-config`);
   const configFile = path.join(dir, 'hub.json');
@@ -104,6 +141,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
     communities,
     hubs,
     async startHub(i) {
+      bundleHub();
       const hub = await startHubProcess({
         STATE_URL: stateUrl,
         HUB_ID: `hub-${i}`,
@@ -113,7 +151,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
         HUB_CONFIG: configFile,
         DATA_DIR: dataDirs[i]!,
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
-      });
+      }, { bundled: true });
       hubs[i] = hub;
       tokens.delete(hub.httpUrl);
       return hub;
@@ -129,6 +167,39 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
       if (!res.ok) throw new Error(`GET /api/alerts: HTTP ${res.status}`);
       return ((await res.json()) as { alerts: Alert[] }).alerts;
     },
+    async waitForAlerts(hub, deviceIds, timeoutMs = 30_000) {
+      return waitFor(
+        async () => {
+          const list = await cluster.alertsVia(hub);
+          const seen = new Set(list.map((a) => a.deviceId));
+          return deviceIds.every((d) => seen.has(d)) ? list : undefined;
+        },
+        { timeoutMs, intervalMs: 250, what: `all ${deviceIds.length} alarms in the alert list` },
+      ).catch(async (err: unknown) => {
+        const seen = new Set((await cluster.alertsVia(hub)).map((a) => a.deviceId));
+        const missing = deviceIds.filter((d) => !seen.has(d));
+        const inPg = await sql`SELECT device_id FROM alerts WHERE device_id = ANY(${sql.array(missing)}::text[])`;
+        throw new Error(`${(err as Error).message}; missing ${JSON.stringify(missing)}, in PostgreSQL: ${inPg.length}`);
+      });
+    },
+    async notNotifiedOnce(deviceIds, gone) {
+      const off = await robot.notExactlyOnce(deviceIds);
+      if (off.length === 0) return { unexplained: [], resent: 0 };
+      const rows = await sql<{ device_id: string; claimed_by: string[] | null; outbox: string | null }[]>`
+        SELECT a.device_id, o.claimed_by,
+          CASE WHEN o.id IS NULL THEN 'no outbox row' ELSE concat('epoch ', o.epoch, ', sent ', coalesce(o.sent_at::text, 'no'), ', alert epoch ', a.epoch) END AS outbox
+        FROM alerts a LEFT JOIN notification_outbox o ON a.id = o.alert_id WHERE a.device_id = ANY(${sql.array(off.map((o) => o.deviceId))}::text[])`;
+      const claims = new Map(rows.map((r) => [r.device_id, r.claimed_by ?? []]));
+      const outbox = new Map(rows.map((r) => [r.device_id, r.outbox]));
+      const inWindow = ({ deviceId, messages }: { deviceId: string; messages: number }) => {
+        const by = claims.get(deviceId) ?? [];
+        return messages > 1 && messages <= by.length && by.slice(0, -1).every((c) => c.startsWith(`${gone}@`)) && !by.at(-1)!.startsWith(`${gone}@`);
+      };
+      return {
+        unexplained: off.filter((o) => !inWindow(o)).map((o) => ({ ...o, claimedBy: claims.get(o.deviceId) ?? [], outbox: outbox.get(o.deviceId) ?? 'no alert' })),
+        resent: off.filter(inWindow).length,
+      };
+    },
     async stop() {
       await Promise.all(hubs.map((h) => h?.kill('SIGTERM')));
       await sql.end({ timeout: 1 });
@@ -140,7 +211,7 @@ export async function startCluster(name: string, n = 6): Promise<Cluster> {
 }
 
 /** Waits until every community is held, each by a hub in `by`, in a fair share. */
-export async function waitForShare(cluster: Cluster, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
+export async function waitForShare(cluster: Pick<Cluster, 'holders' | 'communities'> & Partial<Pick<Cluster, 'sql'>>, by: string[], timeoutMs = 20_000): Promise<Map<string, string>> {
   return waitFor(
     async () => {
       const holders = await cluster.holders();
@@ -151,7 +222,21 @@ export async function waitForShare(cluster: Cluster, by: string[], timeoutMs = 2
       return counts.every((c) => c <= fair) ? holders : undefined;
     },
     { timeoutMs, intervalMs: 100, what: `every community held by ${by.join(', ')}` },
-  );
+  ).catch(async (err: unknown) => {
+    throw new Error(`${(err as Error).message}\n${cluster.sql ? await leaseDiagnosis(cluster.sql) : ''}`);
+  });
+}
+
+/** What holds the leases up: the lease rows, the members' heartbeats, and every session's state and locks. */
+async function leaseDiagnosis(sql: Sql): Promise<string> {
+  const [leases, members, sessions] = await Promise.all([
+    sql`SELECT community_id, holder, epoch, round(extract(epoch from expires_at - now()) * 1000) AS expires_in_ms FROM community_leases ORDER BY community_id`,
+    sql`SELECT hub_id, round(extract(epoch from now() - heartbeat_at) * 1000) AS heartbeat_ago_ms FROM hub_members ORDER BY hub_id`,
+    sql`SELECT a.pid, a.state, a.wait_event_type, a.wait_event, round(extract(epoch from now() - a.xact_start) * 1000) AS xact_ms, left(a.query, 120) AS query,
+          (SELECT string_agg(l.locktype || ':' || l.mode || CASE WHEN l.granted THEN '' ELSE '(waiting)' END, ' ') FROM pg_locks l WHERE l.pid = a.pid AND l.locktype IN ('tuple', 'transactionid', 'relation') AND l.relation IS DISTINCT FROM 'pg_locks'::regclass) AS locks
+        FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()`,
+  ]).catch((e: unknown) => [[{ error: (e as Error).message }], [], []]);
+  return `leases ${JSON.stringify(leases)}\nmembers ${JSON.stringify(members)}\nsessions ${JSON.stringify(sessions)}`;
 }
 
 /** A device fleet's alarms: one new smoke detector per alarm, round robin over the communities. */

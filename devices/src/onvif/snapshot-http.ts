@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createHash, randomBytes } from 'node:crypto';
+import { digestAuthorization, wwwAuthenticate } from '../http-digest.ts';
 import { CameraError } from './errors.ts';
 
 export interface SnapshotRequest {
@@ -19,9 +19,9 @@ interface RawResponse {
 }
 
 /**
- * GETs a snapshot URI with HTTP Digest (MD5 or SHA-256, qop=auth) or Basic, whichever the camera asks for.
- * node-onvif's own fetchSnapshot keeps the digest state in a module-wide singleton, which breaks when
- * several cameras are fetched at once, so the bridge does this itself.
+ * GETs a snapshot URI with HTTP Digest (MD5, through ../http-digest.ts as the access controllers'
+ * streams) or Basic, whichever the camera asks for. node-onvif's own fetchSnapshot keeps the digest
+ * state in a module-wide singleton, which breaks when several cameras are fetched at once.
  */
 export async function fetchJpeg(req: SnapshotRequest): Promise<Buffer> {
   const url = new URL(req.url);
@@ -33,9 +33,11 @@ export async function fetchJpeg(req: SnapshotRequest): Promise<Buffer> {
   let res = await get(url, {}, req);
   if (res.status === 401) {
     const challenges = wwwAuthenticate(res.headers);
-    const digest = challenges.find((c) => /^digest/i.test(c));
-    if (digest) res = await get(url, { Authorization: digestHeader(digest, url, username, password) }, req);
-    else if (challenges.some((c) => /^basic/i.test(c)))
+    if (challenges.some((c) => /^digest\s/i.test(c))) {
+      const answer = digestAuthorization('GET', url, res.headers, username, password);
+      if ('error' in answer) throw new CameraError('protocol', `snapshot ${url.pathname}: ${answer.error}`);
+      res = await get(url, { Authorization: answer.authorization }, req);
+    } else if (challenges.some((c) => /^basic/i.test(c)))
       res = await get(url, { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }, req);
     if (res.status === 401) throw new CameraError('unauthorized', `snapshot refused: authentication failed (wrong username or password) for ${url.origin}${url.pathname}`);
   }
@@ -68,32 +70,4 @@ function get(url: URL, headers: Record<string, string>, req: SnapshotRequest): P
     r.on('timeout', () => r.destroy(new CameraError('unreachable', `snapshot timed out after ${req.timeoutMs} ms`)));
     r.on('error', (err) => reject(err instanceof CameraError ? err : new CameraError('unreachable', `snapshot: ${err.message}`, { cause: err })));
   });
-}
-
-export function wwwAuthenticate(headers: http.IncomingHttpHeaders): string[] {
-  const h = headers['www-authenticate'];
-  if (!h) return [];
-  // Node joins repeated headers with ", " which would split inside digest parameters; split only before a scheme.
-  return (Array.isArray(h) ? h : [h]).flatMap((v) => v.split(/,\s*(?=(?:Digest|Basic)\s)/i));
-}
-
-export function digestHeader(challenge: string, url: URL, username: string, password: string): string {
-  const p: Record<string, string> = {};
-  for (const m of challenge.slice(challenge.indexOf(' ') + 1).matchAll(/([A-Za-z0-9_-]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g)) {
-    p[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
-  }
-  const algorithm = (p.algorithm ?? 'MD5').toUpperCase();
-  const hashName = algorithm.startsWith('SHA-256') ? 'sha256' : 'md5';
-  const h = (s: string) => createHash(hashName).update(s).digest('hex');
-  const uri = url.pathname + url.search;
-  const ha1 = h(`${username}:${p.realm ?? ''}:${password}`);
-  const ha2 = h(`GET:${uri}`);
-  const qop = p.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
-  const nc = '00000001';
-  const cnonce = randomBytes(8).toString('hex');
-  const response = qop ? h(`${ha1}:${p.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : h(`${ha1}:${p.nonce}:${ha2}`);
-  const parts = [`username="${username}"`, `realm="${p.realm ?? ''}"`, `nonce="${p.nonce ?? ''}"`, `uri="${uri}"`, `algorithm=${p.algorithm ?? 'MD5'}`, `response="${response}"`];
-  if (qop) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
-  if (p.opaque) parts.push(`opaque="${p.opaque}"`);
-  return `Digest ${parts.join(', ')}`;
 }

@@ -79,19 +79,34 @@ export const UTF8_BOM = '\uFEFF';
  * `alerts` (a generator reading the table in chunks), so the file is never whole in memory.
  */
 export function* alertCsv(alerts: Iterable<Alert>, names: AlertNames, lang: CsvLang, utcOffsetMin: number): Generator<string> {
+  const csv = csvWriter(names, lang, utcOffsetMin);
+  yield csv.header;
+  for (const a of alerts) yield csv.line(a);
+}
+
+/** alertCsv over alerts read asynchronously (the shared state on PostgreSQL). */
+export async function* alertCsvAsync(alerts: Iterable<Alert> | AsyncIterable<Alert>, names: AlertNames, lang: CsvLang, utcOffsetMin: number): AsyncGenerator<string> {
+  const csv = csvWriter(names, lang, utcOffsetMin);
+  yield csv.header;
+  for await (const a of alerts) yield csv.line(a);
+}
+
+function csvWriter(names: AlertNames, lang: CsvLang, utcOffsetMin: number): { header: string; line: (a: Alert) => string } {
   const tz = offsetText(utcOffsetMin);
-  yield UTF8_BOM + csvLine(HEADERS[lang](tz));
   const local = (at: number | null) => (at === null ? '' : localTime(at, utcOffsetMin));
   const name = (n: LocalizedName | null | undefined, id: string | null | undefined) => (id ? localName(lang, n) || id : '');
-  for (const a of alerts) {
-    const typeLabel = isAlertType(a.type) ? ALERT_TYPES[a.type].label[lang] : a.type;
-    const kindLabel = (kindSpecs[a.kind as DeviceKind]?.label as { zh: string; en: string } | undefined)?.[lang] ?? a.kind;
-    const note = [...a.history].reverse().find((h) => h.action === 'resolved')?.note ?? '';
-    yield csvLine([
-      a.id, iso(a.openedAt), local(a.openedAt), STATE_TEXT[lang][a.state] ?? a.state, SEVERITY_TEXT[lang][a.severity] ?? a.severity, typeLabel, kindLabel,
-      name(names.community(a.communityId), a.communityId), name(a.gridCellId ? names.cell(a.gridCellId) : null, a.gridCellId),
-      name(a.buildingId ? names.building(a.buildingId) : null, a.buildingId), a.floor ?? '', name(names.device(a.deviceId), a.deviceId), a.deviceId, a.title, a.count,
-      iso(a.acknowledgedAt), local(a.acknowledgedAt), a.acknowledgedBy, a.assignee, iso(a.resolvedAt), local(a.resolvedAt), a.resolvedBy, note,
-    ]);
-  }
+  return {
+    header: UTF8_BOM + csvLine(HEADERS[lang](tz)),
+    line: (a) => {
+      const typeLabel = isAlertType(a.type) ? ALERT_TYPES[a.type].label[lang] : a.type;
+      const kindLabel = (kindSpecs[a.kind as DeviceKind]?.label as { zh: string; en: string } | undefined)?.[lang] ?? a.kind;
+      const note = [...a.history].reverse().find((h) => h.action === 'resolved')?.note ?? '';
+      return csvLine([
+        a.id, iso(a.openedAt), local(a.openedAt), STATE_TEXT[lang][a.state] ?? a.state, SEVERITY_TEXT[lang][a.severity] ?? a.severity, typeLabel, kindLabel,
+        name(names.community(a.communityId), a.communityId), name(a.gridCellId ? names.cell(a.gridCellId) : null, a.gridCellId),
+        name(a.buildingId ? names.building(a.buildingId) : null, a.buildingId), a.floor ?? '', name(names.device(a.deviceId), a.deviceId), a.deviceId, a.title, a.count,
+        iso(a.acknowledgedAt), local(a.acknowledgedAt), a.acknowledgedBy, a.assignee, iso(a.resolvedAt), local(a.resolvedAt), a.resolvedBy, note,
+      ]);
+    },
+  };
 }

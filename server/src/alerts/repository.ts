@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Alert, AlertState } from '#devices';
+import type { AlertChange } from './changes.ts';
 
 export interface AlertFilter {
   state?: AlertState;
@@ -17,7 +18,7 @@ export interface AlertFilter {
  */
 export interface AlertStore {
   save(alert: Alert): void;
-  saveChange?(alert: Alert, change: string, committed: () => void): void;
+  saveChange?(change: AlertChange, committed: () => void): void;
   othersUnresolved?(): Alert[];
   loadUnresolved(): Alert[];
   get(id: string): Alert | undefined;

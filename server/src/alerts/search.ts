@@ -33,7 +33,28 @@ export interface AlertSearchPage {
 
 export const SEARCH_PAGE_MAX = 500;
 /** Rows one export query reads before giving the event loop back. */
-const EXPORT_CHUNK = 1000;
+export const EXPORT_CHUNK = 1000;
+
+/**
+ * What GET /api/alerts/search and the CSV export read: the hub's SQLite (AlertSearch) or, with
+ * STATE_URL, the shared alerts table (state/pg/alert-search.ts), the same query either way.
+ */
+export interface AlertSearchSource {
+  page(query: AlertSearchQuery, scope: CallerScope, opts?: { limit?: number; cursor?: string }): AlertSearchPage | Promise<AlertSearchPage>;
+  all(query: AlertSearchQuery, scope: CallerScope): Iterable<Alert> | AsyncIterable<Alert>;
+}
+
+/** The page size asked for, within bounds, and the cursor decoded. */
+export function pageRequest(opts: { limit?: number; cursor?: string }): { limit: number; after: AlertCursor | undefined } {
+  return { limit: Math.min(SEARCH_PAGE_MAX, Math.max(1, opts.limit ?? 100)), after: opts.cursor ? decodeCursor(opts.cursor) : undefined };
+}
+
+/** A page from the `limit + 1` rows read: the extra row says whether another page follows. */
+export function pageOf(rows: Alert[], limit: number): AlertSearchPage {
+  const alerts = rows.slice(0, limit);
+  const last = alerts[alerts.length - 1];
+  return { alerts, nextCursor: rows.length > limit && last ? encodeCursor({ openedAt: last.openedAt, id: last.id }) : null };
+}
 
 export function encodeCursor(c: AlertCursor): string {
   return Buffer.from(JSON.stringify([c.openedAt, c.id])).toString('base64url');
@@ -52,23 +73,19 @@ export function decodeCursor(s: string): AlertCursor {
 }
 
 /** `%` and `_` in what a person typed are literal characters, not LIKE wildcards. */
-const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * Searches the alerts table newest first, paged by keyset on (opened_at, id) so page 10,000 costs
  * what page 1 does (OFFSET would read and drop every row before it). The caller's scope becomes
  * part of the WHERE clause, so a page is never short because of rows the caller may not see.
  */
-export class AlertSearch {
+export class AlertSearch implements AlertSearchSource {
   constructor(private readonly db: Database.Database) {}
 
   page(query: AlertSearchQuery, scope: CallerScope, opts: { limit?: number; cursor?: string } = {}): AlertSearchPage {
-    const limit = Math.min(SEARCH_PAGE_MAX, Math.max(1, opts.limit ?? 100));
-    const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-    const rows = this.select(query, scope, after, limit + 1);
-    const alerts = rows.slice(0, limit);
-    const last = alerts[alerts.length - 1];
-    return { alerts, nextCursor: rows.length > limit && last ? encodeCursor({ openedAt: last.openedAt, id: last.id }) : null };
+    const { limit, after } = pageRequest(opts);
+    return pageOf(this.select(query, scope, after, limit + 1), limit);
   }
 
   /**

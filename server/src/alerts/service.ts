@@ -120,7 +120,8 @@ export class AlertService {
     return [...this.live.values()].filter((a) => types.includes(a.type) && a.openedAt >= since && where(a));
   }
 
-  acknowledge(id: string, by: string): Alert {
+  /** `detail` goes into the history entry (cluster mode: the forwarded command's id, so a new holder can tell it was applied). */
+  acknowledge(id: string, by: string, detail?: Record<string, unknown>): Alert {
     const alert = this.mustBeLive(id);
     if (alert.state === 'acknowledged') return alert;
     const now = this.d.clock();
@@ -129,17 +130,17 @@ export class AlertService {
     alert.acknowledgedBy = by;
     alert.ackDeadlineAt = null;
     setNextReminder(alert, null);
-    return this.commit({ at: now, action: 'acknowledged', by }, { type: 'acknowledged', alert, actor: by });
+    return this.commit({ at: now, action: 'acknowledged', by, ...(detail ? { detail } : {}) }, { type: 'acknowledged', alert, actor: by });
   }
 
-  assign(id: string, assignee: string, by: string): Alert {
+  assign(id: string, assignee: string, by: string, detail?: Record<string, unknown>): Alert {
     const alert = this.mustBeLive(id);
     const now = this.d.clock();
     alert.assignee = assignee;
-    return this.commit({ at: now, action: 'assigned', by, detail: { assignee } }, { type: 'assigned', alert, actor: by, assignee });
+    return this.commit({ at: now, action: 'assigned', by, detail: { ...detail, assignee } }, { type: 'assigned', alert, actor: by, assignee });
   }
 
-  resolve(id: string, by: string, note: string): Alert {
+  resolve(id: string, by: string, note: string, detail?: Record<string, unknown>): Alert {
     const alert = this.mustBeLive(id);
     const now = this.d.clock();
     if (alert.acknowledgedAt === null) {
@@ -154,7 +155,7 @@ export class AlertService {
     setNextReminder(alert, null);
     this.live.delete(alert.id);
     if (this.byKey.get(key(alert.deviceId, alert.type)) === alert) this.byKey.delete(key(alert.deviceId, alert.type));
-    return this.commit({ at: now, action: 'resolved', by, note }, { type: 'resolved', alert, actor: by, note });
+    return this.commit({ at: now, action: 'resolved', by, note, ...(detail ? { detail } : {}) }, { type: 'resolved', alert, actor: by, note });
   }
 
   /** Records a channel's delivery result in the history (an `annotated` change: nothing else changes). */
@@ -294,7 +295,7 @@ export class AlertService {
     }
     alert.history.push(entry);
     if (this.d.repo.saveChange) {
-      this.d.repo.saveChange(alert, change.type, () => this.listeners.emit(change));
+      this.d.repo.saveChange(change, () => this.listeners.emit(change));
     } else {
       this.d.repo.save(alert);
       this.listeners.emit(change);

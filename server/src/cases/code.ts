@@ -18,6 +18,11 @@ export function dayStamp(at: number, utcOffsetMin: number): string {
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
+/** "2026-02-21 17:30": `at` as the calendar's local time (a deadline in messages to people and robots). */
+export function localMinute(at: number, utcOffsetMin: number): string {
+  return new Date(at + utcOffsetMin * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 const CODE = /^([A-Z0-9]{1,12})-(\d{8})-(\d{4,})$/;
 
 export function parseCaseCode(code: string): { community: string; day: string; seq: number } | undefined {

@@ -1,4 +1,5 @@
 import { dayStamp } from './code.ts';
+import type { CaseFigureCounts, CaseRateKey } from '#devices/cases.ts';
 import { isFinished, type Case, type CaseStage } from './model.ts';
 
 /**
@@ -51,28 +52,8 @@ export function factsOf(c: Case): CaseFacts {
  * The assessment figures of a set of cases (docs/cases.md defines each one). Every rate is one
  * count over another count of the same answer, so anyone can recompute it from GET /api/cases.
  */
-export interface CaseFigures {
-  total: number;
-  /** reached 处置 at least once */
-  disposed: number;
-  closed: number;
-  closedOnTime: number;
-  disposedOnTime: number;
-  reworked: number;
-  extended: number;
-  firstTimeDone: number;
-  revisited: number;
-  satisfied: number;
-  overdue: number;
-  rates: {
-    closure: number | null;
-    onTimeClosure: number | null;
-    onTimeDisposal: number | null;
-    rework: number | null;
-    extension: number | null;
-    firstTime: number | null;
-    satisfaction: number | null;
-  };
+export interface CaseFigures extends CaseFigureCounts {
+  rates: Record<CaseRateKey, number | null>;
   times: Record<`${TimeName}${'P50' | 'P90' | 'Mean'}Ms`, number | null> & Record<`${TimeName}Count`, number>;
 }
 
@@ -80,7 +61,7 @@ export const GROUP_BYS = ['community', 'cell', 'category', 'worker', 'day', 'wee
 export type GroupBy = (typeof GROUP_BYS)[number];
 
 export type TimeName = 'accept' | 'dispatch' | 'dispose' | 'close';
-export type FigureCounts = Omit<CaseFigures, 'rates' | 'times'>;
+export type FigureCounts = CaseFigureCounts;
 
 const rate = (n: number, d: number) => (d === 0 ? null : n / d);
 /** No deadline set for the stage: nothing to be late for. */

@@ -20,8 +20,11 @@ export class CaseRepository {
   /** The assessment figures, computed in SQL over these rows. */
   readonly figures: CaseFiguresQuery;
 
+  /** case writes on this connection, so the figures know when their answers are stale */
+  private written = 0;
+
   constructor(private readonly db: Database.Database) {
-    this.figures = new CaseFiguresQuery(db);
+    this.figures = new CaseFiguresQuery(db, () => this.written);
     this.upsert = db.prepare(`INSERT OR REPLACE INTO cases
       (id, code, community_id, cell_id, category, stage, source, alert_id, assignee, overdue, created_at, updated_at, data,
        accepted_at, first_dispatch_at, disposed_at, disposed_due, closed_at, closed_due, rework_count, extension_count, satisfied)
@@ -33,6 +36,7 @@ export class CaseRepository {
 
   save(c: Case): void {
     const f = factsOf(c);
+    this.written++;
     this.upsert.run({ ...c, ...f, overdue: c.overdue ? 1 : 0, satisfied: f.satisfied === null ? null : f.satisfied ? 1 : 0, data: JSON.stringify(c) });
   }
 

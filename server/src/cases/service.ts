@@ -94,6 +94,11 @@ export class CaseService {
     return this.d.repo.figures.grouped(filter, scope, by, utcOffsetMin);
   }
 
+  /** The overall figures and, with `by`, each group's, from one pass over the cases. */
+  figuresWithGroups(filter: CaseFilter, scope: FiguresScope, by: GroupBy | undefined, utcOffsetMin: number): { overall: CaseFigures; groups: ({ key: string } & CaseFigures)[] } {
+    return this.d.repo.figures.withGroups(filter, scope, by, utcOffsetMin);
+  }
+
   /** Photo retention: deletes finished cases' photos stored before `before`; how many. */
   sweepPhotos(before: number): number {
     return this.d.repo.sweepPhotos(before);

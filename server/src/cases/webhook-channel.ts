@@ -2,6 +2,7 @@ import type { Severity } from '#devices';
 import { severityRank } from '#devices';
 import type { GridModel, Person } from '../grid/model.ts';
 import type { WebhookOutbox } from '../notify/outbox.ts';
+import { localMinute } from './code.ts';
 import type { Case } from './model.ts';
 import type { CaseChange, CaseService } from './service.ts';
 
@@ -52,7 +53,7 @@ export class CaseWebhookChannel {
   private lines(c: Case, type: 'reminded' | 'escalated', stage: string, to: Person[]): string[] {
     const name = (n: unknown, id: string) => (n === undefined ? id : typeof n === 'string' ? n : (n as { zh: string }).zh);
     const deadline = c.deadlines[stage as keyof Case['deadlines']];
-    const when = deadline === undefined ? '—' : new Date(deadline + this.utcOffsetMin * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+    const when = deadline === undefined ? '—' : localMinute(deadline, this.utcOffsetMin);
     return [
       `【${REASON[type]}】${c.title}`,
       `编号 Case: ${c.code}`,

@@ -1,34 +1,44 @@
 import type { Sql } from 'postgres';
 import type { Alert } from '#devices';
+import type { AlertChange } from '../alerts/changes.ts';
 import type { AlertFilter, AlertStore } from '../alerts/repository.ts';
 import { RateLimitedLog, type Logger } from '../log.ts';
 import type { DeviceRuleState } from '../rules/types.ts';
+import type { WebhookMessage } from '../notify/webhook-channel.ts';
 import { fenced, LeaseLost } from './leases.ts';
+import { insertMessage, unsentMessages } from './notifications.ts';
 import { ALERT_CHANGE_CHANNEL, type AlertChangeNotice } from '../state/pg/alert-feed.ts';
+import { PgAlertReads } from '../state/pg/alert-reads.ts';
 
 
 export interface ClusterAlertStoreOptions {
   hubId: string;
   log: Logger;
-  /** How often the view of other hubs' alerts is reloaded whole (notifications keep it fresh in between). */
+  /** How often the view of other hubs' alerts is reloaded whole (the hub's PgAlertFeed keeps it fresh in between, through heard()). */
   refreshMs?: number;
   /** Pause between attempts while PostgreSQL is unreachable. */
   retryMs?: number;
+  /** The robot messages an alert change sends: written in the change's own transaction. */
+  messages?: (change: AlertChange) => WebhookMessage[];
+  /** Hands messages to the sender: once their change is committed, and on takeover the unsent ones. */
+  queue?: (messages: WebhookMessage[]) => void;
 }
 
 interface Batch {
   alerts: Map<string, Alert>;
   rules: Map<string, DeviceRuleState>;
   notices: AlertChangeNotice[];
+  messages: WebhookMessage[];
   committed: (() => void)[];
   seq: number;
 }
 
-const emptyBatch = (seq: number): Batch => ({ alerts: new Map(), rules: new Map(), notices: [], committed: [], seq });
+const emptyBatch = (seq: number): Batch => ({ alerts: new Map(), rules: new Map(), notices: [], messages: [], committed: [], seq });
 
 /**
  * One leased community's writes, in commit order: what the hub changes in memory is gathered
- * and committed in one fenced transaction at a time (with its pg_notify), and `committed()`
+ * and committed in one fenced transaction at a time (with its pg_notify and the robot messages
+ * the changes send, unsent, so a holder that dies leaves them to the next one), and `committed()`
  * says when everything so far is in PostgreSQL (the events lane's PUBACKs wait for it). While
  * PostgreSQL is unreachable the batch is retried; a lost lease drops it (nothing is acked, so
  * the broker gives the messages to the next holder).
@@ -49,14 +59,16 @@ export class CommunityWriter {
     private readonly log: RateLimitedLog,
     private readonly retryMs: number,
     private readonly onBroken?: (community: string) => void,
+    private readonly queue?: (messages: WebhookMessage[]) => void,
   ) {
     this.pending = emptyBatch(0);
   }
 
-  saveAlert(alert: Alert, change: string, committed?: () => void): void {
+  saveAlert(alert: Alert, change: string, committed?: () => void, messages: readonly WebhookMessage[] = []): void {
     if (this.closed) return;
     this.pending.alerts.set(alert.id, alert);
     this.pending.notices.push({ id: alert.id, communityId: alert.communityId, type: change, hub: this.hubId });
+    this.pending.messages.push(...messages);
     if (committed) this.pending.committed.push(committed);
     this.touch();
   }
@@ -115,6 +127,7 @@ export class CommunityWriter {
         continue;
       }
       this.committedSeq = batch.seq;
+      if (batch.messages.length > 0) this.queue?.(batch.messages);
       for (const emit of batch.committed) emit();
       for (let i = this.waiters.length - 1; i >= 0; i--) {
         const w = this.waiters[i]!;
@@ -142,6 +155,7 @@ export class CommunityWriter {
           ([deviceId, state]) => tx`INSERT INTO rule_memory (device_id, community_id, epoch, state) VALUES (${deviceId}, ${community}, ${epoch}, ${tx.json(state as never)})
             ON CONFLICT (device_id) DO UPDATE SET community_id = excluded.community_id, epoch = excluded.epoch, state = excluded.state`,
         ),
+        ...batch.messages.map((m) => insertMessage(tx, community, epoch, m, now)),
       ]);
       // Delivered to the listeners on commit, never for a rolled-back write.
       for (const n of batch.notices) await tx`SELECT pg_notify(${ALERT_CHANGE_CHANNEL}, ${JSON.stringify(n)})`;
@@ -157,6 +171,7 @@ function merge(older: Batch, newer: Batch): Batch {
     alerts: new Map([...older.alerts, ...newer.alerts]),
     rules: new Map([...older.rules, ...newer.rules]),
     notices: [...older.notices, ...newer.notices],
+    messages: [...older.messages, ...newer.messages],
     committed: [...older.committed, ...newer.committed],
     seq: Math.max(older.seq, newer.seq),
   };
@@ -165,16 +180,17 @@ function merge(older: Batch, newer: Batch): Batch {
 /**
  * Alerts on PostgreSQL for the cluster: the owned communities' writes go through their
  * CommunityWriter (fenced by the lease); reads of other hubs' communities come from a view of
- * the shared table, reloaded every few seconds and refreshed row by row on their notifications.
+ * the shared table (PgAlertReads), reloaded every few seconds and refreshed row by row by the
+ * hub's one LISTEN on alert changes (PgAlertFeed, which calls heard()).
  */
 export class ClusterAlertStore implements AlertStore {
   private readonly writers = new Map<string, CommunityWriter>();
   /** Every unresolved alert in the cluster, and the recently resolved, as last read. */
   private view = new Map<string, Alert>();
   private timer: NodeJS.Timeout | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
   private readonly rlog: RateLimitedLog;
   private sql: Sql | undefined;
+  private reads: PgAlertReads | undefined;
 
   constructor(private readonly o: ClusterAlertStoreOptions) {
     this.rlog = new RateLimitedLog(o.log);
@@ -187,9 +203,8 @@ export class ClusterAlertStore implements AlertStore {
 
   async start(sql: Sql): Promise<void> {
     this.sql = sql;
+    this.reads = new PgAlertReads(sql);
     await this.reload();
-    const listener = await sql.listen(ALERT_CHANGE_CHANNEL, (payload) => void this.onNotice(payload), () => void this.reload().catch(() => {}));
-    this.unlisten = () => listener.unlisten();
     this.timer = setInterval(() => void this.reload().catch((err: unknown) => this.rlog.warn('reload', { err: (err as Error).message }, 'reading the shared alerts failed')), this.o.refreshMs ?? 3000);
     this.timer.unref();
   }
@@ -198,19 +213,27 @@ export class ClusterAlertStore implements AlertStore {
     clearInterval(this.timer);
     for (const w of this.writers.values()) w.close();
     this.writers.clear();
-    await this.unlisten?.().catch(() => {});
   }
 
-  /** Starts writing for a community taken over; returns what the hub resumes from. */
-  async open(community: string, epoch: number, onBroken?: (community: string) => void): Promise<{ writer: CommunityWriter; alerts: Alert[]; rules: Map<string, DeviceRuleState> }> {
+  /**
+   * Starts writing for a community taken over; returns what the hub resumes from, with the robot
+   * messages committed by an earlier holder and never recorded sent (for `resend`).
+   */
+  async open(community: string, epoch: number, onBroken?: (community: string) => void): Promise<{ writer: CommunityWriter; alerts: Alert[]; rules: Map<string, DeviceRuleState>; unsent: WebhookMessage[] }> {
     this.writers.get(community)?.close();
-    const writer = new CommunityWriter(this.db, this.o.hubId, community, epoch, this.rlog, this.o.retryMs ?? 500, onBroken);
+    const writer = new CommunityWriter(this.db, this.o.hubId, community, epoch, this.rlog, this.o.retryMs ?? 500, onBroken, this.o.queue);
     this.writers.set(community, writer);
-    const [alerts, rules] = await Promise.all([
+    const [alerts, rules, unsent] = await Promise.all([
       this.db<{ data: Alert }[]>`SELECT data FROM alerts WHERE community_id = ${community} AND state <> 'resolved'`,
       this.db<{ device_id: string; state: DeviceRuleState }[]>`SELECT device_id, state FROM rule_memory WHERE community_id = ${community}`,
+      unsentMessages(this.db, community),
     ]);
-    return { writer, alerts: alerts.map((r) => r.data), rules: new Map(rules.map((r) => [r.device_id, r.state])) };
+    return { writer, alerts: alerts.map((r) => r.data), rules: new Map(rules.map((r) => [r.device_id, r.state])), unsent };
+  }
+
+  /** Queues messages loaded on takeover, once the hub acts for their community (claims check it). */
+  resend(messages: WebhookMessage[]): void {
+    if (messages.length > 0) this.o.queue?.(messages);
   }
 
   /** The lease is gone: pending writes are dropped, nothing more is written. */
@@ -224,17 +247,22 @@ export class ClusterAlertStore implements AlertStore {
   }
 
   save(alert: Alert): void {
-    this.saveChange(alert, 'saved');
+    this.put(alert, 'saved');
   }
 
-  saveChange(alert: Alert, change: string, committed?: () => void): void {
+  saveChange(change: AlertChange, committed?: () => void): void {
+    // The messages are made now, from the alert as this change left it.
+    this.put(change.alert, change.type, committed, () => this.o.messages?.(change) ?? []);
+  }
+
+  private put(alert: Alert, change: string, committed?: () => void, messages?: () => WebhookMessage[]): void {
     const writer = this.writers.get(alert.communityId);
     if (!writer) {
       this.rlog.warn('not_owned', { community: alert.communityId, alertId: alert.id }, 'an alert change for a community this hub does not hold was dropped');
       return;
     }
     this.view.set(alert.id, alert);
-    writer.saveAlert(alert, change, committed);
+    writer.saveAlert(alert, change, committed, messages?.());
   }
 
   othersUnresolved(): Alert[] {
@@ -268,22 +296,15 @@ export class ClusterAlertStore implements AlertStore {
 
   /** Unresolved alerts, and those resolved in the last day, of every community. */
   private async reload(): Promise<void> {
-    const rows = await this.db<{ data: Alert }[]>`SELECT data FROM alerts WHERE state <> 'resolved' OR updated_at > ${Date.now() - 86_400_000}`;
-    const next = new Map(rows.map((r) => [r.data.id, r.data]));
+    const rows = await this.reads!.recent(Date.now() - 86_400_000);
+    const next = new Map(rows.map((a) => [a.id, a]));
     // The owned communities' alerts are newest in memory.
     for (const [id, a] of this.view) if (this.writers.has(a.communityId)) next.set(id, a);
     this.view = next;
   }
 
-  private async onNotice(payload: string): Promise<void> {
-    let notice: AlertChangeNotice;
-    try {
-      notice = JSON.parse(payload) as AlertChangeNotice;
-    } catch {
-      return;
-    }
-    if (notice.hub === this.o.hubId || this.writers.has(notice.communityId)) return;
-    const [row] = await this.db<{ data: Alert }[]>`SELECT data FROM alerts WHERE id = ${notice.id}`.catch(() => []);
-    if (row) this.view.set(notice.id, row.data);
+  /** Another hub's alert change, as the hub's live feed read it. */
+  heard(alert: Alert): void {
+    if (!this.writers.has(alert.communityId)) this.view.set(alert.id, alert);
   }
 }

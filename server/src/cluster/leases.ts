@@ -42,6 +42,7 @@ export class LeaseManager {
   private timer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private readonly takeovers = new Set<Promise<void>>();
   private stopped = true;
   private lastError = '';
 
@@ -87,6 +88,7 @@ export class LeaseManager {
     clearInterval(this.timer);
     clearInterval(this.checkTimer);
     await this.ticking;
+    await Promise.all(this.takeovers);
     const mine = [...this.held.keys()];
     for (const c of mine) await this.lose(c);
     if (release) {
@@ -153,14 +155,26 @@ export class LeaseManager {
       for (const r of claimed) {
         this.held.set(r.community_id, { epoch: r.epoch, validUntil: claimedAt + ttlMs - this.safetyMs });
         this.o.log.info({ community: r.community_id, epoch: r.epoch, fair, live }, 'acquired community lease');
-        try {
-          await this.o.onAcquired?.(r.community_id, r.epoch);
-        } catch (err) {
-          this.o.log.error({ err, community: r.community_id }, 'taking over a community failed; giving it back');
-          await this.lose(r.community_id);
-          await sql`UPDATE community_leases SET holder = NULL, expires_at = '-infinity' WHERE holder = ${hubId} AND community_id = ${r.community_id}`.catch(() => {});
-        }
+        const takeover = this.takeOver(r.community_id, r.epoch).finally(() => this.takeovers.delete(takeover));
+        this.takeovers.add(takeover);
       }
+    }
+  }
+
+  /**
+   * Beside the renew rounds, not inside them: a takeover slowed by a loaded database (loading a
+   * backlog after a PostgreSQL restart took seconds a community) held the round, so the
+   * heartbeat and the other leases' renewals, past the ttl; the hubs then saw each other dead
+   * and took each other's communities in turn.
+   */
+  private async takeOver(community: string, epoch: number): Promise<void> {
+    try {
+      await this.o.onAcquired?.(community, epoch);
+    } catch (err) {
+      if (this.held.get(community)?.epoch !== epoch) return;
+      this.o.log.error({ err, community }, 'taking over a community failed; giving it back');
+      await this.lose(community);
+      await this.o.sql`UPDATE community_leases SET holder = NULL, expires_at = '-infinity' WHERE holder = ${this.o.hubId} AND community_id = ${community}`.catch(() => {});
     }
   }
 

@@ -49,4 +49,14 @@ export const CLUSTER_PG_MIGRATIONS: readonly PgMigration[] = [
         created_at bigint NOT NULL, done_at bigint, result jsonb, error text);
       CREATE INDEX alert_commands_pending ON alert_commands (community_id) WHERE done_at IS NULL;`),
   },
+  {
+    version: 6,
+    // `json` keeps the body's exact text, which the channel key hashes; format and severity let a
+    // new holder send what an earlier one committed; claimed_by ('hub@epoch', one per attempt)
+    // tells a message sent twice by a holder that died after sending (docs/scaling.md).
+    description: 'robot messages written with their alert change (transactional outbox)',
+    up: (tx) => tx.unsafe(`
+      ALTER TABLE notification_outbox ALTER COLUMN body TYPE json USING body::json,
+        ADD COLUMN format text, ADD COLUMN severity text, ADD COLUMN claimed_by text[] NOT NULL DEFAULT '{}';`),
+  },
 ];

@@ -77,10 +77,17 @@ export class ClusterNode {
 
   private async acquire(community: string, epoch: number): Promise<void> {
     const startedAt = Date.now();
-    const { alerts, rules, writer } = await this.o.store.open(community, epoch, (c) => void this.leases.release(c));
+    const { alerts, rules, writer, unsent } = await this.o.store.open(community, epoch, (c) => void this.leases.release(c));
+    // The lease may have gone while the state loaded (takeovers run beside the renewals).
+    if (this.leases.epoch(community) !== epoch) {
+      if (this.o.store.writer(community) === writer) this.o.store.close(community);
+      return;
+    }
     this.o.alerts.adopt(alerts);
     this.o.rules.adopt(rules);
     this.resumed.set(community, epoch);
+    // Committed by an earlier holder that died (or was cut off) before sending them.
+    this.o.store.resend(unsent);
     const session = new MqttAdapter({
       ...this.o.mqtt,
       clientId: communityClientId(community),
@@ -93,7 +100,7 @@ export class ClusterNode {
     });
     this.sessions.set(community, session);
     void session.start();
-    this.log.info({ community, epoch, alerts: alerts.length, ruleMemory: rules.size, ms: Date.now() - startedAt }, 'took over community');
+    this.log.info({ community, epoch, alerts: alerts.length, ruleMemory: rules.size, unsentMessages: unsent.length, ms: Date.now() - startedAt }, 'took over community');
   }
 
   /** A lease that lapsed meanwhile may have dropped what these messages caused: they stay unacknowledged. */

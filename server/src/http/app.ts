@@ -36,7 +36,7 @@ import { caseRoutes, caseStatsRoutes, residentReportRoutes } from './routes/case
 import type { CaseService } from '../cases/service.ts';
 import type { ResidentReportGuard } from '../cases/resident-guard.ts';
 import { alertSearchRoutes } from './routes/alert-search.ts';
-import type { AlertSearch } from '../alerts/search.ts';
+import type { AlertSearchSource } from '../alerts/search.ts';
 import { HTTP_CONNECTIONS_PER_ADDRESS, HTTP_TIMEOUTS, limitConnectionsPerAddress } from './plugins/connection-limits.ts';
 
 export interface AppOptions {
@@ -57,7 +57,7 @@ export interface AppOptions {
   /** Cases (事件): /api/cases, /api/stats/cases and the residents' public report form. */
   cases?: { service: CaseService; guard: ResidentReportGuard; utcOffsetMin: number };
   /** Search and CSV export over stored alerts: /api/alerts/search, /api/alerts/export.csv. */
-  alertSearch?: { search: AlertSearch; utcOffsetMin: number };
+  alertSearch?: { search: AlertSearchSource; utcOffsetMin: number };
   /** The ONVIF cameras, once started: live snapshots at /api/devices/{id}/camera-snapshot. */
   cameras?: () => Pick<CameraService, 'liveSnapshot'> | undefined;
 }

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { AlertService } from '../alerts/service.ts';
 import { AuthErrors } from '../auth/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { LiveScope } from '../notify/live.ts';
 import { actionableAlert } from '../scope/alert-list.ts';
+import type { AlertReads } from '../scope/alert-reads.ts';
 import { callerScope } from '../scope/caller-scope.ts';
 import type { HubContext } from './context.ts';
 
@@ -13,17 +13,18 @@ type Authorization = Pick<HubContext, 'actor' | 'scope' | 'canSeeAlert' | 'canSe
  * The request's side of the scope rules (scope/caller-scope.ts): the caller is the request's
  * user, set by the auth hook (routes never run without one unless public).
  */
-export function requestAuthorization(alerts: AlertService, auth: AuthService): Authorization {
+export function requestAuthorization(alerts: AlertReads, auth: AuthService): Authorization {
   const scope = (req: FastifyRequest) => callerScope(req.user);
   return {
     actor: (req: FastifyRequest) => req.user?.username ?? 'anonymous',
     scope,
     canSeeAlert: (req, alert) => scope(req).alert(alert),
     canSeeDevice: (req, device) => scope(req).device(device),
-    authorizeAlertAction: (req, id) => {
+    authorizeAlertAction: async (req, id) => {
       const caller = scope(req);
       if (!caller.user) throw new AuthErrors.Unauthorized();
-      actionableAlert(alerts, id, caller);
+      const alert = await alerts.get(id);
+      return actionableAlert({ get: () => alert }, id, caller);
     },
     liveScope: (req): LiveScope => {
       const caller = scope(req);

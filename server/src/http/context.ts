@@ -32,8 +32,8 @@ export interface HubContext {
   scope(req: FastifyRequest): CallerScope;
   canSeeAlert(req: FastifyRequest, alert: Alert): boolean;
   canSeeDevice(req: FastifyRequest, device: Device): boolean;
-  /** Throws 403/404 when the requester may not act on the alert. */
-  authorizeAlertAction(req: FastifyRequest, alertId: string): void;
+  /** The alert the requester may act on (read where `alertReads` reads); 403/404 otherwise. */
+  authorizeAlertAction(req: FastifyRequest, alertId: string): Promise<Alert>;
   liveScope(req: FastifyRequest): LiveScope;
   /** Accounts, sessions, audit log. */
   auth: AuthService;
@@ -45,6 +45,8 @@ export interface HubContext {
   mosquittoFiles(): MosquittoFiles;
   /** Where alert lists and reads come from when not `alerts` (STATE_URL: the shared alerts table). */
   alertReads?: AlertReads;
+  /** Cluster mode: alert commands, run by the holder of the alert's community. */
+  alertCommands?: Pick<import('../cluster/commands.ts').AlertCommands, 'run'>;
 }
 
 export interface HealthReport {

@@ -15,6 +15,8 @@ export interface NotificationChannelDeps {
   publish: MqttPublish;
   /** delivery to people (notify/people/delivery.ts) */
   people?: NotificationChannel;
+  /** Cluster mode: robot messages are queued by the cluster's alert writer (WebhookChannelDeps.durable). */
+  durableWebhooks?: boolean;
 }
 
 /** The hub's notification channels, in delivery order: a new channel is one module and one line here. */
@@ -22,7 +24,7 @@ export function notificationChannels(d: NotificationChannelDeps): NotificationCh
   return [
     new LiveAlertChannel(d.live),
     new MqttAlertChannel(d.publish),
-    new WebhookChannel({ grid: d.grid, outbox: d.outbox, annotate: (alertId, annotation) => d.alerts.annotate(alertId, annotation) }),
+    new WebhookChannel({ grid: d.grid, outbox: d.outbox, annotate: (alertId, annotation) => d.alerts.annotate(alertId, annotation), durable: d.durableWebhooks ?? false }),
     ...(d.people ? [d.people] : []),
   ];
 }

@@ -30,12 +30,14 @@ export interface DeliveryResult {
  * Cluster mode (server/src/cluster/notifications.ts): each attempt is claimed in the shared state,
  * fenced by the community's lease, so no notification goes out twice or from a hub that lost it.
  */
-export interface SendClaims {
+export interface SendClaims<T = OutboxItem> {
   /** send it; drop it (sent already, or no longer this hub's); or try again later (state unreachable) */
-  claim(item: OutboxItem): Promise<'send' | 'drop' | 'later'>;
+  claim(item: T): Promise<'send' | 'drop' | 'later'>;
   /** Checked right before the request goes out: the lease may have lapsed since the claim. */
-  stillHeld(item: OutboxItem): boolean;
-  sent(item: OutboxItem): Promise<void>;
+  stillHeld(item: T): boolean;
+  sent(item: T): Promise<void>;
+  /** The attempt failed: the item may be claimed again. */
+  failed?(item: T): void;
 }
 
 const MAX_IN_FLIGHT = 50;
@@ -113,6 +115,8 @@ export class WebhookOutbox {
           const left = (this.perUrl.get(item.url) ?? 1) - 1;
           if (left > 0) this.perUrl.set(item.url, left);
           else this.perUrl.delete(item.url);
+          // A freed slot takes the next due item now: a backlog drained at MAX_PER_URL a poll (8/s).
+          void this.deliverDue();
         }),
       );
     }
@@ -158,6 +162,7 @@ export class WebhookOutbox {
       this.db.prepare('DELETE FROM webhook_outbox WHERE id = ?').run(item.id);
       await this.claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent notification failed'));
     } else {
+      this.claims?.failed?.(item);
       const attempts = item.attempts + 1;
       const backoff = Math.min(1000 * 2 ** Math.min(attempts - 1, 20), this.opts.maxBackoffMs);
       this.db

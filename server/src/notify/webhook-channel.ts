@@ -1,4 +1,4 @@
-import { severityRank } from '#devices';
+import { severityRank, type Severity } from '#devices';
 import { addressedChange, type AlertChange, type Annotation } from '../alerts/changes.ts';
 import type { GridModel } from '../grid/model.ts';
 import type { NotificationChannel } from './channel.ts';
@@ -10,6 +10,40 @@ export interface WebhookChannelDeps {
   outbox: WebhookOutbox;
   /** Records a delivery result in the alert's history (AlertService.annotate). */
   annotate: (alertId: string, annotation: Annotation) => void;
+  /**
+   * Cluster mode: the messages are written with the alert change itself, in its fenced
+   * transaction (server/src/cluster/alert-store.ts), and queued from there once committed.
+   */
+  durable?: boolean;
+}
+
+/** One robot message an alert change sends. */
+export interface WebhookMessage {
+  alertId: string;
+  /** the alert's escalation level when the change was made */
+  level: number;
+  url: string;
+  format: string;
+  body: unknown;
+  severity: Severity;
+}
+
+/** The robot messages of a change: the cell's and control room's robots at or above their `minSeverity`. */
+export function webhookMessages(grid: GridModel, change: AlertChange): WebhookMessage[] {
+  const addressed = addressedChange(change);
+  if (!addressed) return [];
+  const { alert } = addressed;
+  return grid
+    .webhooks(alert.communityId, alert.gridCellId)
+    .filter((hook) => severityRank[alert.severity] <= severityRank[hook.minSeverity ?? 'minor'])
+    .map((hook) => ({
+      alertId: alert.id,
+      level: addressed.level,
+      url: hook.url,
+      format: hook.format,
+      body: hook.format === 'wecom' ? wecomMessage(addressed) : dingtalkMessage(addressed),
+      severity: alert.severity,
+    }));
 }
 
 /**
@@ -33,14 +67,8 @@ export class WebhookChannel implements NotificationChannel {
   }
 
   deliver(change: AlertChange): void {
-    const addressed = addressedChange(change);
-    if (!addressed) return;
-    const { alert } = addressed;
-    for (const hook of this.d.grid.webhooks(alert.communityId, alert.gridCellId)) {
-      if (severityRank[alert.severity] > severityRank[hook.minSeverity ?? 'minor']) continue;
-      const body = hook.format === 'wecom' ? wecomMessage(addressed) : dingtalkMessage(addressed);
-      this.d.outbox.enqueue(alert.id, hook.url, hook.format, body, alert.severity);
-    }
+    if (this.d.durable) return;
+    for (const m of webhookMessages(this.d.grid, change)) this.d.outbox.enqueue(m.alertId, m.url, m.format, m.body, m.severity);
   }
 
   /** The first failure and the final delivery, not every retry. */

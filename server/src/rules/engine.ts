@@ -22,6 +22,8 @@ export interface RuleEngineDeps {
   cameraCoverage: Map<string, string[]>;
   /** Cluster mode: a device's rule memory changed (it is kept in the shared state, so a takeover resumes it). */
   onMemory?: (device: Device, state: DeviceRuleState) => void;
+  /** Cluster mode: whether this hub acts for the community now; silence is judged only there. */
+  owns?: (communityId: string) => boolean;
 }
 
 /**
@@ -36,6 +38,8 @@ export class RuleEngine {
   private unsubscribe: (() => void)[] = [];
   /** What onMemory was last told per device, to tell it only of changes. */
   private readonly remembered = new Map<string, string>();
+  /** Cluster mode: when the sweep first found each community held here (its devices were heard elsewhere before). */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(private readonly d: RuleEngineDeps) {}
 
@@ -108,13 +112,28 @@ export class RuleEngine {
   /** A devices that went quiet for longer than N reporting periods is offline. */
   sweepSilence(): void {
     const now = this.d.clock();
+    const since = this.d.owns ? this.sweptCommunities(now) : undefined;
     for (const device of this.d.registry.all()) {
       if (!device.online || device.lastSeenAt === null) continue;
+      let lastSeenAt = device.lastSeenAt;
+      if (since) {
+        // Another hub's community: its holder judges. One just taken over: heard from only since then.
+        const heldAt = since.get(device.communityId);
+        if (heldAt === undefined) continue;
+        lastSeenAt = Math.max(lastSeenAt, heldAt);
+      }
       const limitMs = kindSpecs[device.kind].reportingPeriodS * 1000 * this.thresholds(device.communityId).offlineAfterPeriods;
-      if (now - device.lastSeenAt > limitMs && this.d.registry.setOnline(device, false)) {
+      if (now - lastSeenAt > limitMs && this.d.registry.setOnline(device, false)) {
         this.d.bus.emit('deviceState', { deviceId: device.id, online: false, at: now });
       }
     }
+  }
+
+  /** The communities held now, each with the time this sweep first found it held. */
+  private sweptCommunities(now: number): Map<string, number> {
+    for (const c of this.heldSince.keys()) if (!this.d.owns!(c)) this.heldSince.delete(c);
+    for (const { id: c } of this.d.grid.allCommunities()) if (!this.heldSince.has(c) && this.d.owns!(c)) this.heldSince.set(c, now);
+    return this.heldSince;
   }
 
   /** Motion on a camera that covers a gate with a fresh forced door or tailgating: one intrusion. */

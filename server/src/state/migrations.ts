@@ -145,6 +145,13 @@ export const MIGRATIONS: readonly Migration[] = [
         DROP INDEX cases_by_created;`);
     },
   },
+  {
+    version: 9,
+    description: 'push_replays by age: the pruning of expired packets and the read-back at start use an index, not a scan of the table',
+    up: (db) => {
+      db.exec('CREATE INDEX push_replays_by_at ON push_replays (at)');
+    },
+  },
 ];
 
 export const STATE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

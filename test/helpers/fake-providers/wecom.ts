@@ -223,6 +223,7 @@ function err(errcode: number, errmsg: string): FakeResponse {
 function checkCard(card: unknown): string | undefined {
   if (typeof card !== 'object' || card === null) return 'template_card missing';
   const c = card as Record<string, unknown>;
+  if (c.card_type === 'text_notice') return checkTextNotice(c);
   if (c.card_type !== 'button_interaction') return `card_type ${String(c.card_type)} not expected`;
   const main = c.main_title as Record<string, unknown> | undefined;
   if (!main || (typeof main.title !== 'string' && typeof main.desc !== 'string')) return 'main_title.title or main_title.desc required';
@@ -237,5 +238,18 @@ function checkCard(card: unknown): string | undefined {
   if (list !== undefined && (!Array.isArray(list) || list.length > 6)) return 'horizontal_content_list at most 6 items';
   const action = c.card_action as Record<string, unknown> | undefined;
   if (action && action.type === 1 && (typeof action.url !== 'string' || !/^https?:\/\//.test(action.url))) return 'card_action.url required for type 1';
+  return undefined;
+}
+
+/** 文本通知型 (text_notice): a title, at most 6 key/value lines, and the card_action it opens (required). */
+function checkTextNotice(c: Record<string, unknown>): string | undefined {
+  const main = c.main_title as Record<string, unknown> | undefined;
+  if (!main || (typeof main.title !== 'string' && typeof main.desc !== 'string')) return 'main_title.title or main_title.desc required';
+  if (c.task_id !== undefined && (typeof c.task_id !== 'string' || !TASK_ID.test(c.task_id))) return 'task_id invalid';
+  const list = c.horizontal_content_list;
+  if (list !== undefined && (!Array.isArray(list) || list.length > 6)) return 'horizontal_content_list at most 6 items';
+  for (const l of (list ?? []) as Record<string, unknown>[]) if (typeof l.keyname !== 'string' || !l.keyname) return 'horizontal_content_list.keyname required';
+  const action = c.card_action as Record<string, unknown> | undefined;
+  if (!action || action.type !== 1 || typeof action.url !== 'string' || !/^https?:\/\//.test(action.url)) return 'card_action with type 1 and url required for text_notice';
   return undefined;
 }

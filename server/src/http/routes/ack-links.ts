@@ -90,7 +90,7 @@ export const ackLinkRoutes: FastifyPluginAsync<{ delivery: PeopleDelivery }> = a
     const used = delivery.ackLinks.use(req.params.alertId, req.query.t);
     if (!used.ok) return refuse(req, reply, used.reason);
     const wasAcked = existing.state === 'acknowledged';
-    const alert = wasAcked ? existing : delivery.acknowledge({ alertId: existing.id, recipientId: used.claims.recipientId, channel: used.claims.channel, ip: req.ip });
+    const alert = wasAcked ? existing : await delivery.acknowledge({ alertId: existing.id, recipientId: used.claims.recipientId, channel: used.claims.channel, ip: req.ip });
     if (wantsJson(req)) return reply.send({ alert, acknowledged: !wasAcked });
     const done = wasAcked ? ackedBy(alert) : `<p>已确认，谢谢。<br>Acknowledged. Thank you.</p>`;
     return reply.type('text/html').send(page('告警确认 Acknowledge', alertBlock(alert, delivery.place(alert)) + done));

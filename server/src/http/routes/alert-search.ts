@@ -3,8 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ALERT_STATES, ALERT_TYPES, ID_PATTERN, KINDS, SEVERITIES } from '#devices';
 import type { HubContext } from '../context.ts';
-import { SEARCH_PAGE_MAX, type AlertSearch, type AlertSearchQuery } from '../../alerts/search.ts';
-import { alertCsv, alertNames, type CsvLang } from '../../alerts/export-csv.ts';
+import { SEARCH_PAGE_MAX, type AlertSearchQuery, type AlertSearchSource } from '../../alerts/search.ts';
+import { alertCsvAsync, alertNames, type CsvLang } from '../../alerts/export-csv.ts';
 import { audit } from '../plugins/audit.ts';
 import { Errors } from '../../errors.ts';
 import { parseTimeParam } from '../time.ts';
@@ -39,7 +39,7 @@ function filters(q: Static<typeof ExportQuery>, now: number): AlertSearchQuery {
 }
 
 /** GET /api/alerts/search (keyset pages) and GET /api/alerts/export.csv (streamed), both in the caller's scope. */
-export const alertSearchRoutes: FastifyPluginAsync<{ ctx: HubContext; search: AlertSearch; utcOffsetMin: number }> = async (app, { ctx, search, utcOffsetMin }) => {
+export const alertSearchRoutes: FastifyPluginAsync<{ ctx: HubContext; search: AlertSearchSource; utcOffsetMin: number }> = async (app, { ctx, search, utcOffsetMin }) => {
   const now = () => (ctx.clock ?? Date.now)();
 
   app.get<Search>('/search', { schema: { querystring: SearchQuery } }, async (req) => {
@@ -53,7 +53,7 @@ export const alertSearchRoutes: FastifyPluginAsync<{ ctx: HubContext; search: Al
     async (req, reply) => {
       const { lang = 'zh', ...rest } = req.query;
       const query = filters(rest, now());
-      const rows = alertCsv(search.all(query, ctx.scope(req)), alertNames(ctx.grid, ctx.registry), lang as CsvLang, utcOffsetMin);
+      const rows = alertCsvAsync(search.all(query, ctx.scope(req)), alertNames(ctx.grid, ctx.registry), lang as CsvLang, utcOffsetMin);
       const stamp = new Date(now()).toISOString().slice(0, 10);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')

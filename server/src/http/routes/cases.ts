@@ -336,6 +336,9 @@ export const residentReportRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: 
 };
 
 const StatsQuery = Type.Object({
+  // 日报 / 月报 as the workbook and the printable page count them (the calendar's day or month)
+  period: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('month')])),
+  date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2})?$' })),
   from: Type.Optional(Type.String({ maxLength: 40 })),
   to: Type.Optional(Type.String({ maxLength: 40 })),
   communityId: Type.Optional(Id),
@@ -348,17 +351,17 @@ const StatsQuery = Type.Object({
 export const caseStatsRoutes: FastifyPluginAsync<{ ctx: HubContext; cases: CaseService; utcOffsetMin: number }> = async (app, { ctx, cases, utcOffsetMin }) => {
   const now = ctx.clock ?? Date.now;
   app.get<{ Querystring: Static<typeof StatsQuery> }>('/', { schema: { querystring: StatsQuery } }, async (req) => {
-    const { from, to, groupBy, ...filter } = req.query;
-    const range = caseTimeRange({ from, to }, now());
+    const { from, to, groupBy, period, date, ...filter } = req.query;
+    const range = period ? periodRange(period, date, utcOffsetMin) : caseTimeRange({ from, to }, now());
     const user = ctx.scope(req).user;
     // Counted in SQL within the caller's communities and cells (what scope.alert allows); nobody counts nothing.
     const scope = user ? { communities: user.communities, cells: user.cells } : { communities: new Set<string>(), cells: null };
-    const f = { ...filter, ...range };
+    const { overall, groups } = cases.figuresWithGroups({ ...filter, ...range }, scope, groupBy, utcOffsetMin);
     return {
       ...(range.from !== undefined ? { from: range.from } : {}),
       ...(range.to !== undefined ? { to: range.to } : {}),
-      ...cases.figures(f, scope, utcOffsetMin),
-      ...(groupBy ? { groupBy, groups: cases.groupedFigures(f, scope, groupBy, utcOffsetMin) } : {}),
+      ...overall,
+      ...(groupBy ? { groupBy, groups } : {}),
     };
   });
 };

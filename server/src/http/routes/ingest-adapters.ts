@@ -31,15 +31,15 @@ export const ingestAdapterRoutes: FastifyPluginAsync<{ adapters: PushAdapters }>
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const route = { access: 'platform' as const, rateLimit: false as const };
   // A platform reads JSON or plain text, never renders it: the dashboard's browser headers
-  // (helmet rebuilds its CSP on every request: an eighth of a push's CPU) give way to a fixed
-  // set that still forbids sniffing, framing and any active content.
+  // (plugins/security.ts skips 'platform' routes) give way to a fixed set that still forbids
+  // sniffing, framing and any active content.
   app.addHook('onRequest', async (_req, reply) => {
     void reply.headers(PLATFORM_HEADERS);
   });
 
   app.post<{ Params: Static<typeof ProductParams>; Querystring: Static<typeof CtwingQuery> }>(
     '/ctwing/:product',
-    { schema: { params: ProductParams, querystring: CtwingQuery }, config: route, helmet: false },
+    { schema: { params: ProductParams, querystring: CtwingQuery }, config: route },
     async (req, reply) => {
       const header = req.headers['x-hub-token'];
       const token = req.query.token ?? (typeof header === 'string' ? header : undefined);
@@ -49,7 +49,7 @@ export const ingestAdapterRoutes: FastifyPluginAsync<{ adapters: PushAdapters }>
 
   app.get<{ Params: Static<typeof ProductParams>; Querystring: Static<typeof OnenetQuery> }>(
     '/onenet/:product',
-    { schema: { params: ProductParams, querystring: OnenetQuery }, config: route, helmet: false },
+    { schema: { params: ProductParams, querystring: OnenetQuery }, config: route },
     async (req, reply) => {
       const verified = adapters.onenet.verify(req.params.product, req.query);
       // The platform compares the answer with msg exactly: plain text, nothing around it.
@@ -61,7 +61,7 @@ export const ingestAdapterRoutes: FastifyPluginAsync<{ adapters: PushAdapters }>
   app.post<{ Params: Static<typeof ProductParams>; Querystring: Static<typeof CtwingQuery> }>(
     '/isapi/:product',
     // A pushed event carries its picture: more than the API's usual body limit.
-    { schema: { params: ProductParams, querystring: CtwingQuery }, config: route, helmet: false, bodyLimit: 2 * 1024 * 1024 },
+    { schema: { params: ProductParams, querystring: CtwingQuery }, config: route, bodyLimit: 2 * 1024 * 1024 },
     async (req, reply) => {
       const body = bodyOf(req.body);
       const where = `isapi/${req.params.product}`;
@@ -89,7 +89,7 @@ export const ingestAdapterRoutes: FastifyPluginAsync<{ adapters: PushAdapters }>
 
   app.post<{ Params: Static<typeof ProductParams> }>(
     '/onenet/:product',
-    { schema: { params: ProductParams }, config: route, helmet: false },
+    { schema: { params: ProductParams }, config: route },
     async (req, reply) => answer(reply, await adapters.onenet.push(req.params.product, bodyOf(req.body))),
   );
 };

@@ -2,8 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import digestAuthHeader from 'digest-header';
-import { wwwAuthenticate } from '#devices/onvif/snapshot-http.ts';
+import { digestAuthorization } from '#devices/http-digest.ts';
 import type { AlertService } from '../../alerts/service.ts';
 import type { SnapshotStore } from '../../cameras/snapshot-store.ts';
 import type { Logger } from '../../log.ts';
@@ -16,8 +15,8 @@ import type { PushIngest, PushMessage } from './push-ingest.ts';
 
 /**
  * Hikvision access controllers over ISAPI: one long-lived
- * `GET /ISAPI/Event/notification/alertStream` per controller, with HTTP Digest (the digest-header
- * package), read as an
+ * `GET /ISAPI/Event/notification/alertStream` per controller, with HTTP Digest
+ * (#devices/http-digest.ts), read as an
  * endless multipart stream. Each `AccessControllerEvent` (JSON or XML part) becomes what a gate
  * would publish over MQTT: an event (granted, denied, forced, held open, tailgating) or a door
  * reading, through the same PushIngest as the carriers' pushes; a picture part right after an
@@ -144,14 +143,9 @@ export class IsapiClient {
     this.get(url, undefined, (res, challenged) => {
       if (res.statusCode === 401 && !challenged) {
         res.resume();
-        const digests = wwwAuthenticate(res.headers).filter((c) => /^digest/i.test(c));
-        if (digests.length === 0) return this.retry('down', 'the controller asks for no Digest authentication');
-        // digest-header answers MD5 challenges (what Hikvision and Dahua controllers offer).
-        const md5 = digests.find((c) => /^md5$/i.test(/algorithm\s*=\s*"?([A-Za-z0-9-]+)/i.exec(c)?.[1] ?? 'MD5'));
-        if (!md5) return this.retry('down', `the controller offers only Digest ${digests.map((c) => /algorithm\s*=\s*"?([A-Za-z0-9-]+)/i.exec(c)?.[1]).join(', ')}, not MD5`);
-        const authorization = digestAuthHeader('GET', url.pathname + url.search, md5, `${this.o.controller.username ?? ''}:${this.o.controller.password}`);
-        if (!authorization) return this.retry('down', 'the Digest challenge has no realm or nonce');
-        return this.get(url, authorization, (res2) => this.stream(res2));
+        const answer = digestAuthorization('GET', url, res.headers, this.o.controller.username ?? '', this.o.controller.password ?? '');
+        if ('error' in answer) return this.retry('down', answer.error);
+        return this.get(url, answer.authorization, (res2) => this.stream(res2));
       }
       this.stream(res);
     });

@@ -3,7 +3,8 @@
  * they complete, whatever the chunking. A part with Content-Length is read to that length (a JPEG
  * may contain anything); otherwise it ends at the next boundary; stray delimiter lines are skipped.
  * The hub's own because controllers' streams are not RFC 2046 multipart, which the libraries
- * (busboy, dicer, meros, @remix-run/multipart-parser) require: docs/platforms.md says why.
+ * (meros, multipasta, @remix-run/multipart-parser; busboy is form-data only) require: they ignore
+ * Content-Length and cut at the boundary. docs/platforms.md has the framings they were tried on.
  */
 export interface MultipartPart {
   headers: Record<string, string>;
@@ -16,8 +17,14 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 
 export class MultipartReader {
   private buf: Buffer = Buffer.alloc(0);
-  private readonly delimiter: Buffer;
-  private readonly bodyDelimiter: Buffer;
+  private delimiter: Buffer;
+  private bodyDelimiter: Buffer;
+  /**
+   * A Content-Type boundary that starts with `--` (`boundary=--myboundary`): some devices then open
+   * their parts with the boundary as given, others (RFC 2046) with two more dashes. Which one is
+   * decided at the first delimiter line.
+   */
+  private undecided: Buffer | undefined;
   /** Between parts (looking for a boundary), or inside one with its headers read. */
   private part: { headers: Record<string, string>; length?: number } | undefined;
 
@@ -28,6 +35,21 @@ export class MultipartReader {
   ) {
     this.delimiter = Buffer.from(`--${boundary}`);
     this.bodyDelimiter = Buffer.from(`\r\n--${boundary}`);
+    if (boundary.startsWith('--')) this.undecided = Buffer.from(boundary);
+  }
+
+  /** Where the next delimiter line starts, settling an undecided boundary on the first one. */
+  private nextDelimiter(): number {
+    if (!this.undecided) return this.buf.indexOf(this.delimiter);
+    const at = this.buf.indexOf(this.undecided);
+    if (at < 0) return at;
+    const strict = at >= 2 && this.buf[at - 2] === 0x2d && this.buf[at - 1] === 0x2d;
+    if (!strict) {
+      this.delimiter = this.undecided;
+      this.bodyDelimiter = Buffer.concat([Buffer.from('\r\n'), this.undecided]);
+    }
+    this.undecided = undefined;
+    return strict ? at - 2 : at;
   }
 
   /** The boundary of a multipart Content-Type, or undefined. */
@@ -41,7 +63,7 @@ export class MultipartReader {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     for (;;) {
       if (!this.part) {
-        const at = this.buf.indexOf(this.delimiter);
+        const at = this.nextDelimiter();
         if (at < 0) {
           // Keep what might be the start of a boundary; anything else before one is preamble.
           if (this.buf.length > this.maxPartBytes) throw new MultipartError(`no boundary in ${this.buf.length} bytes`);

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Alert } from '#devices';
 import type { AlertService } from '../../alerts/service.ts';
+import { AlertErrors } from '../../alerts/errors.ts';
+import { applyAlertCommand, type AlertCommand } from '../../cluster/commands.ts';
 import type { AuditStore } from '../../auth/audit.ts';
 import { principalFor, type UserRecord } from '../../auth/roles.ts';
 import type { UserRepository } from '../../auth/users.ts';
@@ -36,6 +38,8 @@ export interface PeopleDeliveryDeps {
   clock: () => number;
   /** the hub's address as phones reach it, when the config file gives none */
   hubUrl: () => string;
+  /** Cluster mode: an action on an alert, run by its community's holder (cluster/commands.ts); this hub's AlertService otherwise. */
+  act?: (alert: Alert, actor: string, cmd: AlertCommand) => Promise<Alert>;
   /** tests: the outbox's timings, and an agent that trusts a local push service */
   outbox?: Partial<PersonOutboxOptions>;
   pushAgent?: https.Agent;
@@ -54,6 +58,8 @@ export class PeopleDelivery {
   readonly ackLinks: AckLinks;
   readonly subscriptions: PushSubscriptions;
   readonly channel: PeopleChannel;
+  /** which channels a role hears on at a level: alerts' and cases' */
+  readonly ladder: DeliveryLadder;
   private vapidKeys: VapidKeys | undefined;
   private readonly m;
 
@@ -88,13 +94,14 @@ export class PeopleDelivery {
         for (const [channel, h] of Object.entries(outbox.health())) this.set({ channel }, h.status === 'failing' ? 0 : 1);
       },
     });
+    this.ladder = new DeliveryLadder(config);
     this.channel = new PeopleChannel({
       outbox: this.outbox,
-      ladder: new DeliveryLadder(config),
+      ladder: this.ladder,
       grid: d.grid,
       registry: d.registry,
       ackLinks: this.ackLinks,
-      publicUrl: () => config.publicUrl ?? d.hubUrl(),
+      publicUrl: () => this.publicUrl(),
       annotate: (alertId, annotation) => d.alerts.annotate(alertId, annotation),
       log: d.log,
       observe: ({ item, outcome }) => {
@@ -102,6 +109,11 @@ export class PeopleDelivery {
         if (outcome === 'sent') this.m.latency.observe({ channel: item.channel }, Math.max(0, d.clock() - item.createdAt) / 1000);
       },
     });
+  }
+
+  /** The hub's address as phones reach it (links in messages). */
+  publicUrl(): string {
+    return this.d.file.delivery?.publicUrl ?? this.d.hubUrl();
   }
 
   get vapid(): VapidKeys {
@@ -168,13 +180,16 @@ export class PeopleDelivery {
   private accounts: { at: number; byWorker: Map<string, UserRecord[]> } | undefined;
 
   /** Acknowledges as a recipient, from a channel: history says via which, and so does the audit log. */
-  acknowledge({ alertId, recipientId, channel, ip }: { alertId: string; recipientId: string; channel: PersonChannelName; ip?: string }): Alert {
+  async acknowledge({ alertId, recipientId, channel, ip }: { alertId: string; recipientId: string; channel: PersonChannelName; ip?: string }): Promise<Alert> {
     const person = this.d.grid.person(recipientId);
     const actor = this.accountsOf(recipientId)[0]?.username ?? recipientId;
-    const wasOpen = this.d.alerts.get(alertId)?.state === 'open';
-    const alert = this.d.alerts.acknowledge(alertId, actor);
+    const existing = this.d.alerts.get(alertId);
+    if (!existing) throw new AlertErrors.NotFound(alertId);
+    const act = this.d.act ?? (async (a: Alert, by: string, cmd: AlertCommand) => applyAlertCommand(this.d.alerts, a.id, by, cmd));
+    const wasOpen = existing.state === 'open';
+    const alert = await act(existing, actor, { action: 'acknowledge' });
     if (wasOpen) {
-      this.d.alerts.annotate(alertId, { action: 'acknowledged_via', by: actor, detail: { channel, recipient: person?.name ?? recipientId } });
+      await act(alert, actor, { action: 'annotate', annotation: { action: 'acknowledged_via', by: actor, detail: { channel, recipient: person?.name ?? recipientId } } });
       this.m.acks.inc({ channel });
     }
     this.d.audit.record({ actor, action: 'alert.ack', target: alertId, ip: ip ?? null, detail: { via: channel, recipient: recipientId } });

@@ -1,20 +1,22 @@
 import type Database from 'better-sqlite3';
 import { severityRank, type Severity } from '#devices';
 import type { Logger } from '../../log.ts';
-import type { PersonChannelName, PersonMessage, PersonTransport, SendResult } from './transport.ts';
+import type { SendClaims } from '../outbox.ts';
+import { isCaseMessage, type OutboxMessage, type PersonChannelName, type PersonTransport, type SendResult } from './transport.ts';
 
 export interface QueuedMessage {
   channel: PersonChannelName;
-  message: PersonMessage;
+  message: OutboxMessage;
 }
 
 export interface PersonOutboxItem {
   id: number;
   key: string;
+  /** the alert's id, or the case's for a case message */
   alertId: string;
   channel: PersonChannelName;
   recipientId: string;
-  message: PersonMessage;
+  message: OutboxMessage;
   /** attempts so far, this one included */
   attempts: number;
   createdAt: number;
@@ -81,6 +83,8 @@ export class PersonOutbox {
   private kicked = false;
   private polls = 0;
   onResult: ((o: PersonDeliveryOutcome) => void) | undefined;
+  /** Cluster mode (server/src/cluster/person-claims.ts): each message claimed in the shared state, fenced by the lease. */
+  claims: SendClaims<PersonOutboxItem> | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -114,14 +118,19 @@ export class PersonOutbox {
     );
     const now = this.clock();
     const added = this.db.transaction(() =>
-      items.filter(({ channel, message: m }) => insert.run(m.key, m.alert.id, channel, m.recipient.id, JSON.stringify(m), severityRank[severity], now, now).changes === 1),
+      items.filter(({ channel, message: m }) => insert.run(m.key, isCaseMessage(m) ? m.case.id : m.alert.id, channel, m.recipient.id, JSON.stringify(m), severityRank[severity], now, now).changes === 1),
     )();
     if (added.length) this.kick();
     return added;
   }
 
-  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel). */
-  cancel(alertId: string): number {
+  /** Cancels every pending message of an alert (an acknowledgement stops the ladder on every channel), or of a case, but those keyed `keep`. */
+  cancel(alertId: string, keep: readonly string[] = []): number {
+    if (keep.length) {
+      return this.db
+        .prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ? WHERE alert_id = ? AND state = 'pending' AND key NOT IN (SELECT value FROM json_each(?))")
+        .run(this.clock(), alertId, JSON.stringify(keep)).changes;
+    }
     return this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ? WHERE alert_id = ? AND state = 'pending'").run(this.clock(), alertId).changes;
   }
 
@@ -187,13 +196,29 @@ export class PersonOutbox {
   }
 
   private async attempt(transport: PersonTransport, item: PersonOutboxItem): Promise<void> {
+    // Cases are each hub's own; an alert's messages are its community's holder's to send.
+    const claims = isCaseMessage(item.message) ? undefined : this.claims;
+    if (claims) {
+      const verdict = await claims.claim(item).catch(() => 'later' as const);
+      if (verdict === 'later') {
+        this.db.prepare('UPDATE people_outbox SET next_attempt_at = ? WHERE id = ?').run(this.clock() + 1000, item.id);
+        return;
+      }
+      if (verdict === 'drop' || !claims.stillHeld(item)) {
+        // Sent already (by this community's previous holder), or no longer this hub's to send.
+        this.db.prepare("UPDATE people_outbox SET state = 'cancelled', done_at = ?, last_error = 'claimed elsewhere' WHERE id = ? AND state = 'pending'").run(this.clock(), item.id);
+        return;
+      }
+    }
     let result: SendResult;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<SendResult>((resolve) => {
         timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${this.opts.sendTimeoutMs} ms` }), this.opts.sendTimeoutMs);
       });
-      result = await Promise.race([transport.send(item.message), timeout]);
+      const m = item.message;
+      const sending = isCaseMessage(m) ? (transport.sendCase?.(m) ?? Promise.resolve({ ok: false, retry: false, error: `${transport.channel} carries no cases` })) : transport.send(m);
+      result = await Promise.race([sending, timeout]);
     } catch (err) {
       result = { ok: false, error: (err as Error).message };
     } finally {
@@ -205,10 +230,12 @@ export class PersonOutbox {
     if (result.ok) {
       outcome = 'sent';
       this.db.prepare("UPDATE people_outbox SET state = 'sent', attempts = ?, done_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'").run(item.attempts, now, item.id);
+      await claims?.sent(item).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'recording a sent message to a person failed'));
       s.sent++;
       s.consecutiveFailures = 0;
       s.lastSuccessAt = now;
     } else {
+      claims?.failed?.(item);
       const permanent = result.retry === false || item.attempts >= this.opts.maxAttempts;
       outcome = permanent ? 'failed' : 'retrying';
       const error = (result.error ?? (result.status ? `HTTP ${result.status}` : 'failed')).slice(0, 300);
@@ -270,7 +297,7 @@ function toItem(row: Row): PersonOutboxItem {
     alertId: row.alert_id,
     channel: row.channel,
     recipientId: row.recipient_id,
-    message: JSON.parse(row.message) as PersonMessage,
+    message: JSON.parse(row.message) as OutboxMessage,
     attempts: row.attempts + 1,
     createdAt: row.created_at,
   };

@@ -8,7 +8,7 @@ import { DeliveryAnnotations } from './annotations.ts';
 import type { DeliveryLadder } from './ladder.ts';
 import type { PersonDeliveryOutcome, PersonOutbox, QueuedMessage } from './outbox.ts';
 import { alertPlace } from './place.ts';
-import type { PersonChannelName, PersonRecipient } from './transport.ts';
+import { isCaseMessage, type PersonChannelName, type PersonRecipient } from './transport.ts';
 
 export interface PeopleChannelDeps {
   outbox: PersonOutbox;
@@ -129,6 +129,8 @@ export class PeopleChannel implements NotificationChannel {
   private recordResult(o: PersonDeliveryOutcome): void {
     this.d.observe?.(o);
     const { item, result, outcome } = o;
+    // A case's messages belong to no alert's history.
+    if (isCaseMessage(item.message)) return;
     const to = item.message.recipient.name;
     if (outcome === 'sent') this.annotations.add(item.alertId, 'delivery_sent', item.channel, to, { level: item.message.level });
     else if (outcome === 'failed') this.annotations.add(item.alertId, 'delivery_failed', item.channel, to, { error: result.error ?? `HTTP ${result.status}`, retrying: false });

@@ -28,6 +28,44 @@ export interface PersonMessage {
   ackUrl: string;
 }
 
+/**
+ * A case (事件) for a person: dispatched to them, a deadline near (reminded), passed (overdue),
+ * or escalated to them. It goes through the same outbox and channels as alerts; it has no
+ * acknowledgement link (one acts on a case on /worker), only a link to it.
+ */
+export interface CaseMessage {
+  kind: 'case';
+  /** idempotency key: one message per (case, stage, level, recipient, channel) */
+  key: string;
+  change: 'dispatched' | 'reminded' | 'overdue' | 'escalated';
+  level: number;
+  case: {
+    id: string;
+    code: string;
+    title: string;
+    category: { zh: string; en: string };
+    communityId: string;
+    gridCellId: string | null;
+    /** the stage whose deadline this is about (the disposal, for a dispatch) */
+    stage: string;
+    deadline: number | null;
+    /** the deadline as the calendar's local time, "2026-02-21 17:30" */
+    due: string | null;
+  };
+  recipient: PersonRecipient;
+  /** where, by name (community / cell), in both languages */
+  place: { zh: string; en: string };
+  /** absolute link to the case on /worker */
+  openUrl: string;
+}
+
+/** What the outbox carries: an alert's message or a case's. */
+export type OutboxMessage = PersonMessage | CaseMessage;
+
+export function isCaseMessage(m: OutboxMessage): m is CaseMessage {
+  return (m as CaseMessage).kind === 'case';
+}
+
 export interface SendResult {
   ok: boolean;
   /** false for a permanent refusal (bad address, 404/410 subscription): never retried */
@@ -46,6 +84,8 @@ export interface PersonTransport {
   /** Whether this person can be reached on this channel at all (has a subscription, an account id, a phone). */
   reachable(recipient: PersonRecipient): boolean;
   send(message: PersonMessage): Promise<SendResult>;
+  /** Sends a case message; a channel without it cannot carry cases (the case channel skips it). */
+  sendCase?(message: CaseMessage): Promise<SendResult>;
   /**
    * The alert was acknowledged, on any channel or the dashboard: update what this channel sent
    * (grey out a card's button, say who). Called once per acknowledgement; failures are logged.

@@ -18,7 +18,7 @@ export interface PersonTransportDeps {
    * action): the same path as a one-tap link, so the ladder stops everywhere and the audit log
    * names the channel. Throws (404/409) for an unknown or resolved alert.
    */
-  acknowledge: (a: { alertId: string; recipientId: string; channel: PersonChannelName; ip?: string }) => Alert;
+  acknowledge: (a: { alertId: string; recipientId: string; channel: PersonChannelName; ip?: string }) => Promise<Alert>;
 }
 
 /**

@@ -16,6 +16,11 @@ export class PgAlertReads implements AlertReads {
     return (await this.sql<{ data: Alert }[]>`SELECT data FROM alerts WHERE state <> 'resolved'`).map((r) => r.data);
   }
 
+  /** Unresolved alerts, and those updated since `since` (epoch ms). */
+  async recent(since: number): Promise<Alert[]> {
+    return (await this.sql<{ data: Alert }[]>`SELECT data FROM alerts WHERE state <> 'resolved' OR updated_at > ${since}`).map((r) => r.data);
+  }
+
   async list(f: AlertFilter): Promise<Alert[]> {
     const sql = this.sql;
     const none = sql``;

@@ -1,4 +1,5 @@
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+import postgres from './driver/index.js';
 import type { Logger } from '../../log.ts';
 import { StartupError } from '../../startup-error.ts';
 import { migratePg, NewerPgSchemaError } from './migrations.ts';
@@ -20,6 +21,10 @@ export async function openPg(url: string, log: Logger, o: PgOptions = {}): Promi
     max: o.max ?? 10,
     idle_timeout: 60,
     connect_timeout: 10,
+    // The driver's default backoff grows with every failed connect of the whole pool, to 20 s:
+    // after a PostgreSQL restart, queries waited that long on a connection still backing off
+    // while others were open. Back at most a second after the server is.
+    backoff: reconnectBackoffS,
     // Plain numbers for bigint columns: epochs and millisecond times fit in 2^53.
     types: { bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) } },
     transform: { undefined: null },
@@ -38,6 +43,9 @@ export async function openPg(url: string, log: Logger, o: PgOptions = {}): Promi
     throw new StartupError(redact(url), `cannot open the PostgreSQL state: ${(err as Error).message}`);
   }
 }
+
+/** Seconds before a reconnect: 50 ms doubling per failed attempt in a row, at most 1 s. */
+export const reconnectBackoffS = (attempts: number) => Math.min(0.05 * 2 ** attempts, 1);
 
 /** The URL without its password, for logs and errors. */
 export function redact(url: string): string {

@@ -38,11 +38,13 @@ export async function migratePg(sql: Sql, migrations: readonly PgMigration[] = P
   return sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
-    const [row] = await tx<{ v: number | null }[]>`SELECT max(version) AS v FROM schema_migrations`;
-    const current = row?.v ?? 0;
-    if (current > known) throw new NewerPgSchemaError(current, known);
+    // By the set applied, not the highest: the cluster's versions (2–19) and the shared ones
+    // (20 up) grow side by side, so a database at 22 may still lack a newer cluster 6.
+    const applied = new Set((await tx<{ version: number }[]>`SELECT version FROM schema_migrations`).map((r) => r.version));
+    const unknown = [...applied].filter((v) => !migrations.some((m) => m.version === v));
+    if (unknown.length > 0) throw new NewerPgSchemaError(Math.max(...unknown), known);
     for (const m of migrations) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       await m.up(tx);
       await tx`INSERT INTO schema_migrations (version, description) VALUES (${m.version}, ${m.description})`;
     }

@@ -43,4 +43,22 @@ export const SHARED_PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX IF NOT EXISTS alerts_by_updated ON alerts (updated_at);
       CREATE INDEX IF NOT EXISTS alerts_by_state_opened ON alerts (state, opened_at);`),
   },
+  {
+    version: 22,
+    // Written by the community's holder (server/src/cluster/presence.ts), read by every other hub.
+    description: 'device online state, as the holder of its community last saw it',
+    up: (tx) =>
+      tx.unsafe(`
+      CREATE TABLE device_presence (device_id text PRIMARY KEY, community_id text NOT NULL, online boolean NOT NULL, at bigint NOT NULL, hub text NOT NULL);`),
+  },
+  {
+    version: 23,
+    // Claimed by the community's holder before each attempt (server/src/cluster/person-claims.ts).
+    description: 'messages to people, claimed once across hubs by their key',
+    up: (tx) =>
+      tx.unsafe(`
+      CREATE TABLE person_deliveries (
+        key text PRIMARY KEY, community_id text NOT NULL, alert_id text NOT NULL, channel text NOT NULL, recipient_id text NOT NULL,
+        epoch bigint NOT NULL, claimed_by text[] NOT NULL DEFAULT '{}', created_at bigint NOT NULL, sent_at bigint, sent_epoch bigint);`),
+  },
 ];

@@ -2,7 +2,8 @@
 // acknowledgement link. DingTalk drops a notification identical to one the same person got
 // today, so every card says when it was sent.
 import { ACK_LABEL, markdownText, mergedText, titleText } from '../message-text.ts';
-import type { PersonMessage } from '../transport.ts';
+import { caseMarkdown, caseTitle, OPEN_CASE_LABEL } from '../case-text.ts';
+import type { CaseMessage, PersonMessage } from '../transport.ts';
 
 export function actionCardMessage(m: PersonMessage, sentAt: number, timeZone = 'Asia/Shanghai'): Record<string, unknown> {
   const at = new Date(sentAt).toLocaleTimeString('zh-CN', { timeZone, hour12: false });
@@ -29,6 +30,20 @@ export function mergedActionCard(merged: readonly PersonMessage[], sentAt: numbe
       markdown: [`### ${mergedText('zh', merged)}`, `### ${mergedText('en', merged)}`, ...lines, `> ${at}`].join('\n\n'),
       btn_orientation: '1',
       btn_json_list: shown.map((m, i) => ({ title: `${ACK_LABEL.zh} ${i + 1} · ${ACK_LABEL.en} ${i + 1}`, action_url: m.ackUrl })),
+    },
+  };
+}
+
+/** A case: an action card whose one button opens the case on /worker. */
+export function caseActionCard(m: CaseMessage, sentAt: number, timeZone = 'Asia/Shanghai'): Record<string, unknown> {
+  const at = new Date(sentAt).toLocaleTimeString('zh-CN', { timeZone, hour12: false });
+  return {
+    msgtype: 'action_card',
+    action_card: {
+      title: caseTitle('zh', m),
+      markdown: `${caseMarkdown(m)}\n\n> ${at}`,
+      btn_orientation: '1',
+      btn_json_list: [{ title: `${OPEN_CASE_LABEL.zh} ${OPEN_CASE_LABEL.en}`, action_url: m.openUrl }],
     },
   };
 }

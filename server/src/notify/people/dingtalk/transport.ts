@@ -1,9 +1,9 @@
 // DingTalk work notifications (工作通知) to each worker's own DingTalk userid (accounts.dingtalk).
 import type { DingTalkConfig } from '../provider-config.ts';
 import { failure, type Clock, type Fetch } from '../provider-http.ts';
-import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
+import type { CaseMessage, PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
 import { DingTalkApi } from './api.ts';
-import { actionCardMessage, mergedActionCard } from './card.ts';
+import { actionCardMessage, caseActionCard, mergedActionCard } from './card.ts';
 import { StormMerger } from '../member-rate.ts';
 import { DingTalkStream, type DingTalkStreamDeps } from './stream.ts';
 
@@ -76,6 +76,18 @@ export class DingTalkTransport implements PersonTransport {
     if (!this.merger.admit(userid, m)) return { ok: true, status: 202 };
     try {
       const taskId = await this.api.sendWorkNotification([userid], actionCardMessage(m, this.clock()));
+      return { ok: true, status: 200, ...(taskId ? { providerMessageId: taskId } : {}) };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /** A case's work notification, sent now (the storm merger is for alerts). */
+  async sendCase(m: CaseMessage): Promise<SendResult> {
+    const userid = m.recipient.accounts?.dingtalk;
+    if (!userid) return { ok: false, retry: false, error: 'no DingTalk userid for this person' };
+    try {
+      const taskId = await this.api.sendWorkNotification([userid], caseActionCard(m, this.clock()));
       return { ok: true, status: 200, ...(taskId ? { providerMessageId: taskId } : {}) };
     } catch (err) {
       return failure(err);

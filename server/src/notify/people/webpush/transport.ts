@@ -3,8 +3,8 @@ import https from 'node:https';
 import webpush, { WebPushError } from 'web-push';
 import { canSeeAlert, type Principal, type UserRecord } from '../../../auth/roles.ts';
 import type { Logger } from '../../../log.ts';
-import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
-import { pushPayload } from './payload.ts';
+import type { CaseMessage, PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
+import { casePushPayload, pushPayload } from './payload.ts';
 import type { PushSubscriptions } from './subscriptions.ts';
 import type { VapidKeys } from './vapid-keys.ts';
 
@@ -24,6 +24,8 @@ export interface WebPushTransportDeps {
 
 /** Push messages kept by the push service while the phone is away: a stale fire alarm is worse than a reminder. */
 const TTL_S = { critical: 120, major: 600, minor: 3600, info: 3600 } as const;
+/** A case runs for hours or days: a phone away for a while still gets it. */
+const CASE_TTL_S = 12 * 3600;
 const REMEMBERED = 10_000;
 /** A VAPID JWT is good for 12 h; one per push service origin is signed again an hour before it runs out. */
 const VAPID_LIFETIME_S = 12 * 3600;
@@ -66,22 +68,32 @@ export class WebPushTransport implements PersonTransport {
     return this.d.subscriptions.hasAny(this.d.accountsOf(recipient.id).map((u) => u.username));
   }
 
-  async send(m: PersonMessage): Promise<SendResult> {
+  send(m: PersonMessage): Promise<SendResult> {
     const users = this.d.accountsOf(m.recipient.id).filter((u) => canSeeAlert(this.d.principal(u), m.alert));
+    return this.push(m.key, users, JSON.stringify(pushPayload(m)), { TTL: TTL_S[m.alert.severity], urgency: m.alert.severity === 'critical' ? 'high' : 'normal', topic: m.alert.id });
+  }
+
+  /** A case: to the recipient's accounts whose scope holds the case's community and cell. */
+  sendCase(m: CaseMessage): Promise<SendResult> {
+    const users = this.d.accountsOf(m.recipient.id).filter((u) => canSeeAlert(this.d.principal(u), m.case));
+    const late = m.change === 'overdue' || m.change === 'escalated';
+    return this.push(m.key, users, JSON.stringify(casePushPayload(m)), { TTL: CASE_TTL_S, urgency: late ? 'high' : 'normal', topic: `case-${m.case.id}` });
+  }
+
+  private async push(key: string, users: UserRecord[], body: string, o: { TTL: number; urgency: 'high' | 'normal'; topic: string }): Promise<SendResult> {
     const subs = users.flatMap((u) => this.d.subscriptions.list(u.username));
-    const done = this.delivered.get(m.key) ?? new Set<string>();
+    const done = this.delivered.get(key) ?? new Set<string>();
     const todo = subs.filter((s) => !done.has(s.id));
     if (!subs.length) return { ok: false, retry: false, error: 'no push subscription in scope' };
-    const body = JSON.stringify(pushPayload(m));
     let error = '';
     const results = await Promise.all(
       todo.map(async (s): Promise<'ok' | 'gone' | 'retry'> => {
         try {
           await webpush.sendNotification({ endpoint: s.endpoint, keys: s.keys }, body, {
             headers: { Authorization: this.authorization(s.endpoint) },
-            TTL: TTL_S[m.alert.severity],
-            urgency: m.alert.severity === 'critical' ? 'high' : 'normal',
-            topic: crypto.createHash('sha256').update(m.alert.id).digest('base64url').slice(0, 32),
+            TTL: o.TTL,
+            urgency: o.urgency,
+            topic: crypto.createHash('sha256').update(o.topic).digest('base64url').slice(0, 32),
             contentEncoding: 'aes128gcm',
             timeout: this.d.timeoutMs ?? 10_000,
             agent: this.agent,
@@ -103,10 +115,10 @@ export class WebPushTransport implements PersonTransport {
     );
     const ok = done.size > 0 || results.includes('ok');
     if (results.includes('retry')) {
-      this.remember(m.key, done);
+      this.remember(key, done);
       return { ok: false, error };
     }
-    this.delivered.delete(m.key);
+    this.delivered.delete(key);
     return ok ? { ok: true } : { ok: false, retry: false, error: 'every push subscription was gone' };
   }
 

@@ -2,7 +2,8 @@
 // acknowledges, and the plain text a storm of non-critical messages is merged into.
 import { createHash } from 'node:crypto';
 import { ACK_LABEL, ACKED_LABEL, BRAND, detailLines, mergedText, titleText } from '../message-text.ts';
-import type { PersonMessage } from '../transport.ts';
+import { caseLines, caseTitle, OPEN_CASE_LABEL } from '../case-text.ts';
+import type { CaseMessage, PersonMessage } from '../transport.ts';
 
 const ACK_KEY_PREFIX = 'ack|';
 
@@ -62,4 +63,24 @@ export function mergedTextMessage(merged: readonly PersonMessage[], userid: stri
     content = `${lines.join('\n')}\n…`;
   }
   return { touser: userid, msgtype: 'text', text: { content } };
+}
+
+/** A case: a text_notice card (nothing to acknowledge) that opens the case on /worker. */
+export function caseCardMessage(m: CaseMessage, userid: string): Record<string, unknown> {
+  const late = m.change === 'overdue' || m.change === 'escalated';
+  return {
+    touser: userid,
+    msgtype: 'template_card',
+    template_card: {
+      card_type: 'text_notice',
+      source: { desc: `${BRAND.zh} ${BRAND.en}`, desc_color: late ? 2 : 0 },
+      main_title: { title: caseTitle('zh', m), desc: caseTitle('en', m) },
+      horizontal_content_list: caseLines('zh', m).map((l) => ({ keyname: l.key, value: l.value })).slice(0, 6),
+      jump_list: [{ type: 1, title: `${OPEN_CASE_LABEL.zh} ${OPEN_CASE_LABEL.en}`, url: m.openUrl }],
+      card_action: { type: 1, url: m.openUrl },
+      task_id: taskId(m.key),
+    },
+    enable_duplicate_check: 1,
+    duplicate_check_interval: 1800,
+  };
 }

@@ -4,10 +4,10 @@ import type { Logger } from '../../../log.ts';
 import type { WeComConfig } from '../provider-config.ts';
 import { failure, type Clock, type Fetch } from '../provider-http.ts';
 import { StormMerger } from '../member-rate.ts';
-import type { PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
+import type { CaseMessage, PersonMessage, PersonRecipient, PersonTransport, SendResult } from '../transport.ts';
 import { WeComApi } from './api.ts';
 import { WeComCallback, type AcknowledgeFn } from './callback.ts';
-import { acknowledgedCardUpdate, mergedTextMessage, templateCardMessage } from './card.ts';
+import { acknowledgedCardUpdate, caseCardMessage, mergedTextMessage, templateCardMessage } from './card.ts';
 
 /** WeCom accepts a card's response_code for 72 hours, once. */
 const RESPONSE_CODE_TTL_MS = 72 * 3600_000;
@@ -85,6 +85,17 @@ export class WeComTransport implements PersonTransport {
       const result = sentResult(res, userid);
       if (result.ok && typeof res.response_code === 'string') this.remember(m.alert.id, userid, res.response_code);
       return result;
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /** A case's card, sent now (cases come a few a day: the storm merger is for alerts). */
+  async sendCase(m: CaseMessage): Promise<SendResult> {
+    const userid = m.recipient.accounts?.wecom;
+    if (!userid) return { ok: false, retry: false, error: 'no WeCom userid for this person' };
+    try {
+      return sentResult(await this.api.send(caseCardMessage(m, userid)), userid);
     } catch (err) {
       return failure(err);
     }
