@@ -124,7 +124,8 @@ async function main(): Promise<void> {
   const stop = async () => {
     clearInterval(timer);
     const s = (Date.now() - startedAt) / 1000;
-    await Promise.all(clients.map((c) => c.endAsync().catch(() => {})));
+    // The broker may be gone already (the bench stops it): do not wait for a goodbye.
+    await Promise.race([Promise.all(clients.map((c) => c.endAsync().catch(() => {}))), new Promise((r) => setTimeout(r, 2000))]);
     process.stdout.write(JSON.stringify({ ...counts, seconds: Math.round(s), telemetryPerS: Math.round(counts.telemetry / s), eventsPerS: Math.round((counts.events / s) * 10) / 10, planned }) + '\n');
     process.exit(0);
   };
