@@ -104,7 +104,8 @@ export class RuleEngine {
 
   private remember(device: Device, state: DeviceRuleState): void {
     const json = JSON.stringify(state);
-    if (this.remembered.get(device.id) === json) return;
+    // No row is the empty memory: a device's first message writes nothing until a rule keeps something.
+    if ((this.remembered.get(device.id) ?? '{}') === json) return;
     this.remembered.set(device.id, json);
     this.d.onMemory!(device, state);
   }
