@@ -396,7 +396,7 @@ export async function cityBench(o: CityOptions) {
     log(`  steady: hubs ${steadyHubs.map((h) => `${h.hub} ${h.communities} communities ${h.cpuPct}% ${h.rssMiB} MiB`).join('; ')}; PostgreSQL ${postgresSteady.cpuPct}% PSS ${postgresSteady.pssMiB} MiB`);
     log(`  alarm → alert on another hub's WebSocket: p50 ${quantile(crossHub, 0.5)} ms p99 ${quantile(crossHub, 0.99)} ms (${crossHub.length} of ${steadyAlarms.length}); on the holder's: p50 ${quantile(ownHub, 0.5)} ms`);
 
-    const rounds: { round: number; community: string; killed: string; takenBy: string | null; failoverMs: number | null; restartMs: number }[] = [];
+    const rounds: { round: number; community: string; killed: string; takenBy: string | null; failoverMs: number | null; restartMs: number | null }[] = [];
     let twoHubs: unknown = null;
     for (let r = 0; r < o.kills; r++) {
       if (!(await waitForShare(cluster, hubIds, 120_000).then(() => true, () => false))) {
@@ -444,11 +444,25 @@ export async function cityBench(o: CityOptions) {
         };
       }
       const t = Date.now();
-      await launch(victim).catch(async (err: unknown) => {
-        restartFailures.push({ round: r + 1, hub: `hub-${victim}`, error: (err as Error).message.slice(0, 300) });
-        log(`  restarting hub-${victim} failed (${(err as Error).message.slice(0, 120)}); once more`);
-        return launch(victim);
-      });
+      const restarted = await launch(victim)
+        .catch(async (err: unknown) => {
+          restartFailures.push({ round: r + 1, hub: `hub-${victim}`, error: (err as Error).message.slice(0, 300) });
+          log(`  restarting hub-${victim} failed (${(err as Error).message.slice(0, 120)}); once more`);
+          return launch(victim);
+        })
+        .then(
+          () => true,
+          (err: unknown) => {
+            restartFailures.push({ round: r + 1, hub: `hub-${victim}`, error: (err as Error).message.slice(0, 300) });
+            return false;
+          },
+        );
+      if (!restarted) {
+        // The round's failover is measured; without the hub back, further kills measure a two-hub cluster: the rounds end here and the run reports.
+        rounds.push({ round: r + 1, community: watched, killed: `hub-${victim}`, takenBy: takenBy === undefined ? null : `hub-${takenBy}`, failoverMs, restartMs: null });
+        log(`  round ${r + 1}: killed hub-${victim} (holder of ${watched}); first alarm after the kill seen ${failoverMs} ms later; the hub did not restart twice, ending the kill rounds`);
+        break;
+      }
       if (!(await watchers.open(victim, cluster.hubs[victim]!))) log(`  hub-${victim}'s dashboard WebSocket did not open within 20 s`);
       rounds.push({ round: r + 1, community: watched, killed: `hub-${victim}`, takenBy: takenBy === undefined ? null : `hub-${takenBy}`, failoverMs, restartMs: Date.now() - t });
       log(`  round ${r + 1}: killed hub-${victim} (holder of ${watched}); first alarm after the kill seen ${failoverMs} ms later via hub-${firstSeen?.by}; restarted in ${rounds.at(-1)!.restartMs} ms`);
