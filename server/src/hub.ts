@@ -210,7 +210,7 @@ export class Hub {
   async start(): Promise<void> {
     if (this.parts) throw new Error('the hub is already started');
     try {
-      if (this.config.stateUrl) this.pg = await openPg(this.config.stateUrl, this.log.child({ component: 'state' }));
+      if (this.config.stateUrl) this.pg = await openPg(this.config.stateUrl, this.log.child({ component: 'state' }), { hubId: this.config.hubId });
       this.parts = this.build();
       await this.startParts();
     } catch (err) {

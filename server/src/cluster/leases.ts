@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Sql, TransactionSql } from 'postgres';
 import type { Logger } from '../log.ts';
+import { HUB_APPLICATION } from '../state/pg/connect.ts';
 
 /** A community this hub may act for, until `validUntil` on the monotonic clock. */
 export interface HeldLease {
@@ -143,6 +144,12 @@ export class LeaseManager {
       await sql`UPDATE community_leases SET holder = NULL, expires_at = '-infinity' WHERE holder = ${hubId} AND community_id = ANY(${sql.array(extra)}::text[])`;
       this.o.log.info({ released: extra, fair, live }, 'released communities above the fair share');
     } else if (this.held.size < fair) {
+      // A holder frozen mid-statement (its pipeline half sent) is not idle in its transaction, so
+      // PostgreSQL never aborts it, and its fence lock keeps the lapsed lease from every claim:
+      // the sessions of a hub whose leases lapsed a ttl ago are cut off.
+      await sql`SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a
+        WHERE a.xact_start < now() - ${ttl}::interval AND a.application_name IN (
+          SELECT ${HUB_APPLICATION} || '/' || holder FROM community_leases WHERE holder IS NOT NULL AND holder <> ${hubId} AND expires_at <= now() - ${ttl}::interval)`;
       const claimedAt = performance.now();
       const claimed = await sql<{ community_id: string; epoch: number }[]>`
         UPDATE community_leases l SET holder = ${hubId}, epoch = l.epoch + 1, expires_at = now() + ${ttl}::interval

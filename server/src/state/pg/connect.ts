@@ -8,6 +8,8 @@ export type PgSql = Sql;
 export interface PgOptions {
   /** Connections in this hub's pool. */
   max?: number;
+  /** This hub's id, in the sessions' application_name: a hub whose leases lapsed can be cut off by the others. */
+  hubId?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function openPg(url: string, log: Logger, o: PgOptions = {}): Promi
     onnotice: () => {},
     // A safety net under the per-transaction stall guard of the lease code: a transaction left
     // open by a frozen or cut-off hub must not keep its row locks from the others.
-    connection: { application_name: 'community-safety-hub', idle_in_transaction_session_timeout: 5000 },
+    connection: { application_name: o.hubId ? `${HUB_APPLICATION}/${o.hubId}` : HUB_APPLICATION, idle_in_transaction_session_timeout: 5000 },
   });
   try {
     const version = await migratePg(sql);
@@ -56,3 +58,5 @@ export function redact(url: string): string {
     return 'postgres://(unparsable URL)';
   }
 }
+
+export const HUB_APPLICATION = 'community-safety-hub';
